@@ -1,0 +1,71 @@
+"""agentguard: a calibration monitor for tool-using agents.
+
+It finds the facts a model output silently assumes, scores how well the agent's context
+supports each claim and tool argument, and decides whether to allow the output, ask the user,
+call a resolver tool, retry or block.
+
+Example:
+    >>> from agentguard import Monitor
+    >>> monitor = Monitor(policy="balanced")
+    >>> report = monitor.check(
+    ...     messages=[{"role": "user", "content": "Where is my order A1234?"}],
+    ...     output="Your order A1234 will arrive on June 3.",
+    ... )
+    >>> [f.type for f in report.flags]
+    ['silent_assumption']
+"""
+
+from agentguard.context import Context, build_context
+from agentguard.errors import AgentguardWarning, InputError, PolicyError
+from agentguard.inputs import MAX_INPUT_CHARS, CheckInput, parse_check_input
+from agentguard.monitor import Monitor
+from agentguard.policy import Costs, ParamRule, Policy, ToolRule, builtin_policies, load_policy
+from agentguard.support.base import Estimate, Estimator
+from agentguard.support.default import Coefficients, DefaultEstimator
+from agentguard.trace import TRACE_VERSION, Trace, TraceError, TraceWriter, read_trace
+from agentguard.types import (
+    Claim,
+    Decision,
+    Evidence,
+    Flag,
+    Report,
+    Source,
+    ToolCallRequest,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "MAX_INPUT_CHARS",
+    "TRACE_VERSION",
+    "AgentguardWarning",
+    "CheckInput",
+    "Claim",
+    "Coefficients",
+    "Context",
+    "Costs",
+    "Decision",
+    "DefaultEstimator",
+    "Estimate",
+    "Estimator",
+    "Evidence",
+    "Flag",
+    "InputError",
+    "Monitor",
+    "ParamRule",
+    "Policy",
+    "PolicyError",
+    "Report",
+    "Source",
+    "ToolCallRequest",
+    "ToolRule",
+    "Trace",
+    "TraceError",
+    "TraceWriter",
+    "__version__",
+    "build_context",
+    "builtin_policies",
+    "load_policy",
+    "parse_check_input",
+    "read_trace",
+]

@@ -1,0 +1,138 @@
+"""Turn messages, tool definitions and documents into sources with stable ids."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from agentguard.inputs import CheckInput, Message, ToolDef
+from agentguard.types import Source
+
+
+@dataclass(frozen=True)
+class ParamSchema:
+    """What a tool schema says about one parameter."""
+
+    tool: str
+    path: str
+    description: str = ""
+    type: str | None = None
+    enum: tuple[Any, ...] | None = None
+    default: Any = None
+    has_default: bool = False
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class Context:
+    """Everything the agent legitimately has, as sources, plus the tool schemas."""
+
+    sources: tuple[Source, ...]
+    params: dict[tuple[str, str], ParamSchema] = field(default_factory=dict)
+    tools: dict[str, ToolDef] = field(default_factory=dict)
+
+    def param(self, tool: str | None, path: str | None) -> ParamSchema | None:
+        """The schema of `tool`'s parameter at `path` (list indices ignored), if declared."""
+        if tool is None or path is None:
+            return None
+        return self.params.get((tool, generic_path(path)))
+
+
+def generic_path(path: str) -> str:
+    """`passengers[0].name` -> `passengers[].name`: the schema-level path of an argument."""
+    out, depth = [], 0
+    for ch in path:
+        if ch == "[":
+            depth += 1
+            out.append("[]")
+        elif ch == "]":
+            depth -= 1
+        elif depth == 0:
+            out.append(ch)
+    return "".join(out)
+
+
+def _walk_schema(
+    tool: str, schema: dict[str, Any], prefix: str, out: dict[tuple[str, str], ParamSchema]
+) -> None:
+    props = schema.get("properties")
+    if not isinstance(props, dict):
+        return
+    required = set(schema.get("required") or [])
+    for name, sub in props.items():
+        if not isinstance(sub, dict):
+            continue
+        path = f"{prefix}.{name}" if prefix else name
+        enum = sub.get("enum")
+        typ = sub.get("type")
+        out[(tool, path)] = ParamSchema(
+            tool=tool,
+            path=path,
+            description=str(sub.get("description") or ""),
+            type=typ if isinstance(typ, str) else None,
+            enum=tuple(enum) if isinstance(enum, list) else None,
+            default=sub.get("default"),
+            has_default="default" in sub,
+            required=name in required,
+        )
+        if typ == "object":
+            _walk_schema(tool, sub, path, out)
+        elif typ == "array" and isinstance(sub.get("items"), dict):
+            items = sub["items"]
+            if items.get("type") == "object":
+                _walk_schema(tool, items, f"{path}[]", out)
+
+
+def _schema_sources(params: dict[tuple[str, str], ParamSchema]) -> list[Source]:
+    sources = []
+    for (tool, path), p in params.items():
+        parts = []
+        if p.has_default:
+            parts.append(f"default: {json.dumps(p.default)}")
+        if p.enum:
+            parts.append("one of: " + ", ".join(json.dumps(v) for v in p.enum))
+        if parts:
+            sources.append(Source(id=f"schema:{tool}.{path}", kind="schema", text="; ".join(parts)))
+    return sources
+
+
+def _message_sources(messages: list[Message]) -> list[Source]:
+    sources: list[Source] = []
+    call_names: dict[str, str] = {}
+    n_user = n_tool = n_system = 0
+    for m in messages:
+        for call in m.tool_calls or []:
+            if call.id:
+                call_names[call.id] = call.function.name
+        text = m.text
+        if m.role in ("system", "developer"):
+            n_system += 1
+            sid = "system" if n_system == 1 else f"system#{n_system}"
+            sources.append(Source(id=sid, kind="system", text=text))
+        elif m.role == "user":
+            n_user += 1
+            sources.append(Source(id=f"user#{n_user}", kind="user", text=text))
+        elif m.role == "tool":
+            n_tool += 1
+            name = call_names.get(m.tool_call_id or "", m.name or "tool")
+            sources.append(Source(id=f"tool:{name}#{n_tool}", kind="tool", text=text))
+        # Earlier assistant turns are not sources: a guess repeated is still a guess.
+    return sources
+
+
+def build_context(inp: CheckInput) -> Context:
+    """Build the sources of a validated input.
+
+    Ids: `system` (then `system#2`...), `user#N` (Nth user turn), `tool:NAME#N` (Nth tool
+    result), `doc:ID`, `schema:TOOL.PARAM` (a parameter's default or enum).
+    """
+    sources = _message_sources(inp.messages)
+    sources += [Source(id=f"doc:{d.id}", kind="doc", text=d.text) for d in inp.documents]
+    params: dict[tuple[str, str], ParamSchema] = {}
+    tools: dict[str, ToolDef] = {}
+    for t in inp.tools:
+        tools[t.function.name] = t
+        _walk_schema(t.function.name, t.function.parameters, "", params)
+    sources += _schema_sources(params)
+    return Context(sources=tuple(sources), params=params, tools=tools)

@@ -1,0 +1,230 @@
+"""The `check` input: OpenAI-format messages, tools, documents and the model output to check.
+
+`parse_check_input` is the one door every entry point goes through, so a malformed input gets
+the same one-line error from the API, the CLI and the eval runner.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from agentguard.errors import InputError, from_validation_error
+
+MAX_INPUT_CHARS = 2_000_000
+"""Largest accepted input, in characters of text content (about 500k tokens)."""
+MAX_MESSAGES = 5_000
+"""Most messages accepted in one input."""
+ROLES = ("system", "developer", "user", "assistant", "tool")
+
+
+class FunctionCall(BaseModel):
+    """The `function` part of an OpenAI tool call."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    name: str
+    """Name of the tool called."""
+    arguments: str | dict[str, Any] = "{}"
+    """Arguments as the model wrote them: a JSON string (or an already-parsed object)."""
+
+
+class ToolCall(BaseModel):
+    """One tool call made by the assistant."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    id: str | None = None
+    """Call id that a later `tool` message refers to."""
+    type: Literal["function"] = "function"
+    """Always `function`."""
+    function: FunctionCall
+    """Name and arguments."""
+
+
+class Message(BaseModel):
+    """One OpenAI chat message."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    role: Literal["system", "developer", "user", "assistant", "tool"]
+    """Who wrote it."""
+    content: str | list[dict[str, Any]] | None = None
+    """Text, or a list of content parts (only `text` parts are read)."""
+    tool_calls: list[ToolCall] | None = None
+    """Tool calls (assistant messages)."""
+    tool_call_id: str | None = None
+    """The call this message answers (tool messages)."""
+    name: str | None = None
+    """Tool name (tool messages, optional)."""
+
+    @property
+    def text(self) -> str:
+        """The message's text content, content parts joined by newlines."""
+        if self.content is None:
+            return ""
+        if isinstance(self.content, str):
+            return self.content
+        return "\n".join(str(p.get("text", "")) for p in self.content if p.get("type") == "text")
+
+
+class FunctionDef(BaseModel):
+    """The `function` part of an OpenAI tool definition."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    name: str
+    """Tool name."""
+    description: str = ""
+    """What the tool does."""
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    """JSON schema of the arguments."""
+
+
+class ToolDef(BaseModel):
+    """An OpenAI tool definition: `{"type": "function", "function": {...}}`."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    type: Literal["function"] = "function"
+    """Always `function`."""
+    function: FunctionDef
+    """Name, description and parameter schema."""
+
+
+class Document(BaseModel):
+    """A retrieved document the agent has."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    """Document id; its source id is `doc:<id>`."""
+    text: str
+    """Document text."""
+
+
+class Output(BaseModel):
+    """The model output to check."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    role: Literal["assistant"] = "assistant"
+    """Always `assistant`."""
+    content: str | list[dict[str, Any]] | None = None
+    """The assistant's text."""
+    tool_calls: list[ToolCall] = Field(default_factory=list)
+    """Tool calls the output makes."""
+
+    @field_validator("tool_calls", mode="before")
+    @classmethod
+    def _none_is_empty(cls, value: object) -> object:
+        return [] if value is None else value
+
+    @property
+    def text(self) -> str:
+        """The output's text content."""
+        return Message(role="assistant", content=self.content).text
+
+
+class CheckInput(BaseModel):
+    """One `check` input: the context the agent had and the output it produced."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    messages: list[Message]
+    """The conversation so far, OpenAI chat format."""
+    output: Output
+    """The model output to check."""
+    tools: list[ToolDef] = Field(default_factory=list)
+    """Tool definitions the model was given."""
+    documents: list[Document] = Field(default_factory=list)
+    """Retrieved documents the model was given."""
+    policy: str | None = None
+    """Policy name or path; overrides the monitor's policy for this input."""
+    id: str | None = None
+    """Optional id, echoed into the trace."""
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    """Free-form metadata, echoed into the trace."""
+
+    @field_validator("tools", mode="before")
+    @classmethod
+    def _accept_flat_tools(cls, value: object) -> object:
+        # Accept the flat `{"name", "description", "parameters"}` form some SDKs emit.
+        if isinstance(value, list):
+            return [
+                {"type": "function", "function": t}
+                if isinstance(t, dict) and "function" not in t and "name" in t
+                else t
+                for t in value
+            ]
+        return value
+
+
+def _check_roles(messages: object) -> None:
+    if not isinstance(messages, list):
+        raise InputError("messages", f"must be a list of messages, not {type(messages).__name__}")
+    if len(messages) > MAX_MESSAGES:
+        raise InputError("messages", f"{len(messages)} messages; the limit is {MAX_MESSAGES}")
+    for i, m in enumerate(messages):
+        if not isinstance(m, dict):
+            raise InputError(f"messages[{i}]", f"must be an object, not {type(m).__name__}")
+        if "role" not in m:
+            raise InputError(f"messages[{i}]", "missing field 'role'")
+        if m["role"] not in ROLES:
+            raise InputError(
+                f"messages[{i}].role",
+                f"unknown role {m['role']!r} (expected one of {', '.join(ROLES)})",
+            )
+
+
+def _check_tool_results(messages: list[Message]) -> None:
+    seen: set[str] = set()
+    for i, m in enumerate(messages):
+        for call in m.tool_calls or []:
+            if call.id:
+                seen.add(call.id)
+        if m.role == "tool":
+            if m.tool_call_id is None:
+                raise InputError(f"messages[{i}]", "tool message without 'tool_call_id'")
+            if m.tool_call_id not in seen:
+                raise InputError(
+                    f"messages[{i}].tool_call_id",
+                    f"{m.tool_call_id!r} names no earlier assistant tool call",
+                )
+
+
+def _size(inp: CheckInput) -> int:
+    n = sum(len(m.text) for m in inp.messages) + len(inp.output.text)
+    n += sum(len(d.text) for d in inp.documents)
+    n += sum(len(json.dumps(t.function.parameters)) for t in inp.tools)
+    return n
+
+
+def parse_check_input(data: object) -> CheckInput:
+    """Validate one `check` input given as a parsed JSON object (or a `CheckInput`).
+
+    Raises:
+        InputError: naming the field and what is wrong with it.
+    """
+    if isinstance(data, CheckInput):
+        inp = data
+    else:
+        if not isinstance(data, dict):
+            raise InputError("input", f"must be a JSON object, not {type(data).__name__}")
+        for required in ("messages", "output"):
+            if required not in data:
+                raise InputError("input", f"missing field {required!r}")
+        _check_roles(data["messages"])
+        try:
+            inp = CheckInput.model_validate(data)
+        except ValidationError as exc:
+            raise InputError(*from_validation_error(exc)) from None
+    _check_tool_results(inp.messages)
+    size = _size(inp)
+    if size > MAX_INPUT_CHARS:
+        raise InputError(
+            "input", f"{size:,} characters of text; the limit is {MAX_INPUT_CHARS:,} (MAX_INPUT_CHARS)"
+        )
+    return inp

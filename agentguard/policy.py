@@ -1,0 +1,162 @@
+"""Policies: thresholds, costs and per-tool parameter rules, loaded from validated YAML."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from agentguard.errors import PolicyError, from_validation_error
+
+POLICY_DIR = Path(__file__).parent / "policies"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ParamRule(_Strict):
+    """How to treat one tool parameter."""
+
+    must_ground: bool = False
+    """A schema default is not enough: the value must come from the conversation or a tool."""
+    may_default: bool = False
+    """The model may fill this parameter on its own; an unsupported value is not flagged."""
+    resolver: str | None = None
+    """A tool that can supply the value; the monitor may call it instead of asking the user."""
+    cost_wrong: float | None = Field(default=None, ge=0)
+    """Cost of proceeding with a wrong value; overrides `costs.wrong_argument`."""
+    cost_tool: float | None = Field(default=None, ge=0)
+    """Cost of calling the resolver; overrides `costs.tool`."""
+    question: str | None = None
+    """How to ask the user for it (a noun phrase: "the city you fly from")."""
+
+
+class ToolRule(_Strict):
+    """Rules for one tool's parameters, keyed by path (`origin`, `passengers[].name`)."""
+
+    params: dict[str, ParamRule] = Field(default_factory=dict)
+    """Per-parameter rules."""
+    cost_wrong: float | None = Field(default=None, ge=0)
+    """Default cost of a wrong argument of this tool."""
+
+
+class Costs(_Strict):
+    """The costs the decision rule compares (any common unit)."""
+
+    ask_user: float = Field(default=1.0, ge=0)
+    """Cost of interrupting the user with a question."""
+    retry: float = Field(default=0.5, ge=0)
+    """Cost of regenerating the output."""
+    tool: float = Field(default=0.3, ge=0)
+    """Default cost of calling a resolver tool."""
+    block: float = Field(default=20.0, ge=0)
+    """Cost of refusing to pass the output at all."""
+    wrong_text: float = Field(default=2.0, ge=0)
+    """Cost of letting a wrong sentence through."""
+    wrong_argument: float = Field(default=4.0, ge=0)
+    """Cost of calling a tool with a wrong argument."""
+    wrong_question: float = Field(default=4.0, ge=0)
+    """Cost of not asking when the answer was in fact needed (for redundant questions)."""
+
+
+class Policy(_Strict):
+    """A monitor policy. Load one with `load_policy("balanced")` or from a YAML path."""
+
+    name: str
+    """Policy name, shown in reports."""
+    description: str = ""
+    """What the policy is for."""
+    threshold: float = Field(default=0.5, gt=0, lt=1)
+    """Claims with support below this are unsupported (or contradicted)."""
+    costs: Costs = Field(default_factory=Costs)
+    """Costs compared by the decision rule."""
+    hedged_assumptions: Literal["allow", "flag"] = "allow"
+    """`allow`: a hedged unsupported claim passes (annotated); `flag`: treat it as silent."""
+    contradiction: Literal["block", "retry", "ask_user", "annotate"] = "retry"
+    """What a contradiction gets."""
+    redundant_question: Literal["retry", "annotate", "allow"] = "annotate"
+    """What a question the context already answers gets."""
+    malformed_tool_call: Literal["retry", "block"] = "retry"
+    """What a tool call with unparsable or schema-violating arguments gets."""
+    annotate: bool = True
+    """Attach the report (`annotate`) when flags remain but nothing needs doing; else `allow`."""
+    fail_mode: Literal["open", "closed"] = "open"
+    """When the estimator fails: `open` allows and logs, `closed` blocks."""
+    tools: dict[str, ToolRule] = Field(default_factory=dict)
+    """Per-tool parameter rules, by tool name; `"*"` applies to every tool."""
+
+    def rule(self, tool: str | None, path: str | None) -> ParamRule:
+        """The rule for a tool parameter (generic path), falling back to `"*"` then defaults."""
+        for name in (tool, "*"):
+            if name is not None and name in self.tools and path is not None:
+                found = self.tools[name].params.get(path)
+                if found is not None:
+                    return found
+        return ParamRule()
+
+    def cost_wrong_argument(self, tool: str | None, path: str | None) -> float:
+        """Cost of a wrong value for this parameter."""
+        rule = self.rule(tool, path)
+        if rule.cost_wrong is not None:
+            return rule.cost_wrong
+        tool_rule = self.tools.get(tool or "")
+        if tool_rule is not None and tool_rule.cost_wrong is not None:
+            return tool_rule.cost_wrong
+        return self.costs.wrong_argument
+
+
+def builtin_policies() -> list[str]:
+    """Names of the policies shipped with the package."""
+    return sorted(p.stem for p in POLICY_DIR.glob("*.yaml"))
+
+
+def _from_file(path: Path) -> Policy:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise PolicyError(str(path), f"cannot read policy file ({exc.strerror})") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+        raise PolicyError(where, f"not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    if not isinstance(data, dict):
+        raise PolicyError(str(path), "a policy file must hold a mapping of fields")
+    data.setdefault("name", path.stem)
+    try:
+        return Policy.model_validate(data)
+    except ValidationError as exc:
+        where, what = from_validation_error(exc)
+        raise PolicyError(f"{path}: {where}", what) from None
+
+
+@lru_cache(maxsize=64)
+def _load_cached(key: str) -> Policy:
+    if key in builtin_policies():
+        return _from_file(POLICY_DIR / f"{key}.yaml")
+    path = Path(key)
+    if path.suffix in (".yaml", ".yml") or path.exists():
+        if not path.exists():
+            raise PolicyError(key, "no such policy file")
+        return _from_file(path)
+    raise PolicyError(
+        "policy", f"unknown policy {key!r} (built-in: {', '.join(builtin_policies())}; or a path)"
+    )
+
+
+def load_policy(policy: str | Path | Policy) -> Policy:
+    """A built-in policy by name (`strict`, `balanced`, `permissive`), a YAML path, or a Policy.
+
+    Raises:
+        PolicyError: naming the file, the field and the reason.
+
+    Example:
+        >>> load_policy("balanced").threshold
+        0.5
+    """
+    if isinstance(policy, Policy):
+        return policy
+    return _load_cached(str(policy))

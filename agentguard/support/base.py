@@ -1,0 +1,40 @@
+"""The estimator interface: claims and context in, one estimate per claim out, batched."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from agentguard.claims import ClaimDraft
+from agentguard.context import Context
+from agentguard.types import Evidence
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """An estimator's verdict on one claim.
+
+    `p` is the probability that the context entails the claim (for a question: that the context
+    already answers it); `contradicted` says the context states something else; `evidence`
+    names the spans the verdict rests on.
+    """
+
+    p: float
+    contradicted: bool = False
+    hedged: bool = False
+    evidence: tuple[Evidence, ...] = ()
+    p_without_schema: float | None = None
+    """Support ignoring tool-schema defaults (for `must_ground` parameters); `None`: same as p."""
+
+
+class Estimator(Protocol):
+    """Scores claims against a context. Implementations must be safe to call concurrently."""
+
+    name: str
+
+    def score(
+        self, claims: Sequence[ClaimDraft], context: Context, output_text: str
+    ) -> list[Estimate]:
+        """One estimate per claim, in order."""
+        ...

@@ -1,0 +1,274 @@
+"""Typed values in text (numbers, money, dates, times, emails, phones, ids, quoted strings, names).
+
+Every value is normalised to keys, so "3 May 2024", "2024-05-03" and "May 3rd" meet, as do
+"$1,200" and "1200 dollars". One combined regular expression finds the structured kinds in a
+single pass; a second, case-sensitive pass finds names.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from agentguard.support.dates import (
+    MONTH_RE,
+    NUMBER_WORDS,
+    WEEKDAY_RE,
+    expand_year,
+    month_number,
+    resolve_relative,
+    safe_date,
+    time_key,
+)
+from agentguard.support.lexicon import COMMON_CAPITALISED
+
+ValueKind = str  # date | time | money | number | email | phone | url | id | quoted | name
+
+_NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+_NUMWORD = r"(?:" + "|".join(sorted((w for w in NUMBER_WORDS if len(w) > 2), key=len)[::-1]) + r")"
+_ORD = r"(?:st|nd|rd|th)?"
+_PATTERN = re.compile(
+    "|".join(
+        [
+            r"(?P<email>[\w.+-]+@[\w-]+(?:\.[\w-]+)+)",
+            r"(?P<url>https?://[^\s<>\"')\]]+)",
+            r"(?P<iso>\b(?P<iy>\d{4})[-/](?P<im>\d{1,2})[-/](?P<id_>\d{1,2})(?:[T ](?P<it>\d{1,2}:\d{2}))?\b)",
+            r"(?P<numdate>\b(?P<na>\d{1,2})/(?P<nb>\d{1,2})/(?P<ny>\d{4}|\d{2})\b)",
+            rf"(?P<mdy>\b(?P<mm>{MONTH_RE})\s+(?P<md>\d{{1,2}}){_ORD}\b(?:,?\s+(?P<my>\d{{4}})\b)?)",
+            rf"(?P<dmy>\b(?P<dd>\d{{1,2}}){_ORD}(?:\s+of)?\s+(?P<dm>{MONTH_RE})(?:,?\s+(?P<dy>\d{{4}})\b)?)",
+            rf"(?P<rel>\b(?:(?:the\s+)?day\s+after\s+tomorrow|today|tonight|tomorrow|yesterday"
+            rf"|(?:this|next|coming|last|on)\s+{WEEKDAY_RE}"
+            rf"|in\s+(?:\d+|a|an|{_NUMWORD})\s+(?:day|week)s?)\b)",
+            r"(?P<time>\b(?P<th>\d{1,2})(?::(?P<tm>\d{2}))?\s*(?P<tp>[ap]\.?m\b\.?)|\b(?P<th2>\d{1,2}):(?P<tm2>\d{2})\b|\bnoon\b|\bmidnight\b)",
+            rf"(?P<money>(?P<cur>[$€£¥]|\b(?:usd|eur|gbp)\s?)\s?(?P<amt>{_NUM})(?:\s?(?P<mul>k|m|million|billion|thousand)\b)?"
+            rf"|\b(?P<amt2>{_NUM})\s?(?:dollars|euros|pounds|usd|eur|gbp)\b)",
+            r"(?P<phone>(?:\+\d{1,3}[\s.-]?)?(?:\(\d{3}\)\s?|\b\d{3}[\s.-])\d{3}[\s.-]\d{4}\b)",
+            r"(?P<hashid>#[A-Za-z0-9][\w-]*)",
+            r"(?P<alnum>\b(?=[\w-]*\d)(?=[\w-]*[A-Za-z])[A-Za-z0-9][\w-]*[A-Za-z0-9]\b)",
+            rf"(?P<number>(?<![\w.]){_NUM}(?P<pct>%)?(?![\w]))",
+            r"(?P<quoted>\"(?P<q1>[^\"\n]{1,200})\"|“(?P<q2>[^”\n]{1,200})”)",
+            rf"(?P<numword>\b{_NUMWORD}(?:-{_NUMWORD})?\b)",
+        ]
+    ),
+    re.IGNORECASE,
+)
+_UPPER = "A-ZÀ-ÖØ-Þ"
+_NAME_WORD = rf"(?:[{_UPPER}]\.(?=\s)|[{_UPPER}][\w'’-]*)"
+_NAME = re.compile(
+    rf"{_NAME_WORD}(?:\s+(?:(?:of|de|del|der|van|von|da|di|la|le|du|al|bin)\s+)?{_NAME_WORD})*"
+)
+_UNIT = re.compile(r"(\d+(?:\.\d+)?)([a-z]{1,3})", re.IGNORECASE)
+_MULT = {"k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6, "billion": 1e9}
+
+
+@dataclass(frozen=True, slots=True)
+class Value:
+    """A typed value found in text, normalised to keys.
+
+    `keys` are what the value offers as evidence when it sits in a source; `query` are the keys
+    a claim holding this value looks for. They differ only for dates: a date without a year
+    supports any year, a date with a year needs that year.
+    """
+
+    kind: ValueKind
+    text: str
+    span: tuple[int, int]
+    keys: tuple[str, ...]
+    query: tuple[str, ...]
+
+
+def fold(text: str) -> str:
+    """Lowercase and strip accents, so "Müller" meets "Muller"."""
+    text = text.lower()
+    if text.isascii():
+        return text
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+def num_key(x: float) -> str:
+    """Canonical key of a number: `num:1200`, `num:3.5`."""
+    return f"num:{int(x)}" if float(x).is_integer() else f"num:{round(x, 6)!r}"
+
+
+def _to_float(s: str) -> float:
+    return float(s.replace(",", ""))
+
+
+def date_value(
+    text: str, span: tuple[int, int], ymd: tuple[int | None, int, int] | None, today: dt.date | None
+) -> Value | None:
+    """A date value; a year-less date takes `today`'s year when the context states one."""
+    if ymd is None:
+        return None
+    y, m, d = ymd
+    if y is None and today is not None:
+        y = today.year
+    md = f"md:{m:02d}-{d:02d}"
+    if y is None:
+        return Value("date", text, span, (md, "mdonly:" + md[3:]), (md,))
+    full = f"date:{y:04d}-{m:02d}-{d:02d}"
+    return Value("date", text, span, (full, md), (full, "mdonly:" + md[3:]))
+
+
+def _date_from_match(m: re.Match[str], today: dt.date | None) -> tuple[int | None, int, int] | None:
+    g = m.lastgroup
+    if g == "iso":
+        return safe_date(int(m["iy"]), int(m["im"]), int(m["id_"]))
+    if g == "numdate":
+        a, b, y = int(m["na"]), int(m["nb"]), expand_year(int(m["ny"]))
+        # US month/day order unless the first number cannot be a month.
+        return safe_date(y, b, a) if a > 12 else safe_date(y, a, b)
+    if g == "mdy":
+        return safe_date(int(m["my"]) if m["my"] else None, month_number(m["mm"]), int(m["md"]))
+    if g == "dmy":
+        return safe_date(int(m["dy"]) if m["dy"] else None, month_number(m["dm"]), int(m["dd"]))
+    if g == "rel" and today is not None:
+        resolved = resolve_relative(m.group(0), today)
+        if resolved is not None:
+            return (resolved.year, resolved.month, resolved.day)
+    return None
+
+
+def _time_from_match(m: re.Match[str]) -> str | None:
+    s = m.group(0).lower()
+    if s == "noon":
+        return "12:00"
+    if s == "midnight":
+        return "00:00"
+    if m["th"] is not None:
+        return time_key(int(m["th"]), int(m["tm"] or 0), m["tp"])
+    return time_key(int(m["th2"]), int(m["tm2"]), None)
+
+
+def _structured(m: re.Match[str], today: dt.date | None, claim: bool) -> Value | None:
+    g = m.lastgroup or ""
+    s, span = m.group(0), m.span()
+    if g in ("iso", "numdate", "mdy", "dmy", "rel"):
+        return date_value(s, span, _date_from_match(m, today), today)
+    if g == "time":
+        key = _time_from_match(m)
+        return Value("time", s, span, (f"time:{key}",), (f"time:{key}",)) if key else None
+    if g == "money":
+        amount = _to_float(m["amt"] or m["amt2"]) * _MULT.get((m["mul"] or "").lower(), 1.0)
+        return Value("money", s, span, (num_key(amount),), (num_key(amount),))
+    if g == "email":
+        return Value("email", s, span, ("email:" + s.lower(),), ("email:" + s.lower(),))
+    if g == "url":
+        key = "url:" + s.lower().rstrip("/.")
+        return Value("url", s, span, (key,), (key,))
+    if g == "phone":
+        key = "phone:" + re.sub(r"\D", "", s)[-10:]
+        return Value("phone", s, span, (key,), (key,))
+    if g in ("hashid", "alnum"):
+        unit = _UNIT.fullmatch(s)
+        if unit:  # "10kg", "3rd", "5pm" without a space: a number with a unit or an ordinal
+            k = num_key(float(unit.group(1)))
+            return Value("number", s, span, (k,), (k,))
+        key = "id:" + re.sub(r"[^0-9a-z]", "", s.lower())
+        keys = (key, num_key(float(key[3:]))) if key[3:].isdigit() else (key,)
+        return Value("id", s, span, keys, keys)
+    if g == "number":
+        x = _to_float(s.rstrip("%"))
+        keys = (num_key(x),)
+        if s.isdigit() and len(s) >= 4:
+            keys += ("id:" + s,)  # long digit strings are often ids: "order 12345"
+        return Value("number", s, span, keys, keys)
+    if g == "quoted":
+        inner = m["q1"] or m["q2"] or ""
+        key = "str:" + " ".join(fold(inner).split())
+        return Value("quoted", s, span, (key,), (key,))
+    if g == "numword" and not claim:
+        parts = s.lower().split("-")
+        n = sum(NUMBER_WORDS.get(p, 0) for p in parts)
+        return Value("number", s, span, (num_key(n),), (num_key(n),))
+    return None
+
+
+_I_FORMS = frozenset({"I", "I'm", "I'll", "I've", "I'd", "I’m", "I’ll", "I’ve", "I’d"})
+_CONNECTORS = frozenset({"of", "de", "del", "der", "van", "von", "da", "di", "la", "le", "du", "al", "bin"})
+
+
+def _sentence_start(text: str, pos: int) -> bool:
+    j = pos - 1
+    while j >= 0 and text[j] in " \t\"'“(*-#>":
+        j -= 1
+    return j < 0 or text[j] in ".!?:;\n"
+
+
+def _is_filler(word: str) -> bool:
+    return word in _I_FORMS or word.lower().rstrip(".,") in COMMON_CAPITALISED
+
+
+def _names(text: str, taken: list[tuple[int, int]]) -> list[Value]:
+    out = []
+    for m in _NAME.finditer(text):
+        words = [(w.start() + m.start(), w.end() + m.start()) for w in re.finditer(r"\S+", m.group(0))]
+
+        def drop(i: int) -> bool:
+            a, b = words[i]
+            w = text[a:b]
+            overlaps = any(x < b and a < y for x, y in taken)
+            return overlaps or _is_filler(w) or w.lower() in _CONNECTORS
+
+        while words and drop(0):
+            words.pop(0)
+        while words and drop(-1):
+            words.pop()
+        if not words:
+            continue
+        start, end = words[0][0], words[-1][1]
+        if any(x < end and start < y for x, y in taken):
+            continue
+        name = text[start:end]
+        if len(name) < 2:
+            continue
+        if len(words) == 1 and _sentence_start(text, start) and not name.isupper():
+            continue  # "Order 12345 ...": a capital at a sentence start says nothing
+        key = "name:" + fold(name.replace(".", ""))
+        out.append(Value("name", name, (start, end), (key,), (key,)))
+    return out
+
+
+def extract_values(text: str, today: dt.date | None = None, *, claim: bool = False) -> list[Value]:
+    """All typed values in `text`, in order.
+
+    Args:
+        text: Text to scan.
+        today: The date the context states, for relative dates and year-less dates.
+        claim: True when scanning a claim: number words ("one", "two") are skipped there,
+            because "the one you booked" asserts no number, while a source's "two of us"
+            can support an argument `passengers=2`.
+    """
+    values: list[Value] = []
+    for m in _PATTERN.finditer(text):
+        v = _structured(m, today, claim)
+        if v is not None:
+            values.append(v)
+        if m.lastgroup == "quoted":
+            # A quoted JSON value ("A123", "2024-05-03") holds a value of its own.
+            inner_start = m.start() + 1
+            for inner in extract_values(m.group(0)[1:-1], today, claim=claim):
+                a, b = inner.span
+                values.append(
+                    Value(inner.kind, inner.text, (a + inner_start, b + inner_start), inner.keys, inner.query)
+                )
+    taken = [v.span for v in values]
+    for m in _PATTERN.finditer(text):
+        if m.lastgroup in ("mdy", "dmy", "rel") and m.span() not in taken:
+            taken.append(m.span())  # a month name in an unparseable date is not a name
+    values += _names(text, taken)
+    values.sort(key=lambda v: v.span)
+    return values
+
+
+def absolute_dates(text: str) -> list[tuple[int, dt.date]]:
+    """`(offset, date)` for each date with a year in `text` (used to find the reference date)."""
+    out = []
+    for m in _PATTERN.finditer(text):
+        if m.lastgroup in ("iso", "numdate", "mdy", "dmy"):
+            ymd = _date_from_match(m, None)
+            if ymd is not None and ymd[0] is not None:
+                out.append((m.start(), dt.date(ymd[0], ymd[1], ymd[2])))
+    return out

@@ -1,0 +1,144 @@
+"""Pydantic models of the monitor's vocabulary: sources, claims, support, flags, decisions, reports.
+
+Everything here is logged or returned by `Monitor.check`, so every model is frozen and
+serialises with `model_dump(mode="json")`; that JSON form is the `check` contract.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+ClaimKind = Literal["text", "argument", "question"]
+Label = Literal["supported", "contradicted", "unsupported"]
+FlagType = Literal[
+    "silent_assumption",
+    "contradiction",
+    "redundant_question",
+    "declared_assumption",
+    "malformed_tool_call",
+]
+Action = Literal["allow", "annotate", "ask_user", "call_tool", "retry", "block"]
+SourceKind = Literal["system", "user", "tool", "doc", "schema"]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Source(_Frozen):
+    """One piece of context the agent legitimately has."""
+
+    id: str
+    """Stable id: `system`, `user#3`, `tool:get_order#2`, `doc:<id>`, `schema:TOOL.PARAM`."""
+    kind: SourceKind
+    """What sort of context this is."""
+    text: str
+    """The text the agent saw (for `schema:` sources, a rendering of the default or enum)."""
+
+
+class Evidence(_Frozen):
+    """A span of a source that bears on a claim."""
+
+    source: str
+    """Id of the source the span is in."""
+    span: tuple[int, int]
+    """Character offsets `[start, end)` in the source text."""
+    text: str
+    """The text of the span."""
+
+
+class Claim(_Frozen):
+    """One atomic thing a model output asserts, with the monitor's support estimate."""
+
+    id: str
+    """Id within the report: `c1`, `c2`, ..."""
+    kind: ClaimKind
+    """`text` (a clause of the message), `argument` (a tool-call argument) or `question`."""
+    text: str
+    """The claim as written: the clause, the question, or `path=value` for an argument."""
+    span: tuple[int, int] | None = None
+    """Character offsets of the claim in the output's `content` (text and question claims)."""
+    tool: str | None = None
+    """Tool name (argument claims)."""
+    call_id: str | None = None
+    """Id of the tool call the argument belongs to (argument claims)."""
+    path: str | None = None
+    """JSON path of the argument, e.g. `passengers[0].name` (argument claims)."""
+    value: str | int | float | bool | None = None
+    """The argument value (argument claims)."""
+    support: float
+    """Probability that the context entails the claim. For questions: that it already answers it."""
+    label: Label
+    """`supported`, `contradicted` or `unsupported`; for questions, `supported` means answered."""
+    hedged: bool = False
+    """The output itself marks the claim as an assumption or as uncertain."""
+    evidence: tuple[Evidence, ...] = ()
+    """Spans of the context that support or contradict the claim."""
+
+
+class Flag(_Frozen):
+    """A finding about one claim or one tool call."""
+
+    type: FlagType
+    """What was found."""
+    claim_id: str | None
+    """The claim it concerns; `None` for a malformed tool call, which has no argument claims."""
+    risk: float
+    """Expected cost of letting the output through unchanged: `(1 - support) * cost_wrong`."""
+    message: str
+    """One line a person can read."""
+
+
+class ToolCallRequest(_Frozen):
+    """A call the monitor wants the runtime to make before the model continues."""
+
+    name: str
+    """The resolver tool to run."""
+    arguments: dict[str, object] = Field(default_factory=dict)
+    """Arguments for it; empty when the runtime should let the model fill them."""
+    resolves: tuple[str, ...] = ()
+    """Ids of the claims this call is meant to settle."""
+
+
+class Decision(_Frozen):
+    """What should happen to the output."""
+
+    action: Action
+    """`allow`, `annotate`, `ask_user`, `call_tool`, `retry` or `block`."""
+    question: str | None = None
+    """The clarifying question, for `ask_user`."""
+    tool_call: ToolCallRequest | None = None
+    """The resolver call, for `call_tool`."""
+    reason: str
+    """Why this action, in one or two sentences."""
+
+
+class Report(_Frozen):
+    """Claims, flags and decision for one model output."""
+
+    support: float | None
+    """P(every claim is supported); `None` when the output makes no claims."""
+    no_claims: bool = False
+    """True when the output asserts nothing checkable (then `support` is `None`, not 1.0)."""
+    claims: tuple[Claim, ...]
+    """Every claim found, in output order (text and questions first, then arguments)."""
+    flags: tuple[Flag, ...]
+    """Findings, in claim order."""
+    decision: Decision
+    """The policy's decision."""
+    policy: str
+    """Name of the policy that decided."""
+    estimator: str
+    """Name of the estimator that scored the claims."""
+    notes: tuple[str, ...] = ()
+    """Anything the user should know about how this report was made (e.g. an estimator fallback)."""
+    latency_ms: float
+    """Wall time of the check."""
+
+    @property
+    def flagged_claims(self) -> list[Claim]:
+        """Claims that carry at least one flag, in order."""
+        ids = {f.claim_id for f in self.flags}
+        return [c for c in self.claims if c.id in ids]
