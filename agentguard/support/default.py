@@ -32,6 +32,7 @@ class Coefficients:
     text_anywhere: float = 1.6
     text_values_found: float = 0.8
     text_values_missing: float = -3.2
+    text_any_value_missing: float = -1.5
     text_contradiction: float = -3.0
     arg_exact: float = 3.2
     arg_schema_default: float = 1.7
@@ -151,9 +152,8 @@ class DefaultEstimator:
             evidence.append(_evidence(index, s.source, s.span))
         z = k.text_bias + k.text_best_sentence * cov_best + k.text_anywhere * cov_any
         if values:
-            z += k.text_values_found * (not missing) + k.text_values_missing * len(missing) / len(
-                values
-            )
+            z += k.text_values_found * (not missing) + k.text_any_value_missing * bool(missing)
+            z += k.text_values_missing * len(missing) / len(values)
         z += k.text_contradiction * contradiction
         hedged = bool(HEDGE_RE.search(sentence or text))
         return Estimate(_sigmoid(z), contradiction, hedged, tuple(_dedupe(evidence)))
@@ -169,13 +169,15 @@ class DefaultEstimator:
     ) -> bool:
         """Same slot, other value (a number, date or name), or a negation mismatch."""
         negated = has_negation(text)
+        # A value the claim itself states is no rival ("from Boston to Denver" vs "to Denver").
+        stated = {key for v in extract_values(text, index.today, claim=True) for key in v.keys}
         for si, score in top:
             s = index.sentences[si]
             cov = score / total
             for v in missing:
                 if v.kind not in _CONTRADICTABLE or cov < (0.6 if v.kind == "name" else 0.5):
                     continue
-                rivals = [w for w in s.values if w.kind == v.kind and not set(w.keys) & set(v.query)]
+                rivals = [w for w in s.values if w.kind == v.kind and not set(w.keys) & stated]
                 if rivals:
                     evidence.append(_evidence(index, s.source, rivals[0].span))
                     return True

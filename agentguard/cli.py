@@ -1,0 +1,168 @@
+"""The `agentguard` command.
+
+Exit codes: 0 when every input was checked (whatever was flagged), 2 for bad input or usage
+(in `--jsonl` mode, after all good lines have been checked).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from agentguard.errors import InputError
+from agentguard.inputs import MAX_INPUT_CHARS, parse_check_input
+from agentguard.monitor import Monitor
+from agentguard.policy import builtin_policies
+from agentguard.render import render_report
+
+MAX_RAW_BYTES = 4 * MAX_INPUT_CHARS
+"""Largest raw input (a file, or a line in `--jsonl` mode) read before parsing."""
+
+
+class _Bad(Exception):
+    def __init__(self, where: str, message: str) -> None:
+        self.where, self.message = where, message
+        super().__init__(f"{where}: {message}")
+
+
+def _load_json(text: str, where: str) -> object:
+    if len(text) > MAX_RAW_BYTES:
+        raise _Bad(where, f"{len(text):,} bytes; the limit is {MAX_RAW_BYTES:,}")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise _Bad(f"{where}:{exc.lineno}:{exc.colno}", f"not valid JSON ({exc.msg})") from None
+
+
+def _read(name: str, stdin: TextIO) -> str:
+    if name == "-":
+        return stdin.read(MAX_RAW_BYTES + 1)
+    path = Path(name)
+    if not path.is_file():
+        raise _Bad(name, "no such file")
+    if path.stat().st_size > MAX_RAW_BYTES:
+        raise _Bad(name, f"{path.stat().st_size:,} bytes; the limit is {MAX_RAW_BYTES:,}")
+    return path.read_text(encoding="utf-8")
+
+
+def _inputs(files: Sequence[str], jsonl: bool, stdin: TextIO) -> Iterator[tuple[str, object]]:
+    """`(where, parsed JSON or _Bad)` for each input, in order."""
+    for name in files:
+        label = "<stdin>" if name == "-" else name
+        try:
+            text = _read(name, stdin)
+        except _Bad as bad:
+            yield label, bad
+            continue
+        if not jsonl:
+            try:
+                yield label, _load_json(text, label)
+            except _Bad as bad:
+                yield label, bad
+            continue
+        for n, line in enumerate(text.splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                yield f"{label}:{n}", _load_json(line, f"{label}:{n}")
+            except _Bad as bad:
+                yield f"{label}:{n}", bad
+
+
+def _check_one(monitor: Monitor, where: str, data: object) -> tuple[Any, str]:
+    if isinstance(data, _Bad):
+        raise data
+    try:
+        inp = parse_check_input(data)
+        return monitor.check(inp), inp.output.text
+    except InputError as exc:
+        raise _Bad(where, str(exc)) from None
+
+
+def cmd_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO, stdin: TextIO) -> int:
+    """Run `agentguard check`."""
+    try:
+        monitor = Monitor(policy=args.policy, trace=args.trace)
+    except InputError as exc:
+        print(f"agentguard: error: {exc}", file=stderr)
+        return 2
+    color = args.color if args.color is not None else stdout.isatty() and "NO_COLOR" not in os.environ
+    failed = 0
+    try:
+        for where, data in _inputs(args.files, args.jsonl, stdin):
+            try:
+                report, text = _check_one(monitor, where, data)
+            except _Bad as bad:
+                failed += 1
+                if monitor.trace is not None:
+                    monitor.trace.write_error(bad.where, bad.message)
+                if args.json and args.jsonl:
+                    print(json.dumps({"error": {"where": bad.where, "message": bad.message}}), file=stdout)
+                print(f"agentguard: error: {bad.where}: {bad.message}", file=stderr)
+                if not args.jsonl:
+                    return 2
+                continue
+            if args.json:
+                body = report.model_dump(mode="json")
+                if args.jsonl:
+                    print(json.dumps({"where": where, **body}, ensure_ascii=False), file=stdout)
+                else:
+                    print(json.dumps(body, indent=2, ensure_ascii=False), file=stdout)
+            else:
+                print(render_report(report, text, title=where, color=color), file=stdout)
+                print(file=stdout)
+            stdout.flush()
+    finally:
+        monitor.close()
+    return 2 if failed else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the `agentguard` command."""
+    parser = argparse.ArgumentParser(
+        prog="agentguard",
+        description="Find the facts an agent's output silently assumes.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    check = sub.add_parser(
+        "check",
+        help="check model outputs against their context",
+        description="Check one `check` input per FILE (or per line with --jsonl); - is stdin.",
+    )
+    check.add_argument("files", nargs="+", metavar="FILE", help="input file(s), or - for stdin")
+    check.add_argument("--json", action="store_true", help="print the machine-readable report")
+    check.add_argument("--jsonl", action="store_true", help="read one input per line")
+    check.add_argument(
+        "--policy",
+        default="balanced",
+        metavar="NAME|PATH",
+        help=f"policy name ({', '.join(builtin_policies())}) or YAML path (default: balanced)",
+    )
+    check.add_argument("--trace", metavar="PATH", help="append every report to this JSONL trace")
+    check.add_argument(
+        "--color", action=argparse.BooleanOptionalAction, default=None, help="colour the report"
+    )
+    check.set_defaults(func=cmd_check)
+    return parser
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+    stdin: TextIO | None = None,
+) -> int:
+    """Entry point of the `agentguard` command; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    code: int = args.func(args, stdout or sys.stdout, stderr or sys.stderr, stdin or sys.stdin)
+    return code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
