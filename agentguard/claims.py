@@ -22,7 +22,7 @@ from agentguard.types import ClaimKind
 
 Scalar = str | int | float | bool | None
 _CLAUSE_BREAK = re.compile(r";\s+|,\s+(?:but|and|while|whereas|although|so)\s+|\s+but\s+")
-_MARKUP = re.compile(r"^\s*(?:[-*•]|\d+[.)]|#+)\s+")
+_MARKUP = re.compile(r"\s*(?:[-*•]|\d+[.)]|#+)\s+")
 
 
 @dataclass(frozen=True)
@@ -106,7 +106,7 @@ def _parse_arguments(call: ToolCall) -> tuple[dict[str, Any] | None, str | None]
         return raw, None
     try:
         parsed = json.loads(raw) if raw.strip() else {}
-    except ValueError as exc:
+    except json.JSONDecodeError as exc:
         return None, f"arguments are not valid JSON ({exc.msg} at position {exc.pos})"
     if not isinstance(parsed, dict):
         return None, f"arguments must be a JSON object, not {type(parsed).__name__}"

@@ -30,13 +30,15 @@ class _Bad(Exception):
         super().__init__(f"{where}: {message}")
 
 
-def _load_json(text: str, where: str) -> object:
+def _load_json(text: str, where: str, *, line: bool = False) -> object:
+    """Parse JSON; errors are located as `FILE:LINE:COL` (`where` holds the line if `line`)."""
     if len(text) > MAX_RAW_BYTES:
         raise _Bad(where, f"{len(text):,} bytes; the limit is {MAX_RAW_BYTES:,}")
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise _Bad(f"{where}:{exc.lineno}:{exc.colno}", f"not valid JSON ({exc.msg})") from None
+        at = f"{where}:{exc.colno}" if line else f"{where}:{exc.lineno}:{exc.colno}"
+        raise _Bad(at, f"not valid JSON ({exc.msg})") from None
 
 
 def _read(name: str, stdin: TextIO) -> str:
@@ -69,7 +71,7 @@ def _inputs(files: Sequence[str], jsonl: bool, stdin: TextIO) -> Iterator[tuple[
             if not line.strip():
                 continue
             try:
-                yield f"{label}:{n}", _load_json(line, f"{label}:{n}")
+                yield f"{label}:{n}", _load_json(line, f"{label}:{n}", line=True)
             except _Bad as bad:
                 yield f"{label}:{n}", bad
 
@@ -91,7 +93,9 @@ def cmd_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO, stdin: T
     except InputError as exc:
         print(f"agentguard: error: {exc}", file=stderr)
         return 2
-    color = args.color if args.color is not None else stdout.isatty() and "NO_COLOR" not in os.environ
+    color = (
+        args.color if args.color is not None else stdout.isatty() and "NO_COLOR" not in os.environ
+    )
     failed = 0
     try:
         for where, data in _inputs(args.files, args.jsonl, stdin):
@@ -102,7 +106,10 @@ def cmd_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO, stdin: T
                 if monitor.trace is not None:
                     monitor.trace.write_error(bad.where, bad.message)
                 if args.json and args.jsonl:
-                    print(json.dumps({"error": {"where": bad.where, "message": bad.message}}), file=stdout)
+                    print(
+                        json.dumps({"error": {"where": bad.where, "message": bad.message}}),
+                        file=stdout,
+                    )
                 print(f"agentguard: error: {bad.where}: {bad.message}", file=stderr)
                 if not args.jsonl:
                     return 2

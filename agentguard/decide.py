@@ -158,9 +158,9 @@ def decide(
     if not choices:
         return Decision(action="allow", reason=f"all {len(claims)} claims are supported")
     action = min((c.action for c in choices), key=_PRIORITY.index)
+    chosen = [c for c in choices if c.action == action]
     if action == "annotate" and not policy.annotate:
         action = "allow"
-    chosen = [c for c in choices if c.action == action]
     reason = _reason(action, chosen, len(flags))
     if action == "ask_user":
         return Decision(action=action, question=_question(chosen, context, policy), reason=reason)

@@ -13,7 +13,7 @@ class InputError(ValueError):
     """Malformed input: the message names what is wrong and where.
 
     Attributes:
-        where: Location of the problem, e.g. `messages[2].role` or `policies/x.yaml: costs.ask_user`.
+        where: Location of the problem, e.g. `messages[2].role` or `x.yaml: costs.ask_user`.
         what: What is wrong there.
     """
 

@@ -225,6 +225,7 @@ def parse_check_input(data: object) -> CheckInput:
     size = _size(inp)
     if size > MAX_INPUT_CHARS:
         raise InputError(
-            "input", f"{size:,} characters of text; the limit is {MAX_INPUT_CHARS:,} (MAX_INPUT_CHARS)"
+            "input",
+            f"{size:,} characters of text; the limit is {MAX_INPUT_CHARS:,} (MAX_INPUT_CHARS)",
         )
     return inp

@@ -49,8 +49,8 @@ class Monitor:
         >>> from agentguard import Monitor
         >>> report = Monitor().check(
         ...     messages=[{"role": "user", "content": "Book me a flight to Denver."}],
-        ...     output={"role": "assistant", "tool_calls": [{"id": "1", "type": "function",
-        ...         "function": {"name": "book", "arguments": '{"to": "Denver", "from": "Boston"}'}}]},
+        ...     output={"tool_calls": [{"id": "1", "type": "function", "function": {
+        ...         "name": "book", "arguments": '{"to": "Denver", "from": "Boston"}'}}]},
         ... )
         >>> report.decision.action
         'ask_user'
@@ -138,9 +138,9 @@ class Monitor:
     @staticmethod
     def _claim(i: int, d: ClaimDraft, e: Estimate, context: Context, policy: Policy) -> Claim:
         p = e.p
-        if d.kind == "argument" and policy.rule(d.tool, generic_path(d.path or "")).must_ground:
-            if e.p_without_schema is not None:
-                p = e.p_without_schema
+        rule = policy.rule(d.tool, generic_path(d.path or "")) if d.kind == "argument" else None
+        if rule is not None and rule.must_ground and e.p_without_schema is not None:
+            p = e.p_without_schema
         est = Estimate(p, e.contradicted, e.hedged, e.evidence)
         return Claim(
             id=f"c{i}",

@@ -189,7 +189,8 @@ def read_header(path: Path) -> dict[str, Any]:
         raise TraceError(f"{path}:1", "not a trace: the first line is not a header")
     if header.get("version") != TRACE_VERSION:
         raise TraceError(
-            f"{path}:1", f"trace version {header.get('version')!r}; this agentguard reads {TRACE_VERSION}"
+            f"{path}:1",
+            f"trace version {header.get('version')!r}; this agentguard reads {TRACE_VERSION}",
         )
     return header
 

@@ -1,0 +1,1 @@
+"""Support estimators: the offline default, and the interface others implement."""

@@ -6,6 +6,7 @@ coefficients live in `Coefficients`; they are set by hand for now and meant to b
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections import Counter
@@ -81,7 +82,7 @@ def _value_hits(value: Value, index: ContextIndex) -> list[Evidence]:
                 seen.add((sid, v.span))
                 hits.append(_evidence(index, sid, v.span))
     if not hits and value.kind in ("name", "quoted"):
-        inner = value.text.strip("\"“”")
+        inner = value.text.strip('"“”')
         hits = _phrase_hits(inner.replace(".", ""), index) or _phrase_hits(inner, index)
     return hits
 
@@ -130,11 +131,12 @@ class DefaultEstimator:
         stems = {t for t, _, _ in content_tokens(text)}
         weights = {t: index.idf(t) for t in stems}
         total = sum(weights.values()) or 1.0
-        scores: Counter[int] = Counter()
+        scores: dict[int, float] = {}
         for t in stems:
+            w = weights[t]
             for si in index.postings.get(t, ()):
-                scores[si] += weights[t]
-        top = scores.most_common(3)
+                scores[si] = scores.get(si, 0.0) + w
+        top = heapq.nlargest(3, scores.items(), key=lambda kv: kv[1])
         cov_best = top[0][1] / total if top else 0.0
         cov_any = sum(w for t, w in weights.items() if t in index.postings) / total
 
@@ -203,21 +205,7 @@ class DefaultEstimator:
             est = self._text(value, "", index)
             return Estimate(est.p, est.contradicted, hedged, est.evidence)
 
-        hits: list[Evidence] = []
-        partial = 0.0
-        if isinstance(value, bool):
-            words = (claim.path or "").replace("_", " ").split(".")[-1]
-            if _phrase_hits(words, index):
-                partial = 1.0
-        elif isinstance(value, (int, float)):
-            hits = _value_hits(Value("number", str(value), (0, 0), (), (num_key(value),)), index)
-        elif isinstance(value, str):
-            whole = _whole_value(value, index)
-            hits = _value_hits(whole, index) if whole else []
-            hits = hits or _phrase_hits(value, index)
-            if not hits:
-                partial = self._token_coverage(value, index)
-
+        hits, partial = self._argument_hits(claim, index)
         if hits:
             z = k.arg_exact
         elif schema_ev:
@@ -236,6 +224,23 @@ class DefaultEstimator:
             without_schema = _sigmoid(k.arg_nothing)
         evidence = tuple(_dedupe(hits or schema_ev))
         return Estimate(_sigmoid(z), contradicted, hedged, evidence, without_schema)
+
+    def _argument_hits(
+        self, claim: ClaimDraft, index: ContextIndex
+    ) -> tuple[list[Evidence], float]:
+        """Where the value occurs; else how much of it does (0-1, or 1 for a named boolean)."""
+        value = claim.value
+        if isinstance(value, bool):
+            words = (claim.path or "").replace("_", " ").split(".")[-1]
+            return [], 1.0 if _phrase_hits(words, index) else 0.0
+        if isinstance(value, (int, float)):
+            return _value_hits(
+                Value("number", str(value), (0, 0), (), (num_key(value),)), index
+            ), 0.0
+        text = str(value)
+        whole = _whole_value(text, index)
+        hits = (_value_hits(whole, index) if whole else []) or _phrase_hits(text, index)
+        return hits, 0.0 if hits else self._token_coverage(text, index)
 
     def _token_coverage(self, value: str, index: ContextIndex) -> float:
         stems = {t for t, _, _ in content_tokens(value.replace("_", " "))}

@@ -45,7 +45,8 @@ HEDGE_RE = re.compile(
 # Sentences that open like this state an intent, an offer or a courtesy, not a fact.
 NONFACTUAL_RE = re.compile(
     r"^\W*(?:sure|okay|ok|of course|certainly|absolutely|great|thanks|thank you|hello|hi|hey"
-    r"|no problem|happy to help|glad to help|i can help|i(?:'|’)?d be happy|i(?:'|’)?ll (?:help|check|look|search|get|find|do)"
+    r"|no problem|happy to help|glad to help|i can help|i(?:'|’)?d be happy"
+    r"|i(?:'|’)?ll (?:help|check|look|search|get|find|do)"
     r"|let me|one moment|just a moment|please|feel free|is there anything|anything else"
     r"|have a (?:great|good|nice)|you(?:'|’)?re welcome|sorry|i apologi[sz]e|i understand"
     r"|i(?:'|’)?m (?:going to|about to)|i will (?:now )?(?:check|look|search|call|use))\b",
@@ -55,7 +56,9 @@ NONFACTUAL_RE = re.compile(
 # Questions that ask permission or offer help rather than ask for a fact.
 PERMISSION_Q_RE = re.compile(
     r"^\W*(?:shall i|should i|do you want me to|would you like(?: me)? to|can i help|may i help"
-    r"|is there anything|anything else|does that (?:work|sound)|is that (?:ok|okay|alright|correct|right)"
+    r"|how (?:can|may) i (?:help|assist)|what (?:else )?can i do for you"
+    r"|is there anything|anything else|does that (?:work|sound)"
+    r"|is that (?:ok|okay|alright|correct|right)"
     r"|would that (?:work|be ok)|ready to|want me to)\b",
     re.IGNORECASE,
 )

@@ -1,0 +1,117 @@
+import json
+from pathlib import Path
+
+import pytest
+
+from agentguard import TRACE_VERSION, Monitor, TraceError, TraceWriter, read_trace
+from agentguard.trace import redact
+from tests.conftest import load_example
+
+
+def test_trace_has_header_records_and_summary(tmp_path: Path) -> None:
+    path = tmp_path / "run.jsonl"
+    with Monitor(trace=path) as monitor:
+        monitor.check(load_example("flight_missing_origin"))
+        monitor.check({**load_example("refund_order_from_tool"), "id": "refund-1"})
+    lines = [json.loads(x) for x in path.read_text().splitlines()]
+    assert lines[0]["kind"] == "header" and lines[0]["version"] == TRACE_VERSION
+    assert lines[0]["policy"] == "balanced"
+    assert [x["kind"] for x in lines] == ["header", "report", "report", "summary"]
+    assert lines[2]["input_id"] == "refund-1" and lines[2]["seq"] == 2
+    assert lines[3]["records"] == 2
+    assert lines[3]["decisions"] == {"ask_user": 1, "allow": 1}
+    trace = read_trace(path)
+    assert [r.decision.action for r in trace.reports] == ["ask_user", "allow"]
+    assert not trace.truncated
+
+
+def test_each_record_is_on_disk_before_write_returns(tmp_path: Path) -> None:
+    path = tmp_path / "run.jsonl"
+    monitor = Monitor(trace=path)
+    monitor.check(load_example("redundant_question"))
+    on_disk = read_trace(path)  # read while the writer is still open
+    assert len(on_disk.records) == 1 and on_disk.summaries == []
+    monitor.close()
+    monitor.close()  # idempotent
+    assert len(read_trace(path).summaries) == 1
+
+
+def test_a_cut_last_line_is_skipped_and_reported(tmp_path: Path) -> None:
+    path = tmp_path / "run.jsonl"
+    monitor = Monitor(trace=path)
+    monitor.check(load_example("redundant_question"))
+    monitor.check(load_example("redundant_question"))
+    monitor.close()
+    text = path.read_text()
+    path.write_text(text[: len(text) - 40])  # the writer died in the middle of the summary
+    trace = read_trace(path)
+    assert trace.truncated and len(trace.records) == 2
+
+
+def test_corruption_in_the_middle_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "run.jsonl"
+    with Monitor(trace=path) as monitor:
+        monitor.check(load_example("redundant_question"))
+    lines = path.read_text().splitlines()
+    lines[1] = lines[1][:20]
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(TraceError, match=r"run\.jsonl:2: corrupt record"):
+        read_trace(path)
+
+
+def test_appending_continues_an_existing_trace(tmp_path: Path) -> None:
+    path = tmp_path / "run.jsonl"
+    for _ in range(2):
+        with Monitor(trace=path) as monitor:
+            monitor.check(load_example("redundant_question"))
+    trace = read_trace(path)
+    assert len(trace.records) == 2 and len(trace.summaries) == 2
+    assert path.read_text().count('"kind":"header"') == 1
+
+
+def test_refuses_a_file_that_is_not_a_trace_or_another_version(tmp_path: Path) -> None:
+    path = tmp_path / "notes.jsonl"
+    path.write_text("hello\n")
+    with pytest.raises(TraceError, match="not a trace"):
+        TraceWriter(path)
+    path.write_text(json.dumps({"kind": "header", "version": 99}) + "\n")
+    with pytest.raises(TraceError, match="trace version 99; this agentguard reads 1"):
+        read_trace(path)
+
+
+def test_one_writer_per_file(tmp_path: Path) -> None:
+    path = tmp_path / "run.jsonl"
+    with TraceWriter(path), pytest.raises(TraceError, match="another writer has this trace open"):
+        TraceWriter(path)
+
+
+def test_secrets_never_reach_the_log(tmp_path: Path) -> None:
+    path = tmp_path / "run.jsonl"
+    data = load_example("redundant_question")
+    data["messages"][1]["content"] = "my key is sk-abcdefghijklmnopqrstuv, order ORD-40417"
+    data["metadata"] = {
+        "api_key": "hunter2",
+        "headers": {"Authorization": "Bearer abc.def.ghi.jkl"},
+    }
+    with TraceWriter(
+        path, meta={"openai_api_key": "x", "api_key": "sk-zzzzzzzzzzzzzzzzzzzz"}
+    ) as trace:
+        Monitor(trace=trace).check(data)
+    text = path.read_text()
+    assert "hunter2" not in text and "abc.def" not in text and "sk-zzzz" not in text
+    assert "[REDACTED]" in text
+    assert redact({"max_tokens": 5, "note": "Bearer abcdefghijkl"}) == {
+        "max_tokens": 5,
+        "note": "[REDACTED]",
+    }
+
+
+def test_errors_are_logged_as_records(tmp_path: Path) -> None:
+    path = tmp_path / "run.jsonl"
+    with TraceWriter(path) as trace:
+        trace.write_error("in.jsonl:3", "messages[0]: missing field 'role'")
+    trace_read = read_trace(path)
+    assert trace_read.records[0]["kind"] == "error"
+    assert trace_read.summaries[0]["errors"] == 1
+    with pytest.raises(TraceError, match="trace is closed"):
+        trace.write_error("x", "y")
