@@ -167,7 +167,13 @@ def main(
 ) -> int:
     """Entry point of the `agentguard` command; returns the exit code."""
     args = build_parser().parse_args(argv)
-    code: int = args.func(args, stdout or sys.stdout, stderr or sys.stderr, stdin or sys.stdin)
+    try:
+        code: int = args.func(args, stdout or sys.stdout, stderr or sys.stderr, stdin or sys.stdin)
+    except BrokenPipeError:
+        # The reader went away (`agentguard check ... | head`): stop quietly, like other tools.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
     return code
 
 

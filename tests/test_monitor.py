@@ -264,3 +264,24 @@ def test_keyword_and_object_forms_cannot_be_mixed() -> None:
 def test_bad_input_raises_input_error_naming_the_field() -> None:
     with pytest.raises(InputError, match=r"messages\[0\]: missing field 'role'"):
         Monitor().check(messages=[{"content": "hi"}], output="ok")
+
+
+@pytest.mark.parametrize(
+    "example",
+    [
+        "flight_missing_origin",
+        "refund_order_from_tool",
+        "delivery_date_unsupported",
+        "redundant_question",
+    ],
+)
+def test_evidence_spans_point_into_the_source_text(example: str) -> None:
+    from agentguard import build_context, parse_check_input
+
+    data = load_example(example)
+    sources = {s.id: s.text for s in build_context(parse_check_input(data)).sources}
+    report = Monitor().check(data)
+    evidence = [e for c in report.claims for e in c.evidence]
+    assert evidence
+    for e in evidence:
+        assert sources[e.source][e.span[0] : e.span[1]] == e.text

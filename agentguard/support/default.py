@@ -52,8 +52,10 @@ def _sigmoid(z: float) -> float:
 
 
 def _evidence(index: ContextIndex, source: str, span: tuple[int, int]) -> Evidence:
-    text = index.texts[source]
-    a, b = max(0, span[0]), min(len(text), span[1])
+    """Evidence with its span in the source text as the agent saw it."""
+    a, b = index.locate(source, span)
+    text = index.originals[source]
+    a, b = max(0, a), min(len(text), b)
     return Evidence(source=source, span=(a, b), text=text[a:b])
 
 
@@ -198,7 +200,7 @@ class DefaultEstimator:
         schema_ev: list[Evidence] = []
         if param is not None and param.has_default and param.default == value:
             sid = f"schema:{param.tool}.{param.path}"
-            schema_ev = [Evidence(source=sid, span=(0, 0), text=f"default: {param.default!r}")]
+            schema_ev = [_evidence(index, sid, (0, len(index.originals[sid])))]
 
         if isinstance(value, str) and len(value.split()) > 6:
             # Free text the model composed (a message body, a search query): score it as text.

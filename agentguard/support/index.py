@@ -154,6 +154,9 @@ class ContextIndex:
     context: Context
     today: dt.date | None
     texts: dict[str, str] = field(default_factory=dict)
+    """Text that was analysed, by source id (a JSON tool result rendered as `key: value` lines)."""
+    originals: dict[str, str] = field(default_factory=dict)
+    """The source text as the agent saw it, by source id."""
     folded: dict[str, str] = field(default_factory=dict)
     sentences: list[Sentence] = field(default_factory=list)
     postings: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
@@ -168,7 +171,8 @@ class ContextIndex:
         ordered = [texts[s.id] for s in context.sources if s.kind == "system"]
         ordered += [texts[s.id] for s in context.sources if s.kind != "system"]
         today = find_reference_date(ordered, absolute_dates)
-        index = cls(context=context, today=today, texts=texts)
+        originals = {s.id: s.text for s in context.sources}
+        index = cls(context=context, today=today, texts=texts, originals=originals)
         for source in context.sources:
             analysis = _analyse(texts[source.id], today)
             index.folded[source.id] = analysis.folded
@@ -181,6 +185,22 @@ class ContextIndex:
                 for k in v.keys:
                     index.keys[k].append((source.id, v))
         return index
+
+    def locate(self, source: str, span: tuple[int, int]) -> tuple[int, int]:
+        """Map a span of the analysed text back onto the original source text.
+
+        Spans of a rendered JSON tool result are found again in the JSON: the whole rendered
+        line if it occurs, else its value part, else the span of the whole source.
+        """
+        text, original = self.texts[source], self.originals[source]
+        if text is original or text == original:
+            return span
+        piece = text[span[0] : span[1]]
+        for needle in (piece, piece.rsplit(": ", 1)[-1]):
+            at = original.find(needle) if needle else -1
+            if at >= 0:
+                return (at, at + len(needle))
+        return (0, len(original))
 
     def idf(self, token: str) -> float:
         """Inverse sentence frequency: rare words weigh more; unseen words weigh most."""
