@@ -107,7 +107,8 @@ def find_reference_date(
     """
     for text in texts:
         for cue in _REFERENCE_CUE.finditer(text):
-            for start, date in parse(text[cue.end() : cue.end() + 48]):
+            # Room for a long date that starts at offset 40: a cut "05/03/2024" reads as 2020.
+            for start, date in parse(text[cue.end() : cue.end() + 80]):
                 if start <= 40:
                     return date
     return None

@@ -34,7 +34,8 @@ _PATTERN = re.compile(
         [
             r"(?P<email>[\w.+-]+@[\w-]+(?:\.[\w-]+)+)",
             r"(?P<url>https?://[^\s<>\"')\]]+)",
-            r"(?P<iso>\b(?P<iy>\d{4})[-/](?P<im>\d{1,2})[-/](?P<id_>\d{1,2})(?:[T ](?P<it>\d{1,2}:\d{2}))?\b)",
+            r"(?P<iso>\b(?P<iy>\d{4})[-/](?P<im>\d{1,2})[-/](?P<id_>\d{1,2})"
+            r"(?:[T ](?P<it>\d{1,2}:\d{2}))?\b)",
             r"(?P<numdate>\b(?P<na>\d{1,2})/(?P<nb>\d{1,2})/(?P<ny>\d{4}|\d{2})\b)",
             rf"(?P<mdy>\b(?P<mm>{MONTH_RE})\s+(?P<md>\d{{1,2}}){_ORD}\b(?:,?\s+(?P<my>\d{{4}})\b)?)",
             rf"(?P<dmy>\b(?P<dd>\d{{1,2}}){_ORD}(?:\s+of)?\s+(?P<dm>{MONTH_RE})(?:,?\s+(?P<dy>\d{{4}})\b)?)",
@@ -47,7 +48,7 @@ _PATTERN = re.compile(
             r"(?P<phone>(?:\+\d{1,3}[\s.-]?)?(?:\(\d{3}\)\s?|\b\d{3}[\s.-])\d{3}[\s.-]\d{4}\b)",
             r"(?P<hashid>#[A-Za-z0-9][\w-]*)",
             r"(?P<alnum>\b(?=[\w-]*\d)(?=[\w-]*[A-Za-z])[A-Za-z0-9][\w-]*[A-Za-z0-9]\b)",
-            rf"(?P<number>(?<![\w.]){_NUM}(?P<pct>%)?(?![\w]))",
+            rf"(?P<number>(?<![\w.]){_NUM}(?:(?P<pct>%)|(?P<unit>[a-z]{{1,3}}))?(?![\w]))",
             r"(?P<quoted>\"(?P<q1>[^\"\n]{1,200})\"|“(?P<q2>[^”\n]{1,200})”)",
             rf"(?P<numword>\b{_NUMWORD}(?:-{_NUMWORD})?\b)",
         ]
@@ -89,7 +90,8 @@ def fold(text: str) -> str:
 
 def num_key(x: float) -> str:
     """Canonical key of a number: `num:1200`, `num:3.5`."""
-    return f"num:{int(x)}" if float(x).is_integer() else f"num:{round(x, 6)!r}"
+    x = round(x, 6)  # first, so float noise ("$2.01k" = 2010.0000000000002) still gives `num:2010`
+    return f"num:{int(x)}" if float(x).is_integer() else f"num:{x!r}"
 
 
 def _to_float(s: str) -> float:
@@ -142,6 +144,26 @@ def _time_from_match(m: re.Match[str]) -> str | None:
     return time_key(int(m["th2"]), int(m["tm2"]), None)
 
 
+def _iso_time(m: re.Match[str]) -> Value | None:
+    """The time of an ISO date-time ("2024-05-03T10:30"), which the date match swallows."""
+    if m.lastgroup != "iso" or not m["it"]:
+        return None
+    hour, minute = m["it"].split(":")
+    key = time_key(int(hour), int(minute), None)
+    return Value("time", m["it"], m.span("it"), (f"time:{key}",), (f"time:{key}",)) if key else None
+
+
+def _id_value(s: str, span: tuple[int, int]) -> Value:
+    """An id ("A-991", "#12345"), or a number when it is digits with a short unit ("10kg")."""
+    unit = _UNIT.fullmatch(s)
+    if unit:  # "10kg", "3rd", "5pm" without a space: a number with a unit or an ordinal
+        k = num_key(float(unit.group(1)))
+        return Value("number", s, span, (k,), (k,))
+    key = "id:" + re.sub(r"[^0-9a-z]", "", s.lower())
+    keys = (key, num_key(float(key[3:]))) if key[3:].isdigit() else (key,)
+    return Value("id", s, span, keys, keys)
+
+
 def _structured(m: re.Match[str], today: dt.date | None, claim: bool) -> Value | None:
     g = m.lastgroup or ""
     s, span = m.group(0), m.span()
@@ -162,16 +184,10 @@ def _structured(m: re.Match[str], today: dt.date | None, claim: bool) -> Value |
         key = "phone:" + re.sub(r"\D", "", s)[-10:]
         return Value("phone", s, span, (key,), (key,))
     if g in ("hashid", "alnum"):
-        unit = _UNIT.fullmatch(s)
-        if unit:  # "10kg", "3rd", "5pm" without a space: a number with a unit or an ordinal
-            k = num_key(float(unit.group(1)))
-            return Value("number", s, span, (k,), (k,))
-        key = "id:" + re.sub(r"[^0-9a-z]", "", s.lower())
-        keys = (key, num_key(float(key[3:]))) if key[3:].isdigit() else (key,)
-        return Value("id", s, span, keys, keys)
+        return _id_value(s, span)
     if g == "number":
-        x = _to_float(s.rstrip("%"))
-        keys = (num_key(x),)
+        x = _to_float(s[: -len(m["unit"])] if m["unit"] else s.rstrip("%"))  # "1.5kg" -> 1.5
+        keys: tuple[str, ...] = (num_key(x),)
         if s.isdigit() and len(s) >= 4:
             keys += ("id:" + s,)  # long digit strings are often ids: "order 12345"
         return Value("number", s, span, keys, keys)
@@ -187,7 +203,9 @@ def _structured(m: re.Match[str], today: dt.date | None, claim: bool) -> Value |
 
 
 _I_FORMS = frozenset({"I", "I'm", "I'll", "I've", "I'd", "I’m", "I’ll", "I’ve", "I’d"})
-_CONNECTORS = frozenset({"of", "de", "del", "der", "van", "von", "da", "di", "la", "le", "du", "al", "bin"})
+_CONNECTORS = frozenset(
+    {"of", "de", "del", "der", "van", "von", "da", "di", "la", "le", "du", "al", "bin"}
+)
 
 
 def _sentence_start(text: str, pos: int) -> bool:
@@ -201,20 +219,23 @@ def _is_filler(word: str) -> bool:
     return word in _I_FORMS or word.lower().rstrip(".,") in COMMON_CAPITALISED
 
 
+def _droppable(text: str, word: tuple[int, int], taken: list[tuple[int, int]]) -> bool:
+    """True for an edge word that is no part of a name: inside a value, a filler, a connector."""
+    a, b = word
+    w = text[a:b]
+    overlaps = any(x < b and a < y for x, y in taken)
+    return overlaps or _is_filler(w) or w.lower() in _CONNECTORS
+
+
 def _names(text: str, taken: list[tuple[int, int]]) -> list[Value]:
     out = []
     for m in _NAME.finditer(text):
-        words = [(w.start() + m.start(), w.end() + m.start()) for w in re.finditer(r"\S+", m.group(0))]
-
-        def drop(i: int) -> bool:
-            a, b = words[i]
-            w = text[a:b]
-            overlaps = any(x < b and a < y for x, y in taken)
-            return overlaps or _is_filler(w) or w.lower() in _CONNECTORS
-
-        while words and drop(0):
+        words = [
+            (w.start() + m.start(), w.end() + m.start()) for w in re.finditer(r"\S+", m.group(0))
+        ]
+        while words and _droppable(text, words[0], taken):
             words.pop(0)
-        while words and drop(-1):
+        while words and _droppable(text, words[-1], taken):
             words.pop()
         if not words:
             continue
@@ -244,15 +265,22 @@ def extract_values(text: str, today: dt.date | None = None, *, claim: bool = Fal
     values: list[Value] = []
     for m in _PATTERN.finditer(text):
         v = _structured(m, today, claim)
-        if v is not None:
-            values.append(v)
+        for found in (v, _iso_time(m)):
+            if found is not None:
+                values.append(found)
         if m.lastgroup == "quoted":
             # A quoted JSON value ("A123", "2024-05-03") holds a value of its own.
             inner_start = m.start() + 1
             for inner in extract_values(m.group(0)[1:-1], today, claim=claim):
                 a, b = inner.span
                 values.append(
-                    Value(inner.kind, inner.text, (a + inner_start, b + inner_start), inner.keys, inner.query)
+                    Value(
+                        inner.kind,
+                        inner.text,
+                        (a + inner_start, b + inner_start),
+                        inner.keys,
+                        inner.query,
+                    )
                 )
     taken = [v.span for v in values]
     for m in _PATTERN.finditer(text):
