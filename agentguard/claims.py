@@ -15,7 +15,7 @@ from typing import Any
 from agentguard.context import Context
 from agentguard.inputs import Output, ToolCall
 from agentguard.schema_check import schema_problems
-from agentguard.support.index import content_tokens, split_sentences
+from agentguard.support.text import content_tokens, split_sentences
 from agentguard.support.lexicon import NONFACTUAL_RE, PERMISSION_Q_RE
 from agentguard.support.values import extract_values
 from agentguard.types import ClaimKind
@@ -49,8 +49,8 @@ class MalformedCall:
     reason: str
 
 
-def _is_claim(text: str) -> bool:
-    if extract_values(text, claim=True):
+def _is_claim(text: str, has_value: bool) -> bool:
+    if has_value:
         return True
     if NONFACTUAL_RE.search(text):
         return False
@@ -72,6 +72,7 @@ def _clauses(text: str, a: int, b: int) -> list[tuple[int, int]]:
 def text_claims(text: str) -> list[ClaimDraft]:
     """Text and question claims of an assistant message, with spans into `text`."""
     out: list[ClaimDraft] = []
+    value_starts = [v.span[0] for v in extract_values(text, claim=True)]
     for a, b in split_sentences(text):
         marker = _MARKUP.match(text, a)
         if marker:
@@ -84,7 +85,8 @@ def text_claims(text: str) -> list[ClaimDraft]:
         for ca, cb in _clauses(text, a, b):
             clause = text[ca:cb].rstrip(" ,;")
             cb = ca + len(clause)
-            if clause and _is_claim(clause):
+            has_value = any(ca <= s < cb for s in value_starts)
+            if clause and _is_claim(clause, has_value):
                 out.append(ClaimDraft("text", clause, (ca, cb), sentence))
     return out
 

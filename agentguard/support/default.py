@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import heapq
 import math
-import re
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from agentguard.claims import ClaimDraft
 from agentguard.context import Context
 from agentguard.support.base import Estimate
-from agentguard.support.index import ContextIndex, content_tokens, has_negation
+from agentguard.support.index import ContextIndex, Hit, content_stems
 from agentguard.support.lexicon import HEDGE_RE, QUESTION_FILLER
+from agentguard.support.text import has_negation
 from agentguard.support.values import Value, extract_values, fold, num_key
 from agentguard.types import Evidence
 
@@ -51,42 +50,12 @@ def _sigmoid(z: float) -> float:
     return 1.0 / (1.0 + math.exp(-z))
 
 
-def _evidence(index: ContextIndex, source: str, span: tuple[int, int]) -> Evidence:
+def _evidence(index: ContextIndex, hit: Hit) -> Evidence:
     """Evidence with its span in the source text as the agent saw it."""
-    a, b = index.locate(source, span)
-    text = index.originals[source]
+    a, b = index.locate(hit.source, hit.span)
+    text = index.originals[hit.source]
     a, b = max(0, a), min(len(text), b)
-    return Evidence(source=source, span=(a, b), text=text[a:b])
-
-
-def _phrase_hits(phrase: str, index: ContextIndex) -> list[Evidence]:
-    """Where a phrase occurs, whole words, accents and case ignored (schema sources excluded)."""
-    folded = " ".join(fold(phrase).replace("_", " ").split())
-    if not folded:
-        return []
-    pattern = re.compile(r"(?<!\w)" + re.escape(folded).replace(r"\ ", r"[\s_-]+") + r"(?!\w)")
-    hits = []
-    for sid, text in index.folded.items():
-        if sid.startswith("schema:"):
-            continue
-        m = pattern.search(text)
-        if m:
-            hits.append(_evidence(index, sid, m.span()))
-    return hits
-
-
-def _value_hits(value: Value, index: ContextIndex) -> list[Evidence]:
-    hits = []
-    seen: set[tuple[str, tuple[int, int]]] = set()
-    for key in value.query:
-        for sid, v in index.keys.get(key, ()):
-            if (sid, v.span) not in seen and not sid.startswith("schema:"):
-                seen.add((sid, v.span))
-                hits.append(_evidence(index, sid, v.span))
-    if not hits and value.kind in ("name", "quoted"):
-        inner = value.text.strip('"“”')
-        hits = _phrase_hits(inner.replace(".", ""), index) or _phrase_hits(inner, index)
-    return hits
+    return Evidence(source=hit.source, span=(a, b), text=text[a:b])
 
 
 def _whole_value(text: str, index: ContextIndex) -> Value | None:
@@ -95,6 +64,15 @@ def _whole_value(text: str, index: ContextIndex) -> Value | None:
     if len(values) == 1 and len(values[0].text) >= 0.8 * len(text.strip()):
         return values[0]
     return None
+
+
+@dataclass
+class _Lexical:
+    """How well the best context sentences cover a claim's content words."""
+
+    top: list[tuple[int, float]]
+    best: float
+    anywhere: float
 
 
 class DefaultEstimator:
@@ -116,45 +94,54 @@ class DefaultEstimator:
     ) -> list[Estimate]:
         """One estimate per claim; the context is indexed once for the whole batch."""
         index = ContextIndex.build(context)
+        output_values = extract_values(output_text, index.today, claim=True) if claims else []
+        hedges = [
+            fold(output_text[max(0, m.start() - 80) : m.end() + 80])
+            for m in HEDGE_RE.finditer(output_text)
+        ]
         out = []
         for claim in claims:
             if claim.kind == "argument":
-                out.append(self._argument(claim, index, output_text))
+                out.append(self._argument(claim, index, hedges))
             elif claim.kind == "question":
                 out.append(self._question(claim, index))
             else:
-                out.append(self._text(claim.text, claim.sentence, index))
+                a, b = claim.span or (0, 0)
+                values = [v for v in output_values if a <= v.span[0] and v.span[1] <= b]
+                out.append(self._text(claim.text, claim.sentence, values, index))
         return out
 
     # -- text ------------------------------------------------------------------------------
 
-    def _text(self, text: str, sentence: str, index: ContextIndex) -> Estimate:
-        k = self.k
-        stems = {t for t, _, _ in content_tokens(text)}
+    def _lexical(self, stems: set[str], index: ContextIndex) -> _Lexical:
         weights = {t: index.idf(t) for t in stems}
         total = sum(weights.values()) or 1.0
         scores: dict[int, float] = {}
-        for t in stems:
-            w = weights[t]
-            for si in index.postings.get(t, ()):
+        anywhere = 0.0
+        for t, w in weights.items():
+            sentences = index.sentences_with(t)
+            if sentences:
+                anywhere += w
+            for si in sentences:
                 scores[si] = scores.get(si, 0.0) + w
         top = heapq.nlargest(3, scores.items(), key=lambda kv: kv[1])
-        cov_best = top[0][1] / total if top else 0.0
-        cov_any = sum(w for t, w in weights.items() if t in index.postings) / total
+        top = [(si, score / total) for si, score in top]
+        return _Lexical(top, top[0][1] if top else 0.0, anywhere / total)
 
+    def _text(self, text: str, sentence: str, values: list[Value], index: ContextIndex) -> Estimate:
+        k = self.k
+        lex = self._lexical(content_stems(text), index)
         evidence: list[Evidence] = []
-        values = extract_values(text, index.today, claim=True)
         missing: list[Value] = []
         for v in values:
-            hits = _value_hits(v, index)
-            evidence += hits[:1]
+            hits = index.find_value(v)
+            evidence += [_evidence(index, h) for h in hits[:1]]
             if not hits:
                 missing.append(v)
-        contradiction = self._contradiction(text, missing, top, total, index, evidence)
-        if top and cov_best >= 0.3:
-            s = index.sentences[top[0][0]]
-            evidence.append(_evidence(index, s.source, s.span))
-        z = k.text_bias + k.text_best_sentence * cov_best + k.text_anywhere * cov_any
+        contradiction = self._contradiction(text, values, missing, lex, index, evidence)
+        if lex.top and lex.best >= 0.3:
+            evidence.append(_evidence(index, index.sentence(lex.top[0][0])))
+        z = k.text_bias + k.text_best_sentence * lex.best + k.text_anywhere * lex.anywhere
         if values:
             z += k.text_values_found * (not missing) + k.text_any_value_missing * bool(missing)
             z += k.text_values_missing * len(missing) / len(values)
@@ -165,46 +152,53 @@ class DefaultEstimator:
     def _contradiction(
         self,
         text: str,
+        values: list[Value],
         missing: list[Value],
-        top: list[tuple[int, float]],
-        total: float,
+        lex: _Lexical,
         index: ContextIndex,
         evidence: list[Evidence],
     ) -> bool:
         """Same slot, other value (a number, date or name), or a negation mismatch."""
         negated = has_negation(text)
         # A value the claim itself states is no rival ("from Boston to Denver" vs "to Denver").
-        stated = {key for v in extract_values(text, index.today, claim=True) for key in v.keys}
-        for si, score in top:
-            s = index.sentences[si]
-            cov = score / total
+        stated = {key for v in values for key in v.keys}
+        for si, cov in lex.top:
             for v in missing:
                 if v.kind not in _CONTRADICTABLE or cov < (0.6 if v.kind == "name" else 0.5):
                     continue
-                rivals = [w for w in s.values if w.kind == v.kind and not set(w.keys) & stated]
+                rivals = [
+                    w
+                    for w in index.sentence_values(si)
+                    if w.kind == v.kind and not stated.intersection(w.keys)
+                ]
                 if rivals:
-                    evidence.append(_evidence(index, s.source, rivals[0].span))
+                    hit = index.sentence(si)
+                    at = (hit.span[0] + rivals[0].span[0], hit.span[0] + rivals[0].span[1])
+                    evidence.append(_evidence(index, Hit(hit.source, at)))
                     return True
-            if cov >= 0.75 and negated != s.negated:
-                evidence.append(_evidence(index, s.source, s.span))
+            if cov >= 0.75 and negated != index.sentence_negated(si):
+                evidence.append(_evidence(index, index.sentence(si)))
                 return True
         return False
 
     # -- arguments -------------------------------------------------------------------------
 
-    def _argument(self, claim: ClaimDraft, index: ContextIndex, output_text: str) -> Estimate:
+    def _argument(self, claim: ClaimDraft, index: ContextIndex, hedges: list[str]) -> Estimate:
         k = self.k
         value = claim.value
         param = index.context.param(claim.tool, claim.path)
-        hedged = self._argument_hedged(claim, output_text)
+        # Hedged when a hedge in the output text sits next to the value ("I'll assume economy").
+        hedged = value is not None and any(fold(str(value)) in h for h in hedges)
         schema_ev: list[Evidence] = []
         if param is not None and param.has_default and param.default == value:
             sid = f"schema:{param.tool}.{param.path}"
-            schema_ev = [_evidence(index, sid, (0, len(index.originals[sid])))]
+            text = index.originals[sid]
+            schema_ev = [Evidence(source=sid, span=(0, len(text)), text=text)]
 
         if isinstance(value, str) and len(value.split()) > 6:
             # Free text the model composed (a message body, a search query): score it as text.
-            est = self._text(value, "", index)
+            values = extract_values(value, index.today, claim=True)
+            est = self._text(value, "", values, index)
             return Estimate(est.p, est.contradicted, hedged, est.evidence)
 
         hits, partial = self._argument_hits(claim, index)
@@ -218,72 +212,60 @@ class DefaultEstimator:
             z = k.arg_partial_bias + k.arg_partial * partial
         else:
             z = k.arg_nothing
+        evidence = [_evidence(index, h) for h in hits]
         contradicted = False
         if not hits and not schema_ev:
-            contradicted = self._slot_contradiction(claim, index, hits)
-        without_schema = None
-        if schema_ev and not hits:
-            without_schema = _sigmoid(k.arg_nothing)
-        evidence = tuple(_dedupe(hits or schema_ev))
-        return Estimate(_sigmoid(z), contradicted, hedged, evidence, without_schema)
+            contradicted = self._slot_contradiction(claim, index, evidence)
+        without_schema = _sigmoid(k.arg_nothing) if schema_ev and not hits else None
+        return Estimate(
+            _sigmoid(z), contradicted, hedged, tuple(_dedupe(evidence or schema_ev)), without_schema
+        )
 
-    def _argument_hits(
-        self, claim: ClaimDraft, index: ContextIndex
-    ) -> tuple[list[Evidence], float]:
+    def _argument_hits(self, claim: ClaimDraft, index: ContextIndex) -> tuple[list[Hit], float]:
         """Where the value occurs; else how much of it does (0-1, or 1 for a named boolean)."""
         value = claim.value
         if isinstance(value, bool):
-            words = (claim.path or "").replace("_", " ").split(".")[-1]
-            return [], 1.0 if _phrase_hits(words, index) else 0.0
+            words = (claim.path or "").split(".")[-1].split("[")[0]
+            return [], 1.0 if index.find_phrase(words) else 0.0
         if isinstance(value, (int, float)):
-            return _value_hits(
-                Value("number", str(value), (0, 0), (), (num_key(value),)), index
-            ), 0.0
+            key = num_key(value)
+            return index.find_value(Value("number", str(value), (0, 0), (key,), (key,))), 0.0
         text = str(value)
         whole = _whole_value(text, index)
-        hits = (_value_hits(whole, index) if whole else []) or _phrase_hits(text, index)
+        hits = (index.find_value(whole) if whole else []) or index.find_phrase(text)
         return hits, 0.0 if hits else self._token_coverage(text, index)
 
-    def _token_coverage(self, value: str, index: ContextIndex) -> float:
-        stems = {t for t, _, _ in content_tokens(value.replace("_", " "))}
+    @staticmethod
+    def _token_coverage(value: str, index: ContextIndex) -> float:
+        stems = content_stems(value.replace("_", " "))
         if not stems:
             return 0.0
-        best: Counter[int] = Counter()
+        counts: dict[int, int] = {}
         for t in stems:
-            for si in index.postings.get(t, ()):
-                if not index.sentences[si].source.startswith("schema:"):
-                    best[si] += 1
-        return best.most_common(1)[0][1] / len(stems) if best else 0.0
+            for si in index.sentences_with(t):
+                counts[si] = counts.get(si, 0) + 1
+        return max(counts.values()) / len(stems) if counts else 0.0
 
+    @staticmethod
     def _slot_contradiction(
-        self, claim: ClaimDraft, index: ContextIndex, evidence: list[Evidence]
+        claim: ClaimDraft, index: ContextIndex, evidence: list[Evidence]
     ) -> bool:
         """The user or a tool names the parameter with another value of the same kind."""
         if claim.value is None or isinstance(claim.value, bool):
             return False
-        text = str(claim.value)
-        whole = _whole_value(text, index)
+        whole = _whole_value(str(claim.value), index)
         if whole is None or whole.kind not in _CONTRADICTABLE or whole.kind == "name":
             return False
-        slot = {t for t, _, _ in content_tokens((claim.path or "").replace("_", " "))}
-        for t in slot:
-            for si in index.postings.get(t, ()):
-                s = index.sentences[si]
-                if s.kind in ("user", "tool") and any(w.kind == whole.kind for w in s.values):
-                    rival = next(w for w in s.values if w.kind == whole.kind)
-                    evidence.append(_evidence(index, s.source, rival.span))
+        for t in content_stems((claim.path or "").replace("_", " ")):
+            for si in index.sentences_with(t):
+                if index.sentence_kind(si) not in ("user", "tool"):
+                    continue
+                rival = next((w for w in index.sentence_values(si) if w.kind == whole.kind), None)
+                if rival is not None:
+                    hit = index.sentence(si)
+                    at = (hit.span[0] + rival.span[0], hit.span[0] + rival.span[1])
+                    evidence.append(_evidence(index, Hit(hit.source, at)))
                     return True
-        return False
-
-    @staticmethod
-    def _argument_hedged(claim: ClaimDraft, output_text: str) -> bool:
-        if not output_text or claim.value is None:
-            return False
-        needle = fold(str(claim.value))
-        for m in HEDGE_RE.finditer(output_text):
-            window = fold(output_text[max(0, m.start() - 80) : m.end() + 80])
-            if needle in window:
-                return True
         return False
 
     # -- questions -------------------------------------------------------------------------
@@ -291,31 +273,24 @@ class DefaultEstimator:
     def _question(self, claim: ClaimDraft, index: ContextIndex) -> Estimate:
         """P(the context already answers the question): its slot words sit next to a value."""
         k = self.k
-        slot = {
-            t for t, _, _ in content_tokens(claim.text) if t not in QUESTION_FILLER and len(t) > 2
-        }
-        if not slot:
-            return Estimate(_sigmoid(k.question_bias))
-        best, best_si = 0.0, -1
+        slot = {t for t in content_stems(claim.text) if t not in QUESTION_FILLER and len(t) > 2}
+        counts: dict[int, int] = {}
         for t in slot:
-            for si in index.postings.get(t, ()):
-                s = index.sentences[si]
-                if s.kind == "schema":
-                    continue
-                cov = len(slot & s.tokens) / len(slot)
-                has_value = bool(s.values)
-                score = cov + (0.5 if has_value else 0.0)
-                if score > best:
-                    best, best_si = score, si
-        if best_si < 0:
+            for si in index.sentences_with(t):
+                counts[si] = counts.get(si, 0) + 1
+        if not counts:
             return Estimate(_sigmoid(k.question_bias))
-        s = index.sentences[best_si]
-        cov = len(slot & s.tokens) / len(slot)
-        z = k.question_bias + k.question_slot * cov + k.question_value * bool(s.values)
-        if s.kind == "user" and cov == 1.0 and len(slot) >= 2:
+        best_si, best = -1, -1.0
+        for si, n in heapq.nlargest(5, counts.items(), key=lambda kv: kv[1]):
+            score = n / len(slot) + (0.5 if index.sentence_values(si) else 0.0)
+            if score > best:
+                best_si, best = si, score
+        cov = counts[best_si] / len(slot)
+        has_value = bool(index.sentence_values(best_si))
+        z = k.question_bias + k.question_slot * cov + k.question_value * has_value
+        if index.sentence_kind(best_si) == "user" and cov == 1.0 and len(slot) >= 2:
             z += k.question_user_exact
-        ev = (_evidence(index, s.source, s.span),)
-        return Estimate(_sigmoid(z), False, False, ev)
+        return Estimate(_sigmoid(z), False, False, (_evidence(index, index.sentence(best_si)),))
 
 
 def _dedupe(evidence: list[Evidence]) -> list[Evidence]:

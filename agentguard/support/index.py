@@ -1,145 +1,37 @@
-"""An index of the context for fast lookups: sentences, content tokens and value keys.
+"""A lazy index of the context: one folded text, sentence offsets, and look-ups on demand.
 
-Each source is analysed once (cached by its text and the reference date), so an agent loop that
-re-checks a growing conversation pays only for the new turns.
+Building the index only folds each source and finds its sentence boundaries (cached by source
+text, so an agent loop that re-checks a growing conversation pays only for the new turns).
+Everything else is looked up per claim: word postings with `str.find`, values through the
+anchors of `agentguard.support.anchors`, confirmed by normalising a small window around each
+hit. A check costs time proportional to the context size with a small constant.
 """
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
-import json
 import math
 import re
-from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from agentguard.context import Context
+from agentguard.support.anchors import anchors
 from agentguard.support.dates import find_reference_date
-from agentguard.support.lexicon import NEGATIONS, STOPWORDS
-from agentguard.support.values import Value, absolute_dates, extract_values, fold
+from agentguard.support.text import content_tokens, has_negation, readable_text, split_sentences
+from agentguard.support.values import Value, absolute_dates, extract_values, fold, num_key
 
-_TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
-_SENTENCE = re.compile(r"[^\n.!?]*(?:[.!?]+(?=\s|$)|\n|$)|[^\n]+")
-_ABBREV_END = re.compile(r"(?:\b[A-Z]|\b(?:Mr|Mrs|Ms|Dr|St|Inc|Ltd|Jr|Sr|vs|etc|No|approx))\.$")
-
-
-def stem(token: str) -> str:
-    """A crude suffix stripper: enough for "booking"/"booked"/"books" to meet."""
-    if len(token) > 5 and token.endswith("ing"):
-        return token[:-3]
-    if len(token) > 4 and token.endswith("ed"):
-        return token[:-2]
-    if len(token) > 4 and token.endswith("es") and token[-3] in "sxz":
-        return token[:-2]
-    if len(token) > 3 and token.endswith("s") and not token.endswith("ss"):
-        return token[:-1]
-    return token
-
-
-def content_tokens(text: str) -> list[tuple[str, int, int]]:
-    """`(stem, start, end)` for each non-stopword token of `text`."""
-    out = []
-    for m in _TOKEN.finditer(fold(text)):
-        tok = m.group(0)
-        if tok not in STOPWORDS and not tok.isdigit():
-            out.append((stem(tok.replace("’", "'").split("'")[0]), m.start(), m.end()))
-    return out
-
-
-def has_negation(text: str) -> bool:
-    """True if `text` contains a negation word."""
-    folded = fold(text).replace("’", "'")
-    return "n't" in folded or any(t in NEGATIONS for t in _TOKEN.findall(folded))
-
-
-def split_sentences(text: str) -> list[tuple[int, int]]:
-    """Spans of the sentences (or lines) of `text`, trimmed, abbreviations kept together."""
-    spans: list[tuple[int, int]] = []
-    for m in _SENTENCE.finditer(text):
-        a, b = m.span()
-        while a < b and text[a].isspace():
-            a += 1
-        while b > a and text[b - 1].isspace():
-            b -= 1
-        if a >= b:
-            continue
-        if spans and _joinable(text, spans[-1], a):
-            spans[-1] = (spans[-1][0], b)
-        else:
-            spans.append((a, b))
-    return spans
-
-
-def _joinable(text: str, prev: tuple[int, int], start: int) -> bool:
-    gap = text[prev[1] : start]
-    if "\n" in gap:
-        return False
-    chunk = text[prev[0] : prev[1]]
-    # "Dr. Smith", "Gerd B. Müller", "3.5": a period that does not end a sentence.
-    return bool(_ABBREV_END.search(chunk)) or (start < len(text) and text[start].islower())
-
-
-@dataclass(frozen=True)
-class Sentence:
-    """One sentence of one source, analysed."""
-
-    source: str
-    kind: str
-    span: tuple[int, int]
-    tokens: frozenset[str]
-    values: tuple[Value, ...]
-    negated: bool
-
-
-@dataclass(frozen=True)
-class _Analysis:
-    text: str
-    folded: str
-    sentences: tuple[tuple[tuple[int, int], frozenset[str], tuple[Value, ...], bool], ...]
-    values: tuple[Value, ...]
-
-
-def readable_text(text: str) -> str:
-    """Render a JSON tool result as `key: value` lines, so words and values can be matched."""
-    stripped = text.strip()
-    if not stripped or stripped[0] not in "[{":
-        return text
-    try:
-        data = json.loads(stripped)
-    except ValueError:
-        return text
-    lines: list[str] = []
-
-    def walk(node: object, prefix: str) -> None:
-        if isinstance(node, dict):
-            for k, v in node.items():
-                walk(v, f"{prefix}{str(k).replace('_', ' ')} ")
-        elif isinstance(node, list):
-            for item in node:
-                walk(item, prefix)
-        else:
-            lines.append(f"{prefix.strip()}: {node}" if prefix else str(node))
-
-    walk(data, "")
-    return "\n".join(lines)
+_SEP = "\n\n"
+_CUES = ("today", "current date", "the date", "date today", "as of", "now")
+_TOKEN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_.,#$€£¥")
+_WINDOW = 40
 
 
 @lru_cache(maxsize=4096)
-def _analyse(text: str, today: dt.date | None) -> _Analysis:
-    values = tuple(extract_values(text, today))
-    sentences = []
-    vi = 0
-    for a, b in split_sentences(text):
-        while vi < len(values) and values[vi].span[0] < a:
-            vi += 1
-        vj = vi
-        while vj < len(values) and values[vj].span[0] < b:
-            vj += 1
-        chunk = text[a:b]
-        toks = frozenset(t for t, _, _ in content_tokens(chunk))
-        sentences.append(((a, b), toks, values[vi:vj], has_negation(chunk)))
-    return _Analysis(text, fold(text), tuple(sentences), values)
+def _analyse(text: str) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """Folded text and sentence spans of one source."""
+    return fold(text), tuple(split_sentences(text))
 
 
 def clear_cache() -> None:
@@ -147,44 +39,74 @@ def clear_cache() -> None:
     _analyse.cache_clear()
 
 
+@dataclass(frozen=True)
+class Hit:
+    """Where something was found: a source id and a span of its analysed text."""
+
+    source: str
+    span: tuple[int, int]
+
+
 @dataclass
 class ContextIndex:
-    """Sentences, token postings and value keys of every source of a context."""
+    """The folded context with sentence offsets; look-ups are computed on demand and cached."""
 
     context: Context
     today: dt.date | None
-    texts: dict[str, str] = field(default_factory=dict)
+    texts: dict[str, str]
     """Text that was analysed, by source id (a JSON tool result rendered as `key: value` lines)."""
-    originals: dict[str, str] = field(default_factory=dict)
+    originals: dict[str, str]
     """The source text as the agent saw it, by source id."""
-    folded: dict[str, str] = field(default_factory=dict)
-    sentences: list[Sentence] = field(default_factory=list)
-    postings: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
-    keys: dict[str, list[tuple[str, Value]]] = field(default_factory=lambda: defaultdict(list))
+    kinds: dict[str, str]
+    blob: str = ""
+    src_ids: list[str] = field(default_factory=list)
+    src_starts: list[int] = field(default_factory=list)
+    sent_starts: list[int] = field(default_factory=list)
+    sent_ends: list[int] = field(default_factory=list)
+    sent_src: list[int] = field(default_factory=list)
+    _postings: dict[str, list[int]] = field(default_factory=dict)
+    _values: dict[int, list[Value]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, context: Context) -> ContextIndex:
-        """Analyse every source; find the date the context says is today."""
-        texts = {
-            s.id: readable_text(s.text) if s.kind == "tool" else s.text for s in context.sources
-        }
-        ordered = [texts[s.id] for s in context.sources if s.kind == "system"]
-        ordered += [texts[s.id] for s in context.sources if s.kind != "system"]
-        today = find_reference_date(ordered, absolute_dates)
-        originals = {s.id: s.text for s in context.sources}
-        index = cls(context=context, today=today, texts=texts, originals=originals)
-        for source in context.sources:
-            analysis = _analyse(texts[source.id], today)
-            index.folded[source.id] = analysis.folded
-            for span, toks, vals, neg in analysis.sentences:
-                n = len(index.sentences)
-                index.sentences.append(Sentence(source.id, source.kind, span, toks, vals, neg))
-                for t in toks:
-                    index.postings[t].append(n)
-            for v in analysis.values:
-                for k in v.keys:
-                    index.keys[k].append((source.id, v))
+        """Fold and split every source (schema sources stay out: they are read from the schema)."""
+        sources = [s for s in context.sources if s.kind != "schema"]
+        texts = {s.id: readable_text(s.text) if s.kind == "tool" else s.text for s in sources}
+        index = cls(
+            context=context,
+            today=None,
+            texts=texts,
+            originals={s.id: s.text for s in context.sources},
+            kinds={s.id: s.kind for s in context.sources},
+        )
+        parts: list[str] = []
+        offset = 0
+        for s in sources:
+            folded, sentences = _analyse(texts[s.id])
+            index.src_ids.append(s.id)
+            index.src_starts.append(offset)
+            n = len(index.src_ids) - 1
+            for a, b in sentences:
+                index.sent_starts.append(offset + a)
+                index.sent_ends.append(offset + b)
+                index.sent_src.append(n)
+            parts.append(folded)
+            offset += len(folded) + len(_SEP)
+        index.blob = _SEP.join(parts)
+        index.today = index._reference_date()
         return index
+
+    def _reference_date(self) -> dt.date | None:
+        ordered = [sid for sid in self.src_ids if self.kinds[sid] == "system"]
+        ordered += [sid for sid in self.src_ids if self.kinds[sid] != "system"]
+        with_cue = []
+        for sid in ordered:
+            folded = _analyse(self.texts[sid])[0]
+            if any(cue in folded for cue in _CUES):
+                with_cue.append(self.texts[sid])
+        return find_reference_date(with_cue, absolute_dates) if with_cue else None
+
+    # -- positions -----------------------------------------------------------------------
 
     def locate(self, source: str, span: tuple[int, int]) -> tuple[int, int]:
         """Map a span of the analysed text back onto the original source text.
@@ -192,8 +114,8 @@ class ContextIndex:
         Spans of a rendered JSON tool result are found again in the JSON: the whole rendered
         line if it occurs, else its value part, else the span of the whole source.
         """
-        text, original = self.texts[source], self.originals[source]
-        if text is original or text == original:
+        text, original = self.texts.get(source, ""), self.originals[source]
+        if text == original:
             return span
         piece = text[span[0] : span[1]]
         for needle in (piece, piece.rsplit(": ", 1)[-1]):
@@ -202,7 +124,180 @@ class ContextIndex:
                 return (at, at + len(needle))
         return (0, len(original))
 
-    def idf(self, token: str) -> float:
+    @property
+    def n_sentences(self) -> int:
+        """Number of sentences in the context."""
+        return len(self.sent_starts)
+
+    def _source_at(self, pos: int) -> int:
+        return bisect.bisect_right(self.src_starts, pos) - 1
+
+    def _sentence_at(self, pos: int) -> int:
+        return bisect.bisect_right(self.sent_starts, pos) - 1
+
+    def _hit(self, a: int, b: int) -> Hit:
+        n = self._source_at(a)
+        start = self.src_starts[n]
+        return Hit(self.src_ids[n], (a - start, b - start))
+
+    def sentence(self, i: int) -> Hit:
+        """Source and span of sentence `i`."""
+        return self._hit(self.sent_starts[i], self.sent_ends[i])
+
+    def sentence_text(self, i: int) -> str:
+        """The analysed text of sentence `i` (original case)."""
+        hit = self.sentence(i)
+        return self.texts[hit.source][hit.span[0] : hit.span[1]]
+
+    def sentence_kind(self, i: int) -> str:
+        """Kind of the source sentence `i` is in."""
+        return self.kinds[self.src_ids[self.sent_src[i]]]
+
+    def sentence_values(self, i: int) -> list[Value]:
+        """Values of sentence `i` (extracted on first use)."""
+        if i not in self._values:
+            self._values[i] = extract_values(self.sentence_text(i), self.today)
+        return self._values[i]
+
+    def sentence_negated(self, i: int) -> bool:
+        """True if sentence `i` contains a negation."""
+        return has_negation(self.sentence_text(i))
+
+    # -- words -----------------------------------------------------------------------------
+
+    def sentences_with(self, stem: str) -> list[int]:
+        """Sentences holding a word that starts with `stem` ("book" finds "booked")."""
+        found = self._postings.get(stem)
+        if found is not None:
+            return found
+        out: list[int] = []
+        blob, pos = self.blob, self.blob.find(stem)
+        while pos >= 0:
+            if pos == 0 or not blob[pos - 1].isalnum():
+                si = self._sentence_at(pos)
+                if si >= 0 and pos < self.sent_ends[si] and (not out or out[-1] != si):
+                    out.append(si)
+            pos = blob.find(stem, pos + 1)
+        self._postings[stem] = out
+        return out
+
+    def idf(self, stem: str) -> float:
         """Inverse sentence frequency: rare words weigh more; unseen words weigh most."""
-        n = len(self.sentences)
-        return math.log((n + 1) / (len(self.postings.get(token, ())) + 0.5)) + 1.0
+        n = self.n_sentences
+        return math.log((n + 1) / (len(self.sentences_with(stem)) + 0.5)) + 1.0
+
+    # -- phrases and values ----------------------------------------------------------------
+
+    def find_phrase(self, phrase: str) -> list[Hit]:
+        """Whole-word occurrences of a phrase (case, accents, `_`/`-` and spacing ignored)."""
+        words = fold(phrase).replace("_", " ").replace("-", " ").split()
+        if not words:
+            return []
+        hits = []
+        for variant in dict.fromkeys((" ".join(words), "-".join(words), "_".join(words))):
+            hits += [self._hit(a, b) for a, b in self._find_words(variant)]
+        return hits
+
+    def _find_words(self, needle: str) -> list[tuple[int, int]]:
+        blob, out = self.blob, []
+        pos = blob.find(needle)
+        while pos >= 0:
+            end = pos + len(needle)
+            before = blob[pos - 1] if pos else " "
+            after = blob[end] if end < len(blob) else " "
+            if not before.isalnum() and not after.isalnum():
+                out.append((pos, end))
+            pos = blob.find(needle, pos + 1)
+        return out
+
+    def find_value(self, value: Value) -> list[Hit]:
+        """Where the context states `value`, in any rendering its normaliser accepts."""
+        if value.kind in ("name", "quoted"):
+            return self.find_phrase(value.text.strip('"“”').replace(".", " "))
+        wanted = set(value.query)
+        hits: dict[tuple[int, int], None] = {}
+        blob = self.blob
+        for anchor in anchors(value, self.today):
+            pos = blob.find(anchor)
+            while pos >= 0:
+                span = None
+                if value.kind == "id" or _plausible(blob, anchor, pos):
+                    span = self._confirm(value, wanted, pos, pos + len(anchor))
+                if span is not None:
+                    hits[span] = None
+                pos = self.blob.find(anchor, pos + 1)
+        return [self._hit(a, b) for a, b in sorted(hits)]
+
+    def _token_at(self, a: int, b: int) -> tuple[int, int]:
+        blob = self.blob
+        while a > 0 and blob[a - 1] in _TOKEN_CHARS:
+            a -= 1
+        while b < len(blob) and blob[b] in _TOKEN_CHARS:
+            b += 1
+        while b > a and blob[b - 1] in ".,-_":
+            b -= 1
+        return a, b
+
+    def _confirm(self, value: Value, wanted: set[str], a: int, b: int) -> tuple[int, int] | None:
+        """The span of the value at this anchor hit, if the text there normalises to it."""
+        blob = self.blob
+        if value.kind in ("email", "url"):
+            ok = (a == 0 or blob[a - 1] not in _TOKEN_CHARS) and (b >= len(blob) or blob[b] != "@")
+            return (a, b) if ok else None
+        if value.kind in ("number", "money", "id") and blob[a].isdigit():
+            # A digit token decides by itself; no window needed ("2" in "2024" is no 2).
+            ta, tb = self._token_at(a, b)
+            return (ta, tb) if _token_matches(blob[ta:tb], wanted) else None
+        lo = max(a - _WINDOW, self.src_starts[self._source_at(a)])
+        window = blob[lo : b + _WINDOW]
+        for v in extract_values(window, self.today):
+            va, vb = v.span[0] + lo, v.span[1] + lo
+            if va <= a and b <= vb + 1 and wanted.intersection(v.keys):
+                return va, vb
+        return None
+
+
+_MONTH_ANCHORS = frozenset(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+)
+_MULTIPLIERS = {"k": 1e3, "m": 1e6}
+_IN_N = re.compile(r"\bin (?:\d+|[a-z]+) $")
+
+
+def _plausible(blob: str, anchor: str, pos: int) -> bool:
+    """Cheap checks that spare a window normalisation for hits that cannot be the value.
+
+    Not for ids: their anchor is a digit run inside a token ("10123" in "1z999aa10123").
+    """
+    if pos and blob[pos - 1].isalnum():
+        return False  # "two" inside "network", "4" inside "2024"
+    end = pos + len(anchor)
+    if anchor[-1].isdigit() and end < len(blob) and blob[end].isdigit():
+        return False  # "20" at the start of "2024"
+    if anchor in _MONTH_ANCHORS:
+        near = blob[max(0, pos - 12) : pos + 16]
+        return any(c.isdigit() for c in near)  # "may" the verb has no day number beside it
+    if anchor in ("day", "week"):
+        return _IN_N.search(blob, max(0, pos - 16), pos) is not None
+    return True
+
+
+def _token_matches(token: str, wanted: set[str]) -> bool:
+    """A digit-bearing token ("$1,200.50", "ord-58213", "10kg", "$2k") against wanted keys."""
+    if "id:" + "".join(c for c in token if c.isalnum()) in wanted:
+        return True
+    bare = token.lstrip("#$€£¥").replace(",", "").rstrip("%")
+    digits = bare.rstrip("abcdefghijklmnopqrstuvwxyz")
+    unit = bare[len(digits) :]
+    if not digits or len(unit) > 3:
+        return False
+    try:
+        x = float(digits) * _MULTIPLIERS.get(unit, 1.0)
+    except ValueError:
+        return False
+    return num_key(x) in wanted
+
+
+def content_stems(text: str) -> set[str]:
+    """The distinct content-word stems of `text`."""
+    return {t for t, _, _ in content_tokens(text)}

@@ -7,6 +7,7 @@ single pass; a second, case-sensitive pass finds names.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import re
 import unicodedata
@@ -29,8 +30,13 @@ ValueKind = str  # date | time | money | number | email | phone | url | id | quo
 _NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 _NUMWORD = r"(?:" + "|".join(sorted((w for w in NUMBER_WORDS if len(w) > 2), key=len)[::-1]) + r")"
 _ORD = r"(?:st|nd|rd|th)?"
+# Every alternative starts where no word character precedes (the gate below): inside a word
+# the whole alternation is skipped with one look-behind, which makes the scan several times
+# faster. Quoted strings are matched by their opening quote with a look-ahead, so the scan
+# goes on inside them and finds the values they hold (`"order_id": "A123"`).
 _PATTERN = re.compile(
-    "|".join(
+    r"(?<![\w.+-])(?:"
+    + "|".join(
         [
             r"(?P<email>[\w.+-]+@[\w-]+(?:\.[\w-]+)+)",
             r"(?P<url>https?://[^\s<>\"')\]]+)",
@@ -49,10 +55,11 @@ _PATTERN = re.compile(
             r"(?P<hashid>#[A-Za-z0-9][\w-]*)",
             r"(?P<alnum>\b(?=[\w-]*\d)(?=[\w-]*[A-Za-z])[A-Za-z0-9][\w-]*[A-Za-z0-9]\b)",
             rf"(?P<number>(?<![\w.]){_NUM}(?:(?P<pct>%)|(?P<unit>[a-z]{{1,3}}))?(?![\w]))",
-            r"(?P<quoted>\"(?P<q1>[^\"\n]{1,200})\"|“(?P<q2>[^”\n]{1,200})”)",
+            r"(?P<quoted>\"(?=(?P<q1>[^\"\n]{1,200})\")|“(?=(?P<q2>[^”\n]{1,200})”))",
             rf"(?P<numword>\b{_NUMWORD}(?:-{_NUMWORD})?\b)",
         ]
-    ),
+    )
+    + ")",
     re.IGNORECASE,
 )
 _UPPER = "A-ZÀ-ÖØ-Þ"
@@ -164,6 +171,19 @@ def _id_value(s: str, span: tuple[int, int]) -> Value:
     return Value("id", s, span, keys, keys)
 
 
+def _quoted(m: re.Match[str]) -> Value:
+    inner = m["q1"] or m["q2"] or ""
+    start = m.start()
+    key = "str:" + " ".join(fold(inner).split())
+    return Value(
+        "quoted",
+        m.string[start : start + len(inner) + 2],
+        (start, start + len(inner) + 2),
+        (key,),
+        (key,),
+    )
+
+
 def _structured(m: re.Match[str], today: dt.date | None, claim: bool) -> Value | None:
     g = m.lastgroup or ""
     s, span = m.group(0), m.span()
@@ -191,10 +211,6 @@ def _structured(m: re.Match[str], today: dt.date | None, claim: bool) -> Value |
         if s.isdigit() and len(s) >= 4:
             keys += ("id:" + s,)  # long digit strings are often ids: "order 12345"
         return Value("number", s, span, keys, keys)
-    if g == "quoted":
-        inner = m["q1"] or m["q2"] or ""
-        key = "str:" + " ".join(fold(inner).split())
-        return Value("quoted", s, span, (key,), (key,))
     if g == "numword" and not claim:
         parts = s.lower().split("-")
         n = sum(NUMBER_WORDS.get(p, 0) for p in parts)
@@ -219,16 +235,34 @@ def _is_filler(word: str) -> bool:
     return word in _I_FORMS or word.lower().rstrip(".,") in COMMON_CAPITALISED
 
 
-def _droppable(text: str, word: tuple[int, int], taken: list[tuple[int, int]]) -> bool:
+class _Spans:
+    """Sorted spans with a fast overlap test (spans found by the value scan)."""
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        spans = sorted(spans)
+        self.starts = [a for a, _ in spans]
+        # Running maximum of the ends, so one look-up answers "does anything before b reach a?"
+        self.reach: list[int] = []
+        top = -1
+        for _, b in spans:
+            top = max(top, b)
+            self.reach.append(top)
+
+    def overlaps(self, a: int, b: int) -> bool:
+        i = bisect.bisect_left(self.starts, b)
+        return i > 0 and self.reach[i - 1] > a
+
+
+def _droppable(text: str, word: tuple[int, int], taken: _Spans) -> bool:
     """True for an edge word that is no part of a name: inside a value, a filler, a connector."""
     a, b = word
     w = text[a:b]
-    overlaps = any(x < b and a < y for x, y in taken)
-    return overlaps or _is_filler(w) or w.lower() in _CONNECTORS
+    return taken.overlaps(a, b) or _is_filler(w) or w.lower() in _CONNECTORS
 
 
-def _names(text: str, taken: list[tuple[int, int]]) -> list[Value]:
+def _names(text: str, spans: list[tuple[int, int]]) -> list[Value]:
     out = []
+    taken = _Spans(spans)
     for m in _NAME.finditer(text):
         words = [
             (w.start() + m.start(), w.end() + m.start()) for w in re.finditer(r"\S+", m.group(0))
@@ -240,7 +274,7 @@ def _names(text: str, taken: list[tuple[int, int]]) -> list[Value]:
         if not words:
             continue
         start, end = words[0][0], words[-1][1]
-        if any(x < end and start < y for x, y in taken):
+        if taken.overlaps(start, end):
             continue
         name = text[start:end]
         if len(name) < 2:
@@ -263,30 +297,25 @@ def extract_values(text: str, today: dt.date | None = None, *, claim: bool = Fal
             can support an argument `passengers=2`.
     """
     values: list[Value] = []
+    taken: list[tuple[int, int]] = []
     for m in _PATTERN.finditer(text):
-        v = _structured(m, today, claim)
-        for found in (v, _iso_time(m)):
-            if found is not None:
-                values.append(found)
-        if m.lastgroup == "quoted":
-            # A quoted JSON value ("A123", "2024-05-03") holds a value of its own.
-            inner_start = m.start() + 1
-            for inner in extract_values(m.group(0)[1:-1], today, claim=claim):
-                a, b = inner.span
-                values.append(
-                    Value(
-                        inner.kind,
-                        inner.text,
-                        (a + inner_start, b + inner_start),
-                        inner.keys,
-                        inner.query,
-                    )
-                )
-    taken = [v.span for v in values]
-    for m in _PATTERN.finditer(text):
-        if m.lastgroup in ("mdy", "dmy", "rel") and m.span() not in taken:
-            taken.append(m.span())  # a month name in an unparseable date is not a name
-    values += _names(text, taken)
+        g = m.lastgroup
+        if g == "quoted":
+            v: Value | None = _quoted(m)
+        else:
+            v = _structured(m, today, claim)
+            if g in ("mdy", "dmy", "rel"):
+                taken.append(m.span())  # a month name in an unparseable date is not a name
+        if v is not None:
+            values.append(v)
+            if g != "quoted":
+                taken.append(v.span)
+        if g == "iso":
+            t = _iso_time(m)
+            if t is not None:
+                values.append(t)
+    if text != text.lower():  # names need a capital letter
+        values += _names(text, taken)
     values.sort(key=lambda v: v.span)
     return values
 

@@ -1,0 +1,95 @@
+"""Literal strings to search the context for, per claim value.
+
+The context is never scanned for every value it holds. Instead each claim value names a few
+short strings that any rendering of it must contain ("58213" for the id `ORD-58213`, "may" or
+"2024-05-03" or "friday" for 3 May 2024); the index finds those with `str.find` and confirms
+each hit by normalising a small window around it. That keeps a check proportional to the
+context size with a small constant, instead of a full extraction of every source.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from agentguard.support.dates import WEEKDAYS
+from agentguard.support.values import Value, fold
+
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_DIGITS = re.compile(r"\d+")
+_SMALL = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+    "fifteen sixteen seventeen eighteen nineteen twenty"
+).split()
+_WEEKDAY_NAMES = {v: k for k, v in WEEKDAYS.items()}
+
+
+def _number_anchors(x: float) -> list[str]:
+    if float(x).is_integer():
+        n = int(x)
+        out = [str(n)]
+        if abs(n) >= 1000:
+            out.append(f"{n:,}")
+        if 0 <= n < len(_SMALL):
+            out.append(_SMALL[n])
+        return out
+    text = f"{x:.6f}".rstrip("0")
+    out = [text]
+    if abs(x) >= 1000:
+        out.append(f"{x:,.6f}".rstrip("0"))
+    return out
+
+
+def _date_anchors(key: str, today: dt.date | None) -> list[str]:
+    body = key.split(":", 1)[1]
+    parts = [int(p) for p in body.split("-")]
+    y, m, d = (parts[0], parts[1], parts[2]) if len(parts) == 3 else (None, parts[0], parts[1])
+    out = [_MONTHS[m - 1], f"{m}/{d}", f"{m:02d}/{d:02d}", f"{d}/{m}", f"{d:02d}/{m:02d}"]
+    if y is not None:
+        out += [f"{y}-{m:02d}-{d:02d}", f"{y}/{m:02d}/{d:02d}"]
+        if today is not None:
+            delta = (dt.date(y, m, d) - today).days
+            if -1 <= delta <= 2:
+                out += ["today", "tonight", "tomorrow", "yesterday"]
+            if -7 <= delta <= 14:
+                out.append(_WEEKDAY_NAMES[dt.date(y, m, d).weekday()])
+            if 0 < delta <= 70:
+                out += ["day", "week"]  # "in 3 days", "in a week"
+    return out
+
+
+def _time_anchors(key: str) -> list[str]:
+    h, mm = (int(p) for p in key[5:].split(":"))
+    h12 = h % 12 or 12
+    out = [f"{h}:{mm:02d}", f"{h12}:{mm:02d}"]
+    if mm == 0:
+        out += [f"{h12}am", f"{h12} am", f"{h12}pm", f"{h12} pm", f"{h12} a.", f"{h12} p."]
+        out += [f"{h12}a.", f"{h12}p."]
+    if key == "time:12:00":
+        out.append("noon")
+    if key == "time:00:00":
+        out.append("midnight")
+    return out
+
+
+def anchors(value: Value, today: dt.date | None) -> list[str]:
+    """Folded literal strings, at least one of which occurs wherever `value` is written."""
+    out: list[str] = []
+    if value.kind in ("email", "url"):
+        return [fold(value.text).rstrip("/.")]
+    if value.kind in ("quoted", "name"):
+        return [" ".join(fold(value.text.strip('"“”').replace(".", " ")).split())]
+    for key in value.query:
+        kind = key.split(":", 1)[0]
+        if kind == "num":
+            out += _number_anchors(float(key[4:]))
+        elif kind in ("date", "md"):
+            out += _date_anchors(key, today)
+        elif kind == "time":
+            out += _time_anchors(key)
+        elif kind == "phone":
+            out.append(key[-4:])
+        elif kind == "id":
+            runs = _DIGITS.findall(key[3:])
+            out.append(max(runs, key=len) if runs else key[3:])
+    return list(dict.fromkeys(a for a in out if a))

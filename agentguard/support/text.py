@@ -1,0 +1,104 @@
+"""Text helpers shared by claim extraction and the estimators: tokens, sentences, negation."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from agentguard.support.lexicon import NEGATIONS, STOPWORDS
+from agentguard.support.values import fold
+
+_TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
+_SENTENCE_END = re.compile(r"[.!?]+(?=\s|$)|\n")
+_ABBREV_END = re.compile(r"(?:\b[A-Z]|\b(?:Mr|Mrs|Ms|Dr|St|Inc|Ltd|Jr|Sr|vs|etc|No|approx))\.$")
+
+
+def stem(token: str) -> str:
+    """A crude suffix stripper: enough for "booking"/"booked"/"books" to meet."""
+    if len(token) > 5 and token.endswith("ing"):
+        return token[:-3]
+    if len(token) > 4 and token.endswith("ed"):
+        return token[:-2]
+    if len(token) > 4 and token.endswith("es") and token[-3] in "sxz":
+        return token[:-2]
+    if len(token) > 3 and token.endswith("s") and not token.endswith("ss"):
+        return token[:-1]
+    return token
+
+
+def content_tokens(text: str) -> list[tuple[str, int, int]]:
+    """`(stem, start, end)` for each non-stopword token of `text`."""
+    out = []
+    for m in _TOKEN.finditer(fold(text)):
+        tok = m.group(0)
+        if tok not in STOPWORDS and not tok.isdigit():
+            out.append((stem(tok.replace("’", "'").split("'")[0]), m.start(), m.end()))
+    return out
+
+
+def has_negation(text: str) -> bool:
+    """True if `text` contains a negation word."""
+    folded = fold(text).replace("’", "'")
+    return "n't" in folded or any(t in NEGATIONS for t in _TOKEN.findall(folded))
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Spans of the sentences (or lines) of `text`, trimmed, abbreviations kept together.
+
+    A sentence ends at `.`, `!` or `?` followed by whitespace, or at a line break; a period
+    inside a token ("$39.95", "a.b@example.com") ends nothing.
+    """
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for m in _SENTENCE_END.finditer(text):
+        _add_sentence(text, start, m.end(), spans)
+        start = m.end()
+    _add_sentence(text, start, len(text), spans)
+    return spans
+
+
+def _add_sentence(text: str, a: int, b: int, spans: list[tuple[int, int]]) -> None:
+    while a < b and text[a].isspace():
+        a += 1
+    while b > a and text[b - 1].isspace():
+        b -= 1
+    if a >= b:
+        return
+    if spans and _joinable(text, spans[-1], a):
+        spans[-1] = (spans[-1][0], b)
+    else:
+        spans.append((a, b))
+
+
+def _joinable(text: str, prev: tuple[int, int], start: int) -> bool:
+    gap = text[prev[1] : start]
+    if "\n" in gap:
+        return False
+    chunk = text[prev[0] : prev[1]]
+    # "Dr. Smith", "Gerd B. Müller", "3.5": a period that does not end a sentence.
+    return bool(_ABBREV_END.search(chunk)) or (start < len(text) and text[start].islower())
+
+
+def readable_text(text: str) -> str:
+    """Render a JSON tool result as `key: value` lines, so words and values can be matched."""
+    stripped = text.strip()
+    if not stripped or stripped[0] not in "[{":
+        return text
+    try:
+        data = json.loads(stripped)
+    except ValueError:
+        return text
+    lines: list[str] = []
+
+    def walk(node: object, prefix: str) -> None:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                walk(v, f"{prefix}{str(k).replace('_', ' ')} ")
+        elif isinstance(node, list):
+            for item in node:
+                walk(item, prefix)
+        else:
+            lines.append(f"{prefix.strip()}: {node}" if prefix else str(node))
+
+    walk(data, "")
+    return "\n".join(lines)
