@@ -15,8 +15,8 @@ from typing import Any
 from agentguard.context import Context
 from agentguard.inputs import Output, ToolCall
 from agentguard.schema_check import schema_problems
-from agentguard.support.text import content_tokens, split_sentences
 from agentguard.support.lexicon import NONFACTUAL_RE, PERMISSION_Q_RE
+from agentguard.support.text import content_tokens, split_sentences
 from agentguard.support.values import extract_values
 from agentguard.types import ClaimKind
 

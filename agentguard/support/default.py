@@ -11,6 +11,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from agentguard.claims import ClaimDraft
 from agentguard.context import Context
 from agentguard.support.base import Estimate
@@ -116,16 +118,21 @@ class DefaultEstimator:
     def _lexical(self, stems: set[str], index: ContextIndex) -> _Lexical:
         weights = {t: index.idf(t) for t in stems}
         total = sum(weights.values()) or 1.0
-        scores: dict[int, float] = {}
-        anywhere = 0.0
-        for t, w in weights.items():
-            sentences = index.sentences_with(t)
-            if sentences:
-                anywhere += w
-            for si in sentences:
-                scores[si] = scores.get(si, 0.0) + w
-        top = heapq.nlargest(3, scores.items(), key=lambda kv: kv[1])
-        top = [(si, score / total) for si, score in top]
+        found = [t for t in weights if index.sentences_with(t)]
+        anywhere = sum(weights[t] for t in found)
+        if not found:
+            return _Lexical([], 0.0, 0.0)
+        # Weighted word overlap of every sentence at once: one bincount over the postings.
+        postings = [index.postings_array(t) for t in found]
+        lengths = [len(p) for p in postings]
+        scores = np.bincount(
+            np.concatenate(postings),
+            weights=np.repeat([weights[t] for t in found], lengths),
+            minlength=index.n_sentences,
+        )
+        best = np.argpartition(scores, -3)[-3:] if len(scores) > 3 else np.arange(len(scores))
+        ranked = sorted(((int(i), float(scores[i]) / total) for i in best), key=lambda kv: -kv[1])
+        top = [(si, cov) for si, cov in ranked if cov > 0]
         return _Lexical(top, top[0][1] if top else 0.0, anywhere / total)
 
     def _text(self, text: str, sentence: str, values: list[Value], index: ContextIndex) -> Estimate:

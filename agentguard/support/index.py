@@ -15,28 +15,62 @@ import math
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
+
+import numpy as np
 
 from agentguard.context import Context
 from agentguard.support.anchors import anchors
 from agentguard.support.dates import find_reference_date
-from agentguard.support.text import content_tokens, has_negation, readable_text, split_sentences
+from agentguard.support.text import (
+    content_terms,
+    has_negation,
+    readable_text,
+    sentence_terms,
+    split_sentences,
+    term,
+)
 from agentguard.support.values import Value, absolute_dates, extract_values, fold, num_key
 
 _SEP = "\n\n"
 _CUES = ("today", "current date", "the date", "date today", "as of", "now")
 _TOKEN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_.,#$€£¥")
-_WINDOW = 40
+_WINDOW = 24
+
+
+@dataclass(frozen=True)
+class _Analysis:
+    folded: str
+    sentences: tuple[tuple[int, int], ...]
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
+    postings: dict[str, tuple[int, ...]]
+    """Term -> the sentences (local numbers) it occurs in."""
 
 
 @lru_cache(maxsize=4096)
-def _analyse(text: str) -> tuple[str, tuple[tuple[int, int], ...]]:
-    """Folded text and sentence spans of one source."""
-    return fold(text), tuple(split_sentences(text))
+def _analyse(text: str) -> _Analysis:
+    """Folded text, sentence spans and term postings of one source."""
+    folded = fold(text)
+    sentences = tuple(split_sentences(text))
+    postings: dict[str, list[int]] = {}
+    for i, (a, b) in enumerate(sentences):
+        for t in sentence_terms(folded, a, b):
+            postings.setdefault(t, []).append(i)
+    return _Analysis(
+        folded,
+        sentences,
+        tuple(a for a, _ in sentences),
+        tuple(b for _, b in sentences),
+        {t: tuple(v) for t, v in postings.items()},
+    )
 
 
 def clear_cache() -> None:
     """Forget analysed sources (benchmarks use this to measure a cold check)."""
     _analyse.cache_clear()
+    readable_text.cache_clear()
+    term.cache_clear()
 
 
 @dataclass(frozen=True)
@@ -65,7 +99,12 @@ class ContextIndex:
     sent_ends: list[int] = field(default_factory=list)
     sent_src: list[int] = field(default_factory=list)
     _postings: dict[str, list[int]] = field(default_factory=dict)
+    _analyses: list[_Analysis] = field(default_factory=list)
+    _first_sentence: list[int] = field(default_factory=list)
+    _term_sources: dict[str, list[int]] = field(default_factory=dict)
     _values: dict[int, list[Value]] = field(default_factory=dict)
+    _found: dict[tuple[str, tuple[str, ...]], list[Hit]] = field(default_factory=dict)
+    _arrays: dict[str, np.ndarray[Any, np.dtype[np.intp]]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, context: Context) -> ContextIndex:
@@ -82,14 +121,18 @@ class ContextIndex:
         parts: list[str] = []
         offset = 0
         for s in sources:
-            folded, sentences = _analyse(texts[s.id])
+            analysis = _analyse(texts[s.id])
+            folded, sentences = analysis.folded, analysis.sentences
             index.src_ids.append(s.id)
             index.src_starts.append(offset)
             n = len(index.src_ids) - 1
-            for a, b in sentences:
-                index.sent_starts.append(offset + a)
-                index.sent_ends.append(offset + b)
-                index.sent_src.append(n)
+            index._analyses.append(analysis)
+            index._first_sentence.append(len(index.sent_starts))
+            for t in analysis.postings:
+                index._term_sources.setdefault(t, []).append(n)
+            index.sent_starts.extend([offset + a for a in analysis.starts])
+            index.sent_ends.extend([offset + b for b in analysis.ends])
+            index.sent_src.extend([n] * len(sentences))
             parts.append(folded)
             offset += len(folded) + len(_SEP)
         index.blob = _SEP.join(parts)
@@ -101,7 +144,7 @@ class ContextIndex:
         ordered += [sid for sid in self.src_ids if self.kinds[sid] != "system"]
         with_cue = []
         for sid in ordered:
-            folded = _analyse(self.texts[sid])[0]
+            folded = _analyse(self.texts[sid]).folded
             if any(cue in folded for cue in _CUES):
                 with_cue.append(self.texts[sid])
         return find_reference_date(with_cue, absolute_dates) if with_cue else None
@@ -165,21 +208,23 @@ class ContextIndex:
 
     # -- words -----------------------------------------------------------------------------
 
-    def sentences_with(self, stem: str) -> list[int]:
-        """Sentences holding a word that starts with `stem` ("book" finds "booked")."""
-        found = self._postings.get(stem)
-        if found is not None:
-            return found
-        out: list[int] = []
-        blob, pos = self.blob, self.blob.find(stem)
-        while pos >= 0:
-            if pos == 0 or not blob[pos - 1].isalnum():
-                si = self._sentence_at(pos)
-                if si >= 0 and pos < self.sent_ends[si] and (not out or out[-1] != si):
-                    out.append(si)
-            pos = blob.find(stem, pos + 1)
-        self._postings[stem] = out
-        return out
+    def sentences_with(self, term: str) -> list[int]:
+        """Sentences holding `term` (see `agentguard.support.text.term`), in order."""
+        found = self._postings.get(term)
+        if found is None:
+            found = []
+            for n in self._term_sources.get(term, ()):
+                first = self._first_sentence[n]
+                found.extend(first + i for i in self._analyses[n].postings[term])
+            self._postings[term] = found
+        return found
+
+    def postings_array(self, term: str) -> np.ndarray[Any, np.dtype[np.intp]]:
+        """`sentences_with(term)` as a numpy array (cached)."""
+        found = self._arrays.get(term)
+        if found is None:
+            found = self._arrays[term] = np.array(self.sentences_with(term), dtype=np.intp)
+        return found
 
     def idf(self, stem: str) -> float:
         """Inverse sentence frequency: rare words weigh more; unseen words weigh most."""
@@ -214,6 +259,13 @@ class ContextIndex:
         """Where the context states `value`, in any rendering its normaliser accepts."""
         if value.kind in ("name", "quoted"):
             return self.find_phrase(value.text.strip('"“”').replace(".", " "))
+        cache_key = (value.kind, value.query)
+        cached = self._found.get(cache_key)
+        if cached is None:
+            cached = self._found[cache_key] = self._find_value(value)
+        return cached
+
+    def _find_value(self, value: Value) -> list[Hit]:
         wanted = set(value.query)
         hits: dict[tuple[int, int], None] = {}
         blob = self.blob
@@ -299,5 +351,5 @@ def _token_matches(token: str, wanted: set[str]) -> bool:
 
 
 def content_stems(text: str) -> set[str]:
-    """The distinct content-word stems of `text`."""
-    return {t for t, _, _ in content_tokens(text)}
+    """The distinct content terms of `text` (the keys of `sentences_with`)."""
+    return content_terms(text)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 
 from agentguard.support.lexicon import NEGATIONS, STOPWORDS
 from agentguard.support.values import fold
@@ -24,6 +25,32 @@ def stem(token: str) -> str:
     if len(token) > 3 and token.endswith("s") and not token.endswith("ss"):
         return token[:-1]
     return token
+
+
+@lru_cache(maxsize=65536)
+def term(word: str) -> str:
+    """The index term of a folded word: its stem cut to six letters.
+
+    The cut lets "delivery" meet "delivered" and "booking" meet "book", where the stemmer
+    alone would not; it costs a few collisions between long words that share a prefix.
+    """
+    return stem(word)[:6]
+
+
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def sentence_terms(folded: str, a: int, b: int) -> set[str]:
+    """The distinct content terms of `folded[a:b]` (already folded text)."""
+    return {
+        term(w) for w in set(_WORD.findall(folded, a, b)) if w not in STOPWORDS and not w.isdigit()
+    }
+
+
+def content_terms(text: str) -> set[str]:
+    """The distinct content terms of `text`."""
+    folded = fold(text)
+    return sentence_terms(folded, 0, len(folded))
 
 
 def content_tokens(text: str) -> list[tuple[str, int, int]]:
@@ -79,6 +106,7 @@ def _joinable(text: str, prev: tuple[int, int], start: int) -> bool:
     return bool(_ABBREV_END.search(chunk)) or (start < len(text) and text[start].islower())
 
 
+@lru_cache(maxsize=4096)
 def readable_text(text: str) -> str:
     """Render a JSON tool result as `key: value` lines, so words and values can be matched."""
     stripped = text.strip()
