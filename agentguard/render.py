@@ -59,8 +59,8 @@ def _claim_line(c: Claim, flag: str | None, style: _Style) -> str:
     mark = style(f"  ! {flag}", _FLAG_STYLE[flag]) if flag else ""
     hedge = " (hedged)" if c.hedged else ""
     return (
-        f"  {c.id:<4}{c.kind:<9}{c.support:>5.2f}  {c.label:<12} {what}{hedge}\n"
-        f"{'':>32}evidence: {sources}{mark}"
+        f"  {c.id:<4}{c.kind:<10}{c.support:>7.2f}  {c.label:<13}{what}{hedge}\n"
+        f"{'':>6}evidence: {sources}{mark}"
     )
 
 
@@ -77,7 +77,8 @@ def render_report(report: Report, output_text: str, *, title: str = "", color: b
             lines += textwrap.wrap(para, 96, initial_indent="  ", subsequent_indent="  ") or [""]
     flag_of = {f.claim_id: f.type for f in report.flags if f.claim_id}
     if report.claims:
-        lines.append("claims:" + style("    id  kind    support label", "2"))
+        lines.append("claims:")
+        lines.append(style(f"  {'id':<4}{'kind':<10}{'support':>7}  {'label':<13}claim", "2"))
         lines += [_claim_line(c, flag_of.get(c.id), style) for c in report.claims]
     else:
         lines.append("claims: none (the output asserts nothing checkable)")

@@ -20,7 +20,6 @@ def _offline_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         upper = name.upper()
         if upper.endswith("_PROXY") or upper.endswith("_BASE_URL"):
             monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AGENTGUARD_LOG_DIR", str(tmp_path / "logs"))
     monkeypatch.chdir(tmp_path)
 
 

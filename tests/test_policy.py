@@ -72,3 +72,16 @@ def test_non_mapping_and_missing_file_and_unknown_name(tmp_path: Path) -> None:
         load_policy(tmp_path / "missing.yaml")
     with pytest.raises(PolicyError, match="unknown policy 'lenient'"):
         Monitor("lenient")
+
+
+def test_the_policy_shown_in_the_readme_loads(tmp_path: Path) -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    block = readme.split("```yaml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "shop.yaml"
+    path.write_text(block)
+    policy = load_policy(path)
+    assert policy.name == "shop"
+    assert policy.rule("refund_order", "order_id").resolver == "find_orders"
+    assert policy.cost_wrong_argument("refund_order", "reason") == 20
+    assert policy.rule("book_flight", "passengers[].name").cost_wrong == 50
+    assert policy.rule("any_tool", "locale").may_default
