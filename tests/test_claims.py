@@ -89,3 +89,16 @@ def test_unknown_tool_and_schema_violations_are_malformed() -> None:
 def test_output_text_from_content_parts() -> None:
     out = Output(content=[{"type": "text", "text": "Flight UA1 is at 9am."}, {"type": "image_url"}])
     assert out.text == "Flight UA1 is at 9am."
+
+
+def test_intents_and_pleasantries_without_values_are_not_claims() -> None:
+    text = (
+        "I'll go ahead and search for that now. I'm checking availability. "
+        "Enjoy your day! Have a safe trip. I hope this helps."
+    )
+    assert text_claims(text) == []
+
+
+def test_a_unit_after_a_number_ends_the_sentence() -> None:
+    claims = text_claims("The high is 22°C. The low is 14°C.")
+    assert [c.text for c in claims] == ["The high is 22°C.", "The low is 14°C."]

@@ -285,3 +285,36 @@ def test_evidence_spans_point_into_the_source_text(example: str) -> None:
     assert evidence
     for e in evidence:
         assert sources[e.source][e.span[0] : e.span[1]] == e.text
+
+
+def test_values_of_a_json_tool_result_support_a_paraphrase() -> None:
+    messages = [
+        system("Today is 2024-05-09."),
+        user("What's the weather in Paris tomorrow?"),
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [call("get_weather", {"city": "Paris"})],
+        },
+        {
+            "role": "tool",
+            "tool_call_id": "call_1",
+            "content": '{"forecast": "sunny", "high_c": 22, "low_c": 14}',
+        },
+    ]
+    report = Monitor().check(
+        messages=messages,
+        output="Tomorrow in Paris it will be sunny, with a high of 22°C and a low of 14°C. Enjoy!",
+    )
+    assert report.flags == ()
+    assert report.decision.action == "allow"
+    sources = {e.source for e in report.claims[0].evidence}
+    assert sources == {"user#1", "tool:get_weather#1"}
+
+
+def test_negated_statement_is_contradicted() -> None:
+    report = Monitor().check(
+        messages=[user("My flight is not on May 5, it's on May 7.")],
+        output="Got it, your flight is on May 5.",
+    )
+    assert [f.type for f in report.flags] == ["contradiction"]

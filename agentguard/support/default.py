@@ -35,7 +35,7 @@ class Coefficients:
     text_values_found: float = 0.8
     text_values_missing: float = -3.2
     text_any_value_missing: float = -1.5
-    text_contradiction: float = -3.0
+    text_contradiction: float = -4.5
     arg_exact: float = 3.2
     arg_schema_default: float = 1.7
     arg_partial_bias: float = -3.0

@@ -46,9 +46,11 @@ HEDGE_RE = re.compile(
 NONFACTUAL_RE = re.compile(
     r"^\W*(?:sure|okay|ok|of course|certainly|absolutely|great|thanks|thank you|hello|hi|hey"
     r"|no problem|happy to help|glad to help|i can help|i(?:'|’)?d be happy"
-    r"|i(?:'|’)?ll (?:help|check|look|search|get|find|do)"
+    r"|i(?:'|’)?ll\b|i will\b|i(?:'|’)?m (?:going to|about to)|i am going to|let(?:'|’)s\b"
     r"|let me|one moment|just a moment|please|feel free|is there anything|anything else"
-    r"|have a (?:great|good|nice)|you(?:'|’)?re welcome|sorry|i apologi[sz]e|i understand"
+    r"|have a (?:great|good|nice|wonderful|safe)|you(?:'|’)?re welcome|sorry|i apologi[sz]e"
+    r"|i understand|enjoy|safe travels|take care|good luck|i hope|hope (?:this|that|you)"
+    r"|i(?:'|’)?m (?:checking|looking|searching|working|booking|processing)\b"
     r"|i(?:'|’)?m (?:going to|about to)|i will (?:now )?(?:check|look|search|call|use))\b",
     re.IGNORECASE,
 )

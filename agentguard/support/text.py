@@ -11,7 +11,10 @@ from agentguard.support.values import fold
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 _SENTENCE_END = re.compile(r"[.!?]+(?=\s|$)|\n")
-_ABBREV_END = re.compile(r"(?:\b[A-Z]|\b(?:Mr|Mrs|Ms|Dr|St|Inc|Ltd|Jr|Sr|vs|etc|No|approx))\.$")
+# An initial ("Gerd B. Müller") or a title; "14°C." and "UA123." end sentences.
+_ABBREV_END = re.compile(
+    r"(?:(?<!\S)[A-Z]|\b(?:Mr|Mrs|Ms|Dr|St|Inc|Ltd|Jr|Sr|vs|etc|No|approx))\.$"
+)
 
 
 def stem(token: str) -> str:

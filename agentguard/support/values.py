@@ -63,7 +63,7 @@ _PATTERN = re.compile(
     re.IGNORECASE,
 )
 _UPPER = "A-ZÀ-ÖØ-Þ"
-_NAME_WORD = rf"(?:[{_UPPER}]\.(?=\s)|[{_UPPER}][\w'’-]*)"
+_NAME_WORD = rf"(?:(?<!\S)[{_UPPER}]\.(?=\s)|[{_UPPER}][\w'’-]*)"
 _NAME = re.compile(
     rf"{_NAME_WORD}(?:\s+(?:(?:of|de|del|der|van|von|da|di|la|le|du|al|bin)\s+)?{_NAME_WORD})*"
 )
