@@ -16,9 +16,9 @@ import numpy as np
 from agentguard.claims import ClaimDraft
 from agentguard.context import Context
 from agentguard.support.base import Estimate
-from agentguard.support.index import ContextIndex, Hit, content_stems
+from agentguard.support.index import ContextIndex, Hit
 from agentguard.support.lexicon import HEDGE_RE, QUESTION_FILLER
-from agentguard.support.text import has_negation
+from agentguard.support.text import content_terms, has_negation
 from agentguard.support.values import Value, extract_values, fold, num_key
 from agentguard.types import Evidence
 
@@ -54,9 +54,8 @@ def _sigmoid(z: float) -> float:
 
 def _evidence(index: ContextIndex, hit: Hit) -> Evidence:
     """Evidence with its span in the source text as the agent saw it."""
-    a, b = index.locate(hit.source, hit.span)
     text = index.originals[hit.source]
-    a, b = max(0, a), min(len(text), b)
+    a, b = max(0, hit.span[0]), min(len(text), hit.span[1])
     return Evidence(source=hit.source, span=(a, b), text=text[a:b])
 
 
@@ -97,6 +96,8 @@ class DefaultEstimator:
         """One estimate per claim; the context is indexed once for the whole batch."""
         index = ContextIndex.build(context)
         output_values = extract_values(output_text, index.today, claim=True) if claims else []
+        terms = [content_terms(c.text) for c in claims]
+        index.prefetch([t for ts in terms for t in ts])
         hedges = [
             fold(output_text[max(0, m.start() - 80) : m.end() + 80])
             for m in HEDGE_RE.finditer(output_text)
@@ -118,12 +119,12 @@ class DefaultEstimator:
     def _lexical(self, stems: set[str], index: ContextIndex) -> _Lexical:
         weights = {t: index.idf(t) for t in stems}
         total = sum(weights.values()) or 1.0
-        found = [t for t in weights if index.sentences_with(t)]
+        found = [t for t in weights if len(index.sentences_with(t))]
         anywhere = sum(weights[t] for t in found)
         if not found:
             return _Lexical([], 0.0, 0.0)
         # Weighted word overlap of every sentence at once: one bincount over the postings.
-        postings = [index.postings_array(t) for t in found]
+        postings = [index.sentences_with(t) for t in found]
         lengths = [len(p) for p in postings]
         scores = np.bincount(
             np.concatenate(postings),
@@ -137,7 +138,7 @@ class DefaultEstimator:
 
     def _text(self, text: str, sentence: str, values: list[Value], index: ContextIndex) -> Estimate:
         k = self.k
-        lex = self._lexical(content_stems(text), index)
+        lex = self._lexical(content_terms(text), index)
         evidence: list[Evidence] = []
         missing: list[Value] = []
         for v in values:
@@ -179,9 +180,7 @@ class DefaultEstimator:
                     if w.kind == v.kind and not stated.intersection(w.keys)
                 ]
                 if rivals:
-                    hit = index.sentence(si)
-                    at = (hit.span[0] + rivals[0].span[0], hit.span[0] + rivals[0].span[1])
-                    evidence.append(_evidence(index, Hit(hit.source, at)))
+                    evidence.append(_evidence(index, index.sentence_value_hit(si, rivals[0])))
                     return True
             if cov >= 0.75 and negated != index.sentence_negated(si):
                 evidence.append(_evidence(index, index.sentence(si)))
@@ -244,12 +243,12 @@ class DefaultEstimator:
 
     @staticmethod
     def _token_coverage(value: str, index: ContextIndex) -> float:
-        stems = content_stems(value.replace("_", " "))
+        stems = content_terms(value.replace("_", " "))
         if not stems:
             return 0.0
         counts: dict[int, int] = {}
         for t in stems:
-            for si in index.sentences_with(t):
+            for si in index.sentences_with(t).tolist():
                 counts[si] = counts.get(si, 0) + 1
         return max(counts.values()) / len(stems) if counts else 0.0
 
@@ -263,15 +262,13 @@ class DefaultEstimator:
         whole = _whole_value(str(claim.value), index)
         if whole is None or whole.kind not in _CONTRADICTABLE or whole.kind == "name":
             return False
-        for t in content_stems((claim.path or "").replace("_", " ")):
-            for si in index.sentences_with(t):
+        for t in content_terms((claim.path or "").replace("_", " ")):
+            for si in index.sentences_with(t).tolist():
                 if index.sentence_kind(si) not in ("user", "tool"):
                     continue
                 rival = next((w for w in index.sentence_values(si) if w.kind == whole.kind), None)
                 if rival is not None:
-                    hit = index.sentence(si)
-                    at = (hit.span[0] + rival.span[0], hit.span[0] + rival.span[1])
-                    evidence.append(_evidence(index, Hit(hit.source, at)))
+                    evidence.append(_evidence(index, index.sentence_value_hit(si, rival)))
                     return True
         return False
 
@@ -280,20 +277,20 @@ class DefaultEstimator:
     def _question(self, claim: ClaimDraft, index: ContextIndex) -> Estimate:
         """P(the context already answers the question): its slot words sit next to a value."""
         k = self.k
-        slot = {t for t in content_stems(claim.text) if t not in QUESTION_FILLER and len(t) > 2}
+        slot = {t for t in content_terms(claim.text) if t not in QUESTION_FILLER and len(t) > 2}
         counts: dict[int, int] = {}
         for t in slot:
-            for si in index.sentences_with(t):
+            for si in index.sentences_with(t).tolist():
                 counts[si] = counts.get(si, 0) + 1
         if not counts:
             return Estimate(_sigmoid(k.question_bias))
         best_si, best = -1, -1.0
         for si, n in heapq.nlargest(5, counts.items(), key=lambda kv: kv[1]):
-            score = n / len(slot) + (0.5 if index.sentence_values(si) else 0.0)
+            score = n / len(slot) + (0.5 if index.sentence_has_value(si) else 0.0)
             if score > best:
                 best_si, best = si, score
         cov = counts[best_si] / len(slot)
-        has_value = bool(index.sentence_values(best_si))
+        has_value = index.sentence_has_value(best_si)
         z = k.question_bias + k.question_slot * cov + k.question_value * has_value
         if index.sentence_kind(best_si) == "user" and cov == 1.0 and len(slot) >= 2:
             z += k.question_user_exact

@@ -1,10 +1,11 @@
-"""A lazy index of the context: one folded text, sentence offsets, and look-ups on demand.
+"""An index of the context: one folded text, sentence offsets, and look-ups on demand.
 
-Building the index only folds each source and finds its sentence boundaries (cached by source
-text, so an agent loop that re-checks a growing conversation pays only for the new turns).
-Everything else is looked up per claim: word postings with `str.find`, values through the
-anchors of `agentguard.support.anchors`, confirmed by normalising a small window around each
-hit. A check costs time proportional to the context size with a small constant.
+Building the index joins the sources into one text, finds the sentence boundaries with one
+regular expression, and turns every word into an integer term key with numpy (no Python work
+per word), so a cold check stays fast however long the conversation. Values are looked up per
+claim through the anchors of `agentguard.support.anchors`, confirmed by normalising a small
+window around each hit. Offsets in the folded text are offsets in the original text, because
+`fold` never changes the length.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import datetime as dt
 import math
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -22,60 +22,71 @@ import numpy as np
 from agentguard.context import Context
 from agentguard.support.anchors import anchors
 from agentguard.support.dates import find_reference_date
-from agentguard.support.text import (
-    content_terms,
-    has_negation,
-    readable_text,
-    sentence_terms,
-    split_sentences,
-    term,
+from agentguard.support.text import has_negation, term, term_key
+from agentguard.support.values import (
+    Value,
+    absolute_dates,
+    extract_values,
+    fold,
+    num_key,
+    scan_values,
 )
-from agentguard.support.values import Value, absolute_dates, extract_values, fold, num_key
+
+IntArray = np.ndarray[Any, np.dtype[np.int64]]
 
 _SEP = "\n\n"
 _CUES = ("today", "current date", "the date", "date today", "as of", "now")
 _TOKEN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_.,#$€£¥")
 _WINDOW = 24
-
-
-@dataclass(frozen=True)
-class _Analysis:
-    folded: str
-    sentences: tuple[tuple[int, int], ...]
-    starts: tuple[int, ...]
-    ends: tuple[int, ...]
-    postings: dict[str, tuple[int, ...]]
-    """Term -> the sentences (local numbers) it occurs in."""
-
-
-@lru_cache(maxsize=4096)
-def _analyse(text: str) -> _Analysis:
-    """Folded text, sentence spans and term postings of one source."""
-    folded = fold(text)
-    sentences = tuple(split_sentences(text))
-    postings: dict[str, list[int]] = {}
-    for i, (a, b) in enumerate(sentences):
-        for t in sentence_terms(folded, a, b):
-            postings.setdefault(t, []).append(i)
-    return _Analysis(
-        folded,
-        sentences,
-        tuple(a for a, _ in sentences),
-        tuple(b for _, b in sentences),
-        {t: tuple(v) for t, v in postings.items()},
-    )
+# A sentence ends at . ! ? before whitespace, at a line break, and at the end of a JSON object
+# or list. The pattern starts with a character class so the scan skips ahead in C; the few
+# periods that follow an initial or a title, or precede a lower-case word, are undone after.
+_BOUNDARY = re.compile(r"[.!?\n}\]](?:(?<=[.!?])[.!?]*(?=\s|$)|(?<=[\n}\]]))")
+# A digit, an email, or a capitalised word inside a sentence (a name): a sentence that can
+# answer a question such as "what is your order number?".
+_HAS_VALUE = re.compile(r"\d|@|(?<=[a-z,;:] )[A-Z]")
+_TITLES = frozenset("mr mrs ms dr st jr sr no vs etc inc ltd approx".split())
+_NEXT_WORD = re.compile(r"\s+(\S)")
+_ALNUM = np.zeros(256, dtype=bool)
+_ALNUM[np.frombuffer(b"abcdefghijklmnopqrstuvwxyz0123456789", dtype=np.uint8)] = True
+_SHIFTS = np.array([8 * i for i in range(6)], dtype=np.uint64)
 
 
 def clear_cache() -> None:
-    """Forget analysed sources (benchmarks use this to measure a cold check)."""
-    _analyse.cache_clear()
-    readable_text.cache_clear()
+    """Forget memoised word stems (benchmarks call this to measure a cold check)."""
     term.cache_clear()
+
+
+def word_terms(blob: str) -> tuple[IntArray, IntArray, IntArray]:
+    """Start offset, end offset and term key of every word of `blob` (folded text).
+
+    The term is the word's stem cut to six characters (see `agentguard.support.text.term`):
+    the stemmer's suffix rules are applied to all words at once.
+    """
+    b = np.frombuffer(blob.encode("latin-1", "replace"), dtype=np.uint8)
+    edges = np.diff(np.concatenate(([False], _ALNUM[b], [False])).astype(np.int8))
+    starts = np.flatnonzero(edges == 1)
+    ends = np.flatnonzero(edges == -1)
+    if len(starts) == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
+    n = ends - starts
+    c1, c2, c3 = b[ends - 1], b[np.maximum(ends - 2, 0)], b[np.maximum(ends - 3, 0)]
+    ing = (n > 5) & (c3 == ord("i")) & (c2 == ord("n")) & (c1 == ord("g"))
+    ed = ~ing & (n > 4) & (c2 == ord("e")) & (c1 == ord("d"))
+    es = ~ing & ~ed & (n > 4) & (c2 == ord("e")) & (c1 == ord("s")) & np.isin(c3, list(b"sxz"))
+    s = ~ing & ~ed & ~es & (n > 3) & (c1 == ord("s")) & (c2 != ord("s"))
+    length = np.minimum(n - 3 * ing - 2 * (ed | es) - s, 6)
+    offsets = np.arange(6)
+    chars = b[np.minimum(starts[:, None] + offsets, len(b) - 1)].astype(np.uint64)
+    chars[offsets[None, :] >= length[:, None]] = 0
+    keys = (chars << _SHIFTS).sum(axis=1).astype(np.int64)
+    return starts.astype(np.int64), ends.astype(np.int64), keys
 
 
 @dataclass(frozen=True)
 class Hit:
-    """Where something was found: a source id and a span of its analysed text."""
+    """Where something was found: a source id and a span of its text."""
 
     source: str
     span: tuple[int, int]
@@ -83,124 +94,116 @@ class Hit:
 
 @dataclass
 class ContextIndex:
-    """The folded context with sentence offsets; look-ups are computed on demand and cached."""
+    """The folded context with sentence offsets and term postings."""
 
     context: Context
     today: dt.date | None
-    texts: dict[str, str]
-    """Text that was analysed, by source id (a JSON tool result rendered as `key: value` lines)."""
     originals: dict[str, str]
     """The source text as the agent saw it, by source id."""
     kinds: dict[str, str]
+    text: str = ""
+    """All non-schema sources joined (original case)."""
     blob: str = ""
+    """`text`, folded (same length)."""
     src_ids: list[str] = field(default_factory=list)
     src_starts: list[int] = field(default_factory=list)
-    sent_starts: list[int] = field(default_factory=list)
-    sent_ends: list[int] = field(default_factory=list)
-    sent_src: list[int] = field(default_factory=list)
-    _postings: dict[str, list[int]] = field(default_factory=dict)
-    _analyses: list[_Analysis] = field(default_factory=list)
-    _first_sentence: list[int] = field(default_factory=list)
-    _term_sources: dict[str, list[int]] = field(default_factory=dict)
+    sent_starts: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    sent_ends: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    _keys: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    _key_sentences: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    _postings: dict[str, IntArray] = field(default_factory=dict)
     _values: dict[int, list[Value]] = field(default_factory=dict)
     _found: dict[tuple[str, tuple[str, ...]], list[Hit]] = field(default_factory=dict)
-    _arrays: dict[str, np.ndarray[Any, np.dtype[np.intp]]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, context: Context) -> ContextIndex:
-        """Fold and split every source (schema sources stay out: they are read from the schema)."""
+        """Join, fold and split the sources; key every word (schema sources stay out)."""
         sources = [s for s in context.sources if s.kind != "schema"]
-        texts = {s.id: readable_text(s.text) if s.kind == "tool" else s.text for s in sources}
         index = cls(
             context=context,
             today=None,
-            texts=texts,
             originals={s.id: s.text for s in context.sources},
             kinds={s.id: s.kind for s in context.sources},
         )
-        parts: list[str] = []
         offset = 0
         for s in sources:
-            analysis = _analyse(texts[s.id])
-            folded, sentences = analysis.folded, analysis.sentences
             index.src_ids.append(s.id)
             index.src_starts.append(offset)
-            n = len(index.src_ids) - 1
-            index._analyses.append(analysis)
-            index._first_sentence.append(len(index.sent_starts))
-            for t in analysis.postings:
-                index._term_sources.setdefault(t, []).append(n)
-            index.sent_starts.extend([offset + a for a in analysis.starts])
-            index.sent_ends.extend([offset + b for b in analysis.ends])
-            index.sent_src.extend([n] * len(sentences))
-            parts.append(folded)
-            offset += len(folded) + len(_SEP)
-        index.blob = _SEP.join(parts)
+            offset += len(s.text) + len(_SEP)
+        index.text = _SEP.join(s.text for s in sources)
+        index.blob = fold(index.text)
+        ends = _sentence_ends(index.text)
+        index.sent_starts = np.array([0, *ends], dtype=np.int64)
+        index.sent_ends = np.array([*ends, len(index.text)], dtype=np.int64)
+        starts, _, keys = word_terms(index.blob)
+        sentences = np.searchsorted(index.sent_starts, starts, side="right") - 1
+        order = np.lexsort((sentences, keys))
+        keys, sentences = keys[order], sentences[order]
+        # One entry per (term, sentence): a term said twice in a sentence counts once.
+        first = np.ones(len(keys), dtype=bool)
+        first[1:] = (keys[1:] != keys[:-1]) | (sentences[1:] != sentences[:-1])
+        index._keys, index._key_sentences = keys[first], sentences[first]
         index.today = index._reference_date()
         return index
 
     def _reference_date(self) -> dt.date | None:
-        ordered = [sid for sid in self.src_ids if self.kinds[sid] == "system"]
-        ordered += [sid for sid in self.src_ids if self.kinds[sid] != "system"]
+        ordered = [n for n, sid in enumerate(self.src_ids) if self.kinds[sid] == "system"]
+        ordered += [n for n, sid in enumerate(self.src_ids) if self.kinds[sid] != "system"]
         with_cue = []
-        for sid in ordered:
-            folded = _analyse(self.texts[sid]).folded
+        for n in ordered:
+            start = self.src_starts[n]
+            folded = self.blob[start : start + len(self.originals[self.src_ids[n]])]
             if any(cue in folded for cue in _CUES):
-                with_cue.append(self.texts[sid])
+                with_cue.append(self.originals[self.src_ids[n]])
         return find_reference_date(with_cue, absolute_dates) if with_cue else None
 
-    # -- positions -----------------------------------------------------------------------
-
-    def locate(self, source: str, span: tuple[int, int]) -> tuple[int, int]:
-        """Map a span of the analysed text back onto the original source text.
-
-        Spans of a rendered JSON tool result are found again in the JSON: the whole rendered
-        line if it occurs, else its value part, else the span of the whole source.
-        """
-        text, original = self.texts.get(source, ""), self.originals[source]
-        if text == original:
-            return span
-        piece = text[span[0] : span[1]]
-        for needle in (piece, piece.rsplit(": ", 1)[-1]):
-            at = original.find(needle) if needle else -1
-            if at >= 0:
-                return (at, at + len(needle))
-        return (0, len(original))
+    # -- positions -------------------------------------------------------------------------
 
     @property
     def n_sentences(self) -> int:
         """Number of sentences in the context."""
         return len(self.sent_starts)
 
-    def _source_at(self, pos: int) -> int:
-        return bisect.bisect_right(self.src_starts, pos) - 1
-
-    def _sentence_at(self, pos: int) -> int:
-        return bisect.bisect_right(self.sent_starts, pos) - 1
-
     def _hit(self, a: int, b: int) -> Hit:
-        n = self._source_at(a)
+        n = bisect.bisect_right(self.src_starts, a) - 1
         start = self.src_starts[n]
         return Hit(self.src_ids[n], (a - start, b - start))
 
     def sentence(self, i: int) -> Hit:
-        """Source and span of sentence `i`."""
-        return self._hit(self.sent_starts[i], self.sent_ends[i])
+        """Source and span of sentence `i`, trimmed of surrounding whitespace and brackets."""
+        a, b = int(self.sent_starts[i]), int(self.sent_ends[i])
+        text = self.text
+        while a < b and (text[a].isspace() or text[a] in "{[,"):
+            a += 1
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        return self._hit(a, b)
 
     def sentence_text(self, i: int) -> str:
-        """The analysed text of sentence `i` (original case)."""
-        hit = self.sentence(i)
-        return self.texts[hit.source][hit.span[0] : hit.span[1]]
+        """The text of sentence `i`."""
+        return self.text[int(self.sent_starts[i]) : int(self.sent_ends[i])]
 
     def sentence_kind(self, i: int) -> str:
         """Kind of the source sentence `i` is in."""
-        return self.kinds[self.src_ids[self.sent_src[i]]]
+        return self.kinds[self._hit(int(self.sent_starts[i]), 0).source]
 
     def sentence_values(self, i: int) -> list[Value]:
-        """Values of sentence `i` (extracted on first use)."""
+        """Values of sentence `i`, offsets relative to the sentence (extracted on first use)."""
         if i not in self._values:
             self._values[i] = extract_values(self.sentence_text(i), self.today)
         return self._values[i]
+
+    def sentence_has_value(self, i: int) -> bool:
+        """True if sentence `i` states something answer-like: a number, an email, a name."""
+        return (
+            _HAS_VALUE.search(self.text, int(self.sent_starts[i]), int(self.sent_ends[i]))
+            is not None
+        )
+
+    def sentence_value_hit(self, i: int, value: Value) -> Hit:
+        """Where a value of `sentence_values(i)` is, as a hit in its source."""
+        start = int(self.sent_starts[i])
+        return self._hit(start + value.span[0], start + value.span[1])
 
     def sentence_negated(self, i: int) -> bool:
         """True if sentence `i` contains a negation."""
@@ -208,28 +211,29 @@ class ContextIndex:
 
     # -- words -----------------------------------------------------------------------------
 
-    def sentences_with(self, term: str) -> list[int]:
-        """Sentences holding `term` (see `agentguard.support.text.term`), in order."""
+    def sentences_with(self, term: str) -> IntArray:
+        """Sentences holding a word whose term is `term` (see `agentguard.support.text.term`)."""
         found = self._postings.get(term)
         if found is None:
-            found = []
-            for n in self._term_sources.get(term, ()):
-                first = self._first_sentence[n]
-                found.extend(first + i for i in self._analyses[n].postings[term])
-            self._postings[term] = found
+            self.prefetch([term])
+            found = self._postings[term]
         return found
 
-    def postings_array(self, term: str) -> np.ndarray[Any, np.dtype[np.intp]]:
-        """`sentences_with(term)` as a numpy array (cached)."""
-        found = self._arrays.get(term)
-        if found is None:
-            found = self._arrays[term] = np.array(self.sentences_with(term), dtype=np.intp)
-        return found
+    def prefetch(self, terms: list[str]) -> None:
+        """Look up the postings of many terms in two vectorised searches."""
+        todo = [t for t in dict.fromkeys(terms) if t not in self._postings]
+        if not todo:
+            return
+        keys = np.array([term_key(t) for t in todo], dtype=np.int64)
+        lo = np.searchsorted(self._keys, keys, side="left").tolist()
+        hi = np.searchsorted(self._keys, keys, side="right").tolist()
+        for t, a, b in zip(todo, lo, hi, strict=True):
+            self._postings[t] = self._key_sentences[a:b]
 
-    def idf(self, stem: str) -> float:
+    def idf(self, term: str) -> float:
         """Inverse sentence frequency: rare words weigh more; unseen words weigh most."""
         n = self.n_sentences
-        return math.log((n + 1) / (len(self.sentences_with(stem)) + 0.5)) + 1.0
+        return math.log((n + 1) / (len(self.sentences_with(term)) + 0.5)) + 1.0
 
     # -- phrases and values ----------------------------------------------------------------
 
@@ -277,7 +281,7 @@ class ContextIndex:
                     span = self._confirm(value, wanted, pos, pos + len(anchor))
                 if span is not None:
                     hits[span] = None
-                pos = self.blob.find(anchor, pos + 1)
+                pos = blob.find(anchor, pos + 1)
         return [self._hit(a, b) for a, b in sorted(hits)]
 
     def _token_at(self, a: int, b: int) -> tuple[int, int]:
@@ -300,13 +304,42 @@ class ContextIndex:
             # A digit token decides by itself; no window needed ("2" in "2024" is no 2).
             ta, tb = self._token_at(a, b)
             return (ta, tb) if _token_matches(blob[ta:tb], wanted) else None
-        lo = max(a - _WINDOW, self.src_starts[self._source_at(a)])
-        window = blob[lo : b + _WINDOW]
-        for v in extract_values(window, self.today):
-            va, vb = v.span[0] + lo, v.span[1] + lo
-            if va <= a and b <= vb + 1 and wanted.intersection(v.keys):
+        n = bisect.bisect_right(self.src_starts, a) - 1
+        lo = max(a - _WINDOW, self.src_starts[n])
+        for v in scan_values(blob, lo, min(len(blob), b + _WINDOW), self.today):
+            va, vb = v.span
+            if va > a:
+                break
+            if b <= vb + 1 and wanted.intersection(v.keys):
                 return va, vb
         return None
+
+
+def _sentence_ends(text: str) -> list[int]:
+    ends = []
+    for m in _BOUNDARY.finditer(text):
+        if text[m.start()] == "." and _continues(text, m.start(), m.end()):
+            continue
+        ends.append(m.end())
+    return ends
+
+
+def _continues(text: str, dot: int, end: int) -> bool:
+    """True when the period at `dot` does not end a sentence ("Dr. Smith", "B. Müller")."""
+    word_start = dot
+    while word_start > 0 and text[word_start - 1].isalpha():
+        word_start -= 1
+    word = text[word_start:dot]
+    if (
+        len(word) == 1
+        and word.isupper()
+        and (word_start == 0 or not text[word_start - 1].isalnum())
+    ):
+        return True
+    if word.lower() in _TITLES:
+        return True
+    nxt = _NEXT_WORD.match(text, end)
+    return nxt is not None and nxt.group(1).islower()
 
 
 _MONTH_ANCHORS = frozenset(
@@ -348,8 +381,3 @@ def _token_matches(token: str, wanted: set[str]) -> bool:
     except ValueError:
         return False
     return num_key(x) in wanted
-
-
-def content_stems(text: str) -> set[str]:
-    """The distinct content terms of `text` (the keys of `sentences_with`)."""
-    return content_terms(text)

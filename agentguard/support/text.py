@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from functools import lru_cache
 
@@ -41,6 +40,15 @@ def term(word: str) -> str:
 
 
 _WORD = re.compile(r"[a-z0-9]+")
+
+
+def term_key(t: str) -> int:
+    """A term (at most six ASCII letters or digits) packed into one integer, byte i = char i.
+
+    `agentguard.support.index` computes the same keys for every word of the context at once
+    with numpy; the two must agree, which `tests/test_index.py` checks.
+    """
+    return int.from_bytes(t.encode("ascii"), "little")
 
 
 def sentence_terms(folded: str, a: int, b: int) -> set[str]:
@@ -107,29 +115,3 @@ def _joinable(text: str, prev: tuple[int, int], start: int) -> bool:
     chunk = text[prev[0] : prev[1]]
     # "Dr. Smith", "Gerd B. Müller", "3.5": a period that does not end a sentence.
     return bool(_ABBREV_END.search(chunk)) or (start < len(text) and text[start].islower())
-
-
-@lru_cache(maxsize=4096)
-def readable_text(text: str) -> str:
-    """Render a JSON tool result as `key: value` lines, so words and values can be matched."""
-    stripped = text.strip()
-    if not stripped or stripped[0] not in "[{":
-        return text
-    try:
-        data = json.loads(stripped)
-    except ValueError:
-        return text
-    lines: list[str] = []
-
-    def walk(node: object, prefix: str) -> None:
-        if isinstance(node, dict):
-            for k, v in node.items():
-                walk(v, f"{prefix}{str(k).replace('_', ' ')} ")
-        elif isinstance(node, list):
-            for item in node:
-                walk(item, prefix)
-        else:
-            lines.append(f"{prefix.strip()}: {node}" if prefix else str(node))
-
-    walk(data, "")
-    return "\n".join(lines)

@@ -11,6 +11,7 @@ import bisect
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from agentguard.support.dates import (
@@ -87,12 +88,32 @@ class Value:
     query: tuple[str, ...]
 
 
+class _FoldTable(dict[int, str]):
+    """`str.translate` table for non-ASCII characters, filled on first sight of each."""
+
+    def __missing__(self, code: int) -> str:
+        c = chr(code)
+        low = c.lower()
+        if len(low) != 1:
+            low = c  # "İ".lower() has two characters: keep the length
+        base = unicodedata.normalize("NFKD", low)
+        stripped = "".join(ch for ch in base if not unicodedata.combining(ch))
+        out = stripped.lower() if len(stripped) == 1 and len(stripped.lower()) == 1 else low
+        self[code] = out
+        return out
+
+
+_FOLD = _FoldTable()
+
+
 def fold(text: str) -> str:
-    """Lowercase and strip accents, so "Müller" meets "Muller"."""
-    text = text.lower()
+    """Lowercase and strip accents, so "Müller" meets "Muller"; the length never changes.
+
+    Keeping the length lets an offset found in folded text index the original text.
+    """
     if text.isascii():
-        return text
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+        return text.lower()
+    return text.translate(_FOLD)
 
 
 def num_key(x: float) -> str:
@@ -284,6 +305,24 @@ def _names(text: str, spans: list[tuple[int, int]]) -> list[Value]:
         key = "name:" + fold(name.replace(".", ""))
         out.append(Value("name", name, (start, end), (key,), (key,)))
     return out
+
+
+def scan_values(text: str, start: int, end: int, today: dt.date | None) -> Iterator[Value]:
+    """The structured values (no names, no quoted strings) of `text[start:end]`, in order.
+
+    Offsets are offsets in `text`; characters before `start` still count as context, so a
+    value is never found in the middle of a word.
+    """
+    for m in _PATTERN.finditer(text, start, end):
+        if m.lastgroup == "quoted":
+            continue
+        v = _structured(m, today, False)
+        if v is not None:
+            yield v
+        if m.lastgroup == "iso":
+            t = _iso_time(m)
+            if t is not None:
+                yield t
 
 
 def extract_values(text: str, today: dt.date | None = None, *, claim: bool = False) -> list[Value]:
