@@ -7,6 +7,7 @@ intent that carry no value ("Sure, let me check.") are not claims.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from dataclasses import dataclass
@@ -16,8 +17,8 @@ from agentguard.context import Context
 from agentguard.inputs import Output, ToolCall
 from agentguard.schema_check import schema_problems
 from agentguard.support.lexicon import NONFACTUAL_RE, PERMISSION_Q_RE
-from agentguard.support.text import content_tokens, split_sentences
-from agentguard.support.values import extract_values
+from agentguard.support.text import content_words, split_sentences
+from agentguard.support.values import Value, extract_values
 from agentguard.types import ClaimKind
 
 Scalar = str | int | float | bool | None
@@ -37,6 +38,8 @@ class ClaimDraft:
     call_id: str | None = None
     path: str | None = None
     value: Scalar = None
+    values: tuple[Value, ...] = ()
+    """Typed values of a text claim (dates resolved against the context's today)."""
 
 
 @dataclass(frozen=True)
@@ -54,7 +57,7 @@ def _is_claim(text: str, has_value: bool) -> bool:
         return True
     if NONFACTUAL_RE.search(text):
         return False
-    return len(content_tokens(text)) >= 2
+    return content_words(text) >= 2
 
 
 def _clauses(text: str, a: int, b: int) -> list[tuple[int, int]]:
@@ -62,32 +65,35 @@ def _clauses(text: str, a: int, b: int) -> list[tuple[int, int]]:
     spans, start = [], a
     for m in _CLAUSE_BREAK.finditer(text, a, b):
         left, right = text[start : m.start()], text[m.end() : b]
-        if len(content_tokens(left)) >= 2 and len(content_tokens(right)) >= 2:
+        if content_words(left) >= 2 and content_words(right) >= 2:
             spans.append((start, m.start()))
             start = m.end()
     spans.append((start, b))
     return spans
 
 
-def text_claims(text: str) -> list[ClaimDraft]:
-    """Text and question claims of an assistant message, with spans into `text`."""
+def text_claims(text: str, today: dt.date | None = None) -> list[ClaimDraft]:
+    """Text and question claims of an assistant message, with spans into `text`.
+
+    `today` (the date the context states) resolves relative dates in the claims' values.
+    """
     out: list[ClaimDraft] = []
-    value_starts = [v.span[0] for v in extract_values(text, claim=True)]
+    values = extract_values(text, today, claim=True)
     for a, b in split_sentences(text):
         marker = _MARKUP.match(text, a)
         if marker:
             a = marker.end()
         sentence = text[a:b]
         if sentence.rstrip().endswith("?"):
-            if not PERMISSION_Q_RE.search(sentence) and content_tokens(sentence):
+            if not PERMISSION_Q_RE.search(sentence) and content_words(sentence):
                 out.append(ClaimDraft("question", sentence, (a, b), sentence))
             continue
         for ca, cb in _clauses(text, a, b):
             clause = text[ca:cb].rstrip(" ,;")
             cb = ca + len(clause)
-            has_value = any(ca <= s < cb for s in value_starts)
-            if clause and _is_claim(clause, has_value):
-                out.append(ClaimDraft("text", clause, (ca, cb), sentence))
+            inside = tuple(v for v in values if ca <= v.span[0] and v.span[1] <= cb)
+            if clause and _is_claim(clause, bool(inside)):
+                out.append(ClaimDraft("text", clause, (ca, cb), sentence, values=inside))
     return out
 
 
@@ -145,4 +151,4 @@ def extract_claims(
 ) -> tuple[list[ClaimDraft], list[MalformedCall]]:
     """All claims of an output (text and questions first, then arguments) and malformed calls."""
     arg_claims, malformed = argument_claims(output, context)
-    return text_claims(output.text) + arg_claims, malformed
+    return text_claims(output.text, context.today) + arg_claims, malformed

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from agentguard.inputs import CheckInput, Message, ToolDef
+from agentguard.support.dates import find_reference_date
+from agentguard.support.values import absolute_dates
 from agentguard.types import Source
 
 
@@ -31,6 +34,8 @@ class Context:
     sources: tuple[Source, ...]
     params: dict[tuple[str, str], ParamSchema] = field(default_factory=dict)
     tools: dict[str, ToolDef] = field(default_factory=dict)
+    today: dt.date | None = None
+    """The date the context says is today ("Today is 1 May 2024"), for relative dates."""
 
     def param(self, tool: str | None, path: str | None) -> ParamSchema | None:
         """The schema of `tool`'s parameter at `path` (list indices ignored), if declared."""
@@ -135,4 +140,17 @@ def build_context(inp: CheckInput) -> Context:
         tools[t.function.name] = t
         _walk_schema(t.function.name, t.function.parameters, "", params)
     sources += _schema_sources(params)
-    return Context(sources=tuple(sources), params=params, tools=tools)
+    return Context(
+        sources=tuple(sources), params=params, tools=tools, today=_reference_date(sources)
+    )
+
+
+_CUES = ("today", "current date", "the date", "date today", "as of", "now")
+
+
+def _reference_date(sources: list[Source]) -> dt.date | None:
+    """The first date stated as today, looking in system prompts first."""
+    ordered = [s for s in sources if s.kind == "system"]
+    ordered += [s for s in sources if s.kind not in ("system", "schema")]
+    with_cue = [s.text for s in ordered if any(cue in s.text.lower() for cue in _CUES)]
+    return find_reference_date(with_cue, absolute_dates) if with_cue else None

@@ -95,7 +95,6 @@ class DefaultEstimator:
     ) -> list[Estimate]:
         """One estimate per claim; the context is indexed once for the whole batch."""
         index = ContextIndex.build(context)
-        output_values = extract_values(output_text, index.today, claim=True) if claims else []
         terms = [content_terms(c.text) for c in claims]
         index.prefetch([t for ts in terms for t in ts])
         hedges = [
@@ -109,9 +108,7 @@ class DefaultEstimator:
             elif claim.kind == "question":
                 out.append(self._question(claim, index))
             else:
-                a, b = claim.span or (0, 0)
-                values = [v for v in output_values if a <= v.span[0] and v.span[1] <= b]
-                out.append(self._text(claim.text, claim.sentence, values, index))
+                out.append(self._text(claim.text, claim.sentence, list(claim.values), index))
         return out
 
     # -- text ------------------------------------------------------------------------------

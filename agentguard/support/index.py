@@ -21,21 +21,18 @@ import numpy as np
 
 from agentguard.context import Context
 from agentguard.support.anchors import anchors
-from agentguard.support.dates import find_reference_date
 from agentguard.support.text import has_negation, term, term_key
 from agentguard.support.values import (
     Value,
-    absolute_dates,
     extract_values,
     fold,
     num_key,
-    scan_values,
+    values_at,
 )
 
 IntArray = np.ndarray[Any, np.dtype[np.int64]]
 
 _SEP = "\n\n"
-_CUES = ("today", "current date", "the date", "date today", "as of", "now")
 _TOKEN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_.,#$€£¥")
 _WINDOW = 24
 # A sentence ends at . ! ? before whitespace, at a line break, and at the end of a JSON object
@@ -121,7 +118,7 @@ class ContextIndex:
         sources = [s for s in context.sources if s.kind != "schema"]
         index = cls(
             context=context,
-            today=None,
+            today=context.today,
             originals={s.id: s.text for s in context.sources},
             kinds={s.id: s.kind for s in context.sources},
         )
@@ -143,19 +140,7 @@ class ContextIndex:
         first = np.ones(len(keys), dtype=bool)
         first[1:] = (keys[1:] != keys[:-1]) | (sentences[1:] != sentences[:-1])
         index._keys, index._key_sentences = keys[first], sentences[first]
-        index.today = index._reference_date()
         return index
-
-    def _reference_date(self) -> dt.date | None:
-        ordered = [n for n, sid in enumerate(self.src_ids) if self.kinds[sid] == "system"]
-        ordered += [n for n, sid in enumerate(self.src_ids) if self.kinds[sid] != "system"]
-        with_cue = []
-        for n in ordered:
-            start = self.src_starts[n]
-            folded = self.blob[start : start + len(self.originals[self.src_ids[n]])]
-            if any(cue in folded for cue in _CUES):
-                with_cue.append(self.originals[self.src_ids[n]])
-        return find_reference_date(with_cue, absolute_dates) if with_cue else None
 
     # -- positions -------------------------------------------------------------------------
 
@@ -305,14 +290,39 @@ class ContextIndex:
             ta, tb = self._token_at(a, b)
             return (ta, tb) if _token_matches(blob[ta:tb], wanted) else None
         n = bisect.bisect_right(self.src_starts, a) - 1
-        lo = max(a - _WINDOW, self.src_starts[n])
-        for v in scan_values(blob, lo, min(len(blob), b + _WINDOW), self.today):
-            va, vb = v.span
-            if va > a:
-                break
-            if b <= vb + 1 and wanted.intersection(v.keys):
-                return va, vb
+        for start in _token_starts(blob, a, max(a - _WINDOW, self.src_starts[n])):
+            for v in values_at(blob, start, self.today):
+                va, vb = v.span
+                if va <= a and b <= vb + 1 and wanted.intersection(v.keys):
+                    return va, vb
         return None
+
+
+def _token_starts(text: str, pos: int, floor: int, most: int = 4) -> list[int]:
+    """`pos` and the starts of up to `most` tokens before it, not before `floor`.
+
+    A value holding the anchor at `pos` starts at one of them: "1 may 2024" (one token back),
+    "next friday", "in 3 days" (two), "+1 (555) 123-4567" (three).
+    """
+    starts = [pos]
+    i = pos
+    while len(starts) <= most:
+        while i > floor and text[i - 1].isspace():
+            i -= 1
+        if i <= floor:
+            break
+        j = i
+        while j > floor and not text[j - 1].isspace():
+            j -= 1
+        # Inside a token ("(555)" or "+1"), a value may also start after its punctuation.
+        for k in range(j, i):
+            if text[k].isalnum() or text[k] in "+($€£¥#":
+                if k not in starts:
+                    starts.append(k)
+                if text[k].isalnum():
+                    break
+        i = j
+    return starts
 
 
 def _sentence_ends(text: str) -> list[int]:

@@ -64,14 +64,9 @@ def content_terms(text: str) -> set[str]:
     return sentence_terms(folded, 0, len(folded))
 
 
-def content_tokens(text: str) -> list[tuple[str, int, int]]:
-    """`(stem, start, end)` for each non-stopword token of `text`."""
-    out = []
-    for m in _TOKEN.finditer(fold(text)):
-        tok = m.group(0)
-        if tok not in STOPWORDS and not tok.isdigit():
-            out.append((stem(tok.replace("’", "'").split("'")[0]), m.start(), m.end()))
-    return out
+def content_words(text: str) -> int:
+    """How many content words (not stopwords, not bare numbers) `text` has."""
+    return sum(1 for w in _WORD.findall(fold(text)) if w not in STOPWORDS and not w.isdigit())
 
 
 def has_negation(text: str) -> bool:

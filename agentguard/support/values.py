@@ -307,6 +307,19 @@ def _names(text: str, spans: list[tuple[int, int]]) -> list[Value]:
     return out
 
 
+def values_at(text: str, pos: int, today: dt.date | None) -> list[Value]:
+    """The structured value(s) that start exactly at `pos` (a date-time gives two)."""
+    m = _PATTERN.match(text, pos)
+    if m is None or m.lastgroup == "quoted":
+        return []
+    out = [v for v in (_structured(m, today, False),) if v is not None]
+    if m.lastgroup == "iso":
+        t = _iso_time(m)
+        if t is not None:
+            out.append(t)
+    return out
+
+
 def scan_values(text: str, start: int, end: int, today: dt.date | None) -> Iterator[Value]:
     """The structured values (no names, no quoted strings) of `text[start:end]`, in order.
 
