@@ -150,7 +150,11 @@ _CUES = ("today", "current date", "the date", "date today", "as of", "now")
 
 def _reference_date(sources: list[Source]) -> dt.date | None:
     """The first date stated as today, looking in system prompts first."""
-    ordered = [s for s in sources if s.kind == "system"]
-    ordered += [s for s in sources if s.kind not in ("system", "schema")]
-    with_cue = [s.text for s in ordered if any(cue in s.text.lower() for cue in _CUES)]
-    return find_reference_date(with_cue, absolute_dates) if with_cue else None
+    system = [s for s in sources if s.kind == "system"]
+    others = [s for s in sources if s.kind not in ("system", "schema")]
+    for group in (system, others):
+        with_cue = [s.text for s in group if any(cue in s.text.lower() for cue in _CUES)]
+        found = find_reference_date(with_cue, absolute_dates) if with_cue else None
+        if found is not None:
+            return found
+    return None

@@ -10,8 +10,11 @@ platform has it):
    (`agentguard.support.index.clear_cache()` first), and each again "warm": the same turn with
    one more user turn appended, so only the new turn is analysed. Latency is timed with
    `time.perf_counter` around the whole `check` call, input validation included.
-2. Scaling: the median cold check at contexts of about 1k, 4k, 16k, 64k and 100k tokens.
-3. Import cost: `import agentguard` in a fresh interpreter (best of 5), and whether heavy
+2. Mixed typical turns: sizes drawn uniformly within that envelope (context 500-4,000
+   tokens, output 20-300 tokens, 0-10 tool arguments), cold; the median of this distribution
+   is what a "p50 for a typical agent turn" is about, while table 1 is its upper bound.
+3. Scaling: the median cold check at contexts of about 1k, 4k, 16k, 64k and 100k tokens.
+4. Import cost: `import agentguard` in a fresh interpreter (best of 5), and whether heavy
    optional dependencies (litellm, langgraph, openai) are loaded by the import and one check.
 
 Tokens are counted as characters / 4 over message contents, documents and tool schemas.
@@ -35,6 +38,7 @@ import os
 import platform
 import pstats
 import random
+import re
 import statistics
 import subprocess
 import sys
@@ -389,6 +393,42 @@ def make_turn(seed: int, tokens: int = TYPICAL_TOKENS) -> Turn:
     return turn
 
 
+def _first_arguments(calls: list[Turn], keep: int) -> list[Turn]:
+    """The calls cut down to their first `keep` top-level arguments (calls left empty dropped).
+
+    Nested arguments (`passengers`) count as one here; the monitor sees each leaf.
+    """
+    out = []
+    for call in calls:
+        args = json.loads(call["function"]["arguments"])
+        kept = dict(list(args.items())[: max(0, keep)])
+        keep -= len(kept)
+        if kept:
+            out.append({**call, "function": {**call["function"], "arguments": json.dumps(kept)}})
+    return out
+
+
+def make_mixed_turn(seed: int) -> Turn:
+    """A turn with sizes drawn uniformly within the typical envelope of the speed target.
+
+    Context 500-4,000 tokens, output 20-300 tokens (whole sentences of the full output), and
+    0-10 tool arguments: the distribution whose median the p50 target is about.
+    """
+    rng = random.Random(seed + 31)
+    turn = make_turn(seed, rng.randint(500, TYPICAL_TOKENS))
+    output = turn["output"]
+    sentences = re.split(r"(?<=[.?!])\s+", output["content"])
+    budget = rng.randint(20, 300) * 4
+    text = ""
+    for sentence in sentences:
+        if text and len(text) + len(sentence) > budget:
+            break
+        text = f"{text} {sentence}".strip()
+    calls = _first_arguments(output["tool_calls"], rng.randint(0, 7))  # 0-10 leaf arguments
+    turn["output"] = {**output, "content": text, "tool_calls": calls}
+    return turn
+
+
 def with_extra_user_turn(turn: Turn, seed: int) -> Turn:
     """The same turn with one more user message: the next step of an agent loop."""
     rng = random.Random(seed + 7)
@@ -457,6 +497,23 @@ def bench_typical(monitor: Monitor, n: int, warmup: int) -> dict[str, Any]:
         "arguments": sum(c.kind == "argument" for c in report.claims),
         "cold": summarise(cold),
         "warm": summarise(warm),
+    }
+
+
+def bench_mixed(monitor: Monitor, n: int) -> dict[str, Any]:
+    """Cold latency over `n` turns of mixed size within the typical envelope."""
+    turns = [make_mixed_turn(20_000 + i) for i in range(n)]
+    gc.collect()
+    cold = [time_check(monitor, t, cold=True) for t in turns]
+    reports = [monitor.check(t) for t in turns]
+    return {
+        "context_tokens_mean": statistics.fmean(context_tokens(t) for t in turns),
+        "output_tokens_mean": statistics.fmean(output_tokens(t) for t in turns),
+        "claims_mean": statistics.fmean(len(r.claims) for r in reports),
+        "arguments_mean": statistics.fmean(
+            sum(c.kind == "argument" for c in r.claims) for r in reports
+        ),
+        "cold": summarise(cold),
     }
 
 
@@ -539,9 +596,28 @@ def print_typical(res: dict[str, Any]) -> None:
     )
 
 
+def print_mixed(res: dict[str, Any]) -> None:
+    """The mixed-size table, with the targets."""
+    s = res["cold"]
+    print(
+        f"\n2. Mixed typical turns ({s['n']} turns, sizes uniform in the envelope): context "
+        f"~{res['context_tokens_mean']:,.0f} tokens, output ~{res['output_tokens_mean']:.0f} "
+        f"tokens, {res['claims_mean']:.1f} claims of which {res['arguments_mean']:.1f} tool "
+        "arguments, on average"
+    )
+    print(f"   {'':<26}{'p50':>8}{'p90':>8}{'p99':>8}{'mean':>8}{'max':>8}   (ms)")
+    cells = "".join(f"{s[k]:>8.3f}" for k in ("p50", "p90", "p99", "mean", "max"))
+    print(f"   {'cold (cache cleared)':<26}{cells}")
+    print(
+        f"   target (cold)             p50 < {TARGET_P50_MS:g} ms: "
+        f"{_verdict(s['p50'], TARGET_P50_MS)}    p99 < {TARGET_P99_MS:g} ms: "
+        f"{_verdict(s['p99'], TARGET_P99_MS)}"
+    )
+
+
 def print_scaling(rows: list[dict[str, float]]) -> None:
     """The scaling table: median cold ms and ms per 1k context tokens at each size."""
-    print("\n2. Scaling with context size (cold, same output shape)")
+    print("\n3. Scaling with context size (cold, same output shape)")
     print(f"   {'target':>8}{'measured':>10}{'turns':>7}{'median ms':>11}{'ms / 1k tok':>13}")
     for r in rows:
         print(
@@ -552,7 +628,7 @@ def print_scaling(rows: list[dict[str, float]]) -> None:
 
 def print_import(res: dict[str, Any]) -> None:
     """Import time and which heavy modules a check loads."""
-    print("\n3. Import cost (fresh interpreter)")
+    print("\n4. Import cost (fresh interpreter)")
     print(f"   import agentguard, best of 5: {res['import_ms_best_of_5']:.1f} ms")
     print("   in sys.modules after import + one check:")
     for name, present in res["loaded"].items():
@@ -587,6 +663,8 @@ def main(argv: list[str] | None = None) -> int:
     monitor = Monitor()
     typical = bench_typical(monitor, n_typical, warmup)
     print_typical(typical)
+    mixed = bench_mixed(monitor, n_typical)
+    print_mixed(mixed)
     scaling = bench_scaling(monitor, runs)
     print_scaling(scaling)
     imports = bench_import(make_turn(1))
@@ -595,7 +673,7 @@ def main(argv: list[str] | None = None) -> int:
         print("\ncProfile of 20 cold checks of different ~4k-token turns, top 10 by cumulative:")
         print(profile_cold(monitor, 20))
     if args.json:
-        figures = {"typical": typical, "scaling": scaling, "import": imports}
+        figures = {"typical": typical, "mixed": mixed, "scaling": scaling, "import": imports}
         meta = {"agentguard": __version__, "python": platform.python_version(), "cpu": pinning}
         args.json.write_text(json.dumps({"meta": meta, "quick": args.quick} | figures, indent=2))
         print(f"\nwrote {args.json}")

@@ -95,20 +95,21 @@ class DefaultEstimator:
     ) -> list[Estimate]:
         """One estimate per claim; the context is indexed once for the whole batch."""
         index = ContextIndex.build(context)
-        terms = [content_terms(c.text) for c in claims]
+        terms = [content_terms(c.text) if c.kind != "argument" else set() for c in claims]
         index.prefetch([t for ts in terms for t in ts])
         hedges = [
             fold(output_text[max(0, m.start() - 80) : m.end() + 80])
             for m in HEDGE_RE.finditer(output_text)
         ]
         out = []
-        for claim in claims:
+        for claim, claim_terms in zip(claims, terms, strict=True):
             if claim.kind == "argument":
                 out.append(self._argument(claim, index, hedges))
             elif claim.kind == "question":
                 out.append(self._question(claim, index))
             else:
-                out.append(self._text(claim.text, claim.sentence, list(claim.values), index))
+                lex = self._lexical(claim_terms, index)
+                out.append(self._text(claim.text, claim.sentence, list(claim.values), index, lex))
         return out
 
     # -- text ------------------------------------------------------------------------------
@@ -120,9 +121,18 @@ class DefaultEstimator:
         anywhere = sum(weights[t] for t in found)
         if not found:
             return _Lexical([], 0.0, 0.0)
-        # Weighted word overlap of every sentence at once: one bincount over the postings.
         postings = [index.sentences_with(t) for t in found]
         lengths = [len(p) for p in postings]
+        if sum(lengths) < 256:  # few postings: a dict is cheaper than numpy's call overhead
+            acc: dict[int, float] = {}
+            for t, p in zip(found, postings, strict=True):
+                w = weights[t]
+                for si in p.tolist():
+                    acc[si] = acc.get(si, 0.0) + w
+            ranked = heapq.nlargest(3, acc.items(), key=lambda kv: kv[1])
+            top = [(si, score / total) for si, score in ranked]
+            return _Lexical(top, top[0][1], anywhere / total)
+        # Weighted word overlap of every sentence at once: one bincount over the postings.
         scores = np.bincount(
             np.concatenate(postings),
             weights=np.repeat([weights[t] for t in found], lengths),
@@ -133,9 +143,17 @@ class DefaultEstimator:
         top = [(si, cov) for si, cov in ranked if cov > 0]
         return _Lexical(top, top[0][1] if top else 0.0, anywhere / total)
 
-    def _text(self, text: str, sentence: str, values: list[Value], index: ContextIndex) -> Estimate:
+    def _text(
+        self,
+        text: str,
+        sentence: str,
+        values: list[Value],
+        index: ContextIndex,
+        lex: _Lexical | None = None,
+    ) -> Estimate:
         k = self.k
-        lex = self._lexical(content_terms(text), index)
+        if lex is None:
+            lex = self._lexical(content_terms(text), index)
         evidence: list[Evidence] = []
         missing: list[Value] = []
         for v in values:
@@ -164,7 +182,7 @@ class DefaultEstimator:
         evidence: list[Evidence],
     ) -> bool:
         """Same slot, other value (a number, date or name), or a negation mismatch."""
-        negated = has_negation(text)
+        negated: bool | None = None  # computed only when a sentence is close enough to compare
         # A value the claim itself states is no rival ("from Boston to Denver" vs "to Denver").
         stated = {key for v in values for key in v.keys}
         for si, cov in lex.top:
@@ -179,7 +197,11 @@ class DefaultEstimator:
                 if rivals:
                     evidence.append(_evidence(index, index.sentence_value_hit(si, rivals[0])))
                     return True
-            if cov >= 0.75 and negated != index.sentence_negated(si):
+            if cov < 0.75:
+                continue
+            if negated is None:
+                negated = has_negation(text)
+            if negated != index.sentence_negated(si):
                 evidence.append(_evidence(index, index.sentence(si)))
                 return True
         return False

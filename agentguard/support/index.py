@@ -356,6 +356,7 @@ _MONTH_ANCHORS = frozenset(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 )
 _MULTIPLIERS = {"k": 1e3, "m": 1e6}
+_DIGIT = re.compile(r"\d")
 _IN_N = re.compile(r"\bin (?:\d+|[a-z]+) $")
 
 
@@ -370,8 +371,8 @@ def _plausible(blob: str, anchor: str, pos: int) -> bool:
     if anchor[-1].isdigit() and end < len(blob) and blob[end].isdigit():
         return False  # "20" at the start of "2024"
     if anchor in _MONTH_ANCHORS:
-        near = blob[max(0, pos - 12) : pos + 16]
-        return any(c.isdigit() for c in near)  # "may" the verb has no day number beside it
+        # "may" the verb has no day number beside it
+        return _DIGIT.search(blob, max(0, pos - 12), pos + 16) is not None
     if anchor in ("day", "week"):
         return _IN_N.search(blob, max(0, pos - 16), pos) is not None
     return True
