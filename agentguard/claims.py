@@ -40,6 +40,8 @@ class ClaimDraft:
     value: Scalar = None
     values: tuple[Value, ...] = ()
     """Typed values of a text claim (dates resolved against the context's today)."""
+    sentence_span: tuple[int, int] | None = None
+    """Span of the whole sentence the claim is part of (text and question claims)."""
 
 
 @dataclass(frozen=True)
@@ -86,14 +88,18 @@ def text_claims(text: str, today: dt.date | None = None) -> list[ClaimDraft]:
         sentence = text[a:b]
         if sentence.rstrip().endswith("?"):
             if not PERMISSION_Q_RE.search(sentence) and content_words(sentence):
-                out.append(ClaimDraft("question", sentence, (a, b), sentence))
+                out.append(ClaimDraft("question", sentence, (a, b), sentence, sentence_span=(a, b)))
             continue
         for ca, cb in _clauses(text, a, b):
             clause = text[ca:cb].rstrip(" ,;")
             cb = ca + len(clause)
             inside = tuple(v for v in values if ca <= v.span[0] and v.span[1] <= cb)
             if clause and _is_claim(clause, bool(inside)):
-                out.append(ClaimDraft("text", clause, (ca, cb), sentence, values=inside))
+                out.append(
+                    ClaimDraft(
+                        "text", clause, (ca, cb), sentence, values=inside, sentence_span=(a, b)
+                    )
+                )
     return out
 
 

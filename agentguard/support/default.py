@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -22,6 +23,11 @@ from agentguard.support.text import content_terms, has_negation
 from agentguard.support.values import Value, extract_values, fold, num_key
 from agentguard.types import Evidence
 
+_MAY_BE_VALUE = re.compile(
+    r"[\d@]|\b(?:today|tonight|tomorrow|yesterday|monday|tuesday|wednesday|thursday|friday"
+    r"|saturday|sunday|noon|midnight|week)",
+    re.IGNORECASE,
+)
 _CONTRADICTABLE = ("number", "money", "date", "time", "email", "phone", "id", "name")
 
 
@@ -61,6 +67,8 @@ def _evidence(index: ContextIndex, hit: Hit) -> Evidence:
 
 def _whole_value(text: str, index: ContextIndex) -> Value | None:
     """The single typed value a string argument is, if it is one ("2024-05-03", "$20")."""
+    if not _MAY_BE_VALUE.search(text):
+        return None  # no digit, no @, no relative date: a name or a plain word
     values = extract_values(text, index.today, claim=True)
     if len(values) == 1 and len(values[0].text) >= 0.8 * len(text.strip()):
         return values[0]
@@ -97,10 +105,8 @@ class DefaultEstimator:
         index = ContextIndex.build(context)
         terms = [content_terms(c.text) if c.kind != "argument" else set() for c in claims]
         index.prefetch([t for ts in terms for t in ts])
-        hedges = [
-            fold(output_text[max(0, m.start() - 80) : m.end() + 80])
-            for m in HEDGE_RE.finditer(output_text)
-        ]
+        hedge_spans = [m.span() for m in HEDGE_RE.finditer(output_text)]
+        hedges = [fold(output_text[max(0, a - 80) : b + 80]) for a, b in hedge_spans]
         out = []
         for claim, claim_terms in zip(claims, terms, strict=True):
             if claim.kind == "argument":
@@ -109,7 +115,11 @@ class DefaultEstimator:
                 out.append(self._question(claim, index))
             else:
                 lex = self._lexical(claim_terms, index)
-                out.append(self._text(claim.text, claim.sentence, list(claim.values), index, lex))
+                est = self._text(claim.text, list(claim.values), index, lex)
+                sa, sb = claim.sentence_span or claim.span or (0, 0)
+                if any(sa <= a < sb for a, _ in hedge_spans):
+                    est = Estimate(est.p, est.contradicted, True, est.evidence)
+                out.append(est)
         return out
 
     # -- text ------------------------------------------------------------------------------
@@ -146,7 +156,6 @@ class DefaultEstimator:
     def _text(
         self,
         text: str,
-        sentence: str,
         values: list[Value],
         index: ContextIndex,
         lex: _Lexical | None = None,
@@ -169,8 +178,7 @@ class DefaultEstimator:
             z += k.text_values_found * (not missing) + k.text_any_value_missing * bool(missing)
             z += k.text_values_missing * len(missing) / len(values)
         z += k.text_contradiction * contradiction
-        hedged = bool(HEDGE_RE.search(sentence or text))
-        return Estimate(_sigmoid(z), contradiction, hedged, tuple(_dedupe(evidence)))
+        return Estimate(_sigmoid(z), contradiction, False, tuple(_dedupe(evidence)))
 
     def _contradiction(
         self,
@@ -223,7 +231,7 @@ class DefaultEstimator:
         if isinstance(value, str) and len(value.split()) > 6:
             # Free text the model composed (a message body, a search query): score it as text.
             values = extract_values(value, index.today, claim=True)
-            est = self._text(value, "", values, index)
+            est = self._text(value, values, index)
             return Estimate(est.p, est.contradicted, hedged, est.evidence)
 
         hits, partial = self._argument_hits(claim, index)
