@@ -38,15 +38,14 @@ _WINDOW = 24
 # A sentence ends at . ! ? before whitespace, at a line break, and at the end of a JSON object
 # or list. The pattern starts with a character class so the scan skips ahead in C; the few
 # periods that follow an initial or a title, or precede a lower-case word, are undone after.
-_BOUNDARY = re.compile(r"[.!?\n}\]](?:(?<=[.!?])[.!?]*(?=\s|$)|(?<=[\n}\]]))")
+_BOUNDARY = re.compile(r"[.!?\n}\]](?:(?<=[.!?])[.!?]*(?=\s*\Z|\s+[^a-z\s])|(?<=[\n}\]]))")
 # A digit, an email, or a capitalised word inside a sentence (a name): a sentence that can
 # answer a question such as "what is your order number?".
 _HAS_VALUE = re.compile(r"\d|@|(?<=[a-z,;:] )[A-Z]")
 _TITLES = frozenset("mr mrs ms dr st jr sr no vs etc inc ltd approx".split())
-_NEXT_WORD = re.compile(r"\s+(\S)")
 _ALNUM = np.zeros(256, dtype=bool)
 _ALNUM[np.frombuffer(b"abcdefghijklmnopqrstuvwxyz0123456789", dtype=np.uint8)] = True
-_SHIFTS = np.array([8 * i for i in range(6)], dtype=np.uint64)
+_MASKS = np.array([(1 << (8 * i)) - 1 for i in range(7)], dtype=np.uint64)
 
 
 def clear_cache() -> None:
@@ -71,13 +70,14 @@ def word_terms(blob: str) -> tuple[IntArray, IntArray, IntArray]:
     c1, c2, c3 = b[ends - 1], b[np.maximum(ends - 2, 0)], b[np.maximum(ends - 3, 0)]
     ing = (n > 5) & (c3 == ord("i")) & (c2 == ord("n")) & (c1 == ord("g"))
     ed = ~ing & (n > 4) & (c2 == ord("e")) & (c1 == ord("d"))
-    es = ~ing & ~ed & (n > 4) & (c2 == ord("e")) & (c1 == ord("s")) & np.isin(c3, list(b"sxz"))
+    sxz = (c3 == ord("s")) | (c3 == ord("x")) | (c3 == ord("z"))
+    es = ~ing & ~ed & (n > 4) & (c2 == ord("e")) & (c1 == ord("s")) & sxz
     s = ~ing & ~ed & ~es & (n > 3) & (c1 == ord("s")) & (c2 != ord("s"))
     length = np.minimum(n - 3 * ing - 2 * (ed | es) - s, 6)
-    offsets = np.arange(6)
-    chars = b[np.minimum(starts[:, None] + offsets, len(b) - 1)].astype(np.uint64)
-    chars[offsets[None, :] >= length[:, None]] = 0
-    keys = (chars << _SHIFTS).sum(axis=1).astype(np.int64)
+    # Eight bytes read at every word start as one little-endian integer, cut to the term.
+    padded = np.concatenate((b, np.zeros(8, dtype=np.uint8)))
+    eight = np.ndarray((len(b),), dtype="<u8", buffer=padded, strides=(1,))
+    keys = (eight[starts] & _MASKS[length]).astype(np.int64)
     return starts.astype(np.int64), ends.astype(np.int64), keys
 
 
@@ -328,28 +328,27 @@ def _token_starts(text: str, pos: int, floor: int, most: int = 4) -> list[int]:
 def _sentence_ends(text: str) -> list[int]:
     ends = []
     for m in _BOUNDARY.finditer(text):
-        if text[m.start()] == "." and _continues(text, m.start(), m.end()):
+        dot = m.start()
+        # Only a period after a short word can be an initial or a title ("B.", "Dr.").
+        if text[dot] == "." and text[dot - 1 : dot].isalpha() and _continues(text, dot):
             continue
         ends.append(m.end())
     return ends
 
 
-def _continues(text: str, dot: int, end: int) -> bool:
-    """True when the period at `dot` does not end a sentence ("Dr. Smith", "B. Müller")."""
+def _continues(text: str, dot: int) -> bool:
+    """True when the period at `dot` does not end a sentence ("Dr. Smith", "B. Müller").
+
+    (A period before a lower-case word is no boundary to begin with: see `_BOUNDARY`.)
+    """
     word_start = dot
-    while word_start > 0 and text[word_start - 1].isalpha():
+    while word_start > dot - 7 and word_start > 0 and text[word_start - 1].isalpha():
         word_start -= 1
     word = text[word_start:dot]
-    if (
-        len(word) == 1
-        and word.isupper()
-        and (word_start == 0 or not text[word_start - 1].isalnum())
-    ):
-        return True
-    if word.lower() in _TITLES:
-        return True
-    nxt = _NEXT_WORD.match(text, end)
-    return nxt is not None and nxt.group(1).islower()
+    before = text[word_start - 1] if word_start else " "
+    if before.isalnum():
+        return False
+    return (len(word) == 1 and word.isupper()) or word.lower() in _TITLES
 
 
 _MONTH_ANCHORS = frozenset(

@@ -29,40 +29,87 @@ from agentguard.support.lexicon import COMMON_CAPITALISED
 ValueKind = str  # date | time | money | number | email | phone | url | id | quoted | name
 
 _NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
-_NUMWORD = r"(?:" + "|".join(sorted((w for w in NUMBER_WORDS if len(w) > 2), key=len)[::-1]) + r")"
+
+
+def _by_first_letter(words: list[str]) -> str:
+    """An alternation grouped by first letter, longest words first within a group.
+
+    `(?:t(?:wenty|hree|en)|f(?:...))` rejects a word on its first letter, where a flat
+    alternation of thirty words tries each of them in turn at every word start.
+    """
+    groups: dict[str, list[str]] = {}
+    for w in sorted(words, key=len, reverse=True):
+        groups.setdefault(w[0], []).append(re.escape(w[1:]))
+    parts = [f"{first}(?:{'|'.join(rest)})" for first, rest in groups.items()]
+    return "(?:" + "|".join(parts) + ")"
+
+
+_NUMWORD = _by_first_letter([w for w in NUMBER_WORDS if len(w) > 2])
 _ORD = r"(?:st|nd|rd|th)?"
-# Every alternative starts where no word character precedes (the gate below): inside a word
-# the whole alternation is skipped with one look-behind, which makes the scan several times
-# faster. Quoted strings are matched by their opening quote with a look-ahead, so the scan
-# goes on inside them and finds the values they hold (`"order_id": "A123"`).
-_PATTERN = re.compile(
-    r"(?<![\w.+-])(?:"
-    + "|".join(
-        [
-            r"(?P<email>[\w.+-]+@[\w-]+(?:\.[\w-]+)+)",
-            r"(?P<url>https?://[^\s<>\"')\]]+)",
-            r"(?P<iso>\b(?P<iy>\d{4})[-/](?P<im>\d{1,2})[-/](?P<id_>\d{1,2})"
-            r"(?:[T ](?P<it>\d{1,2}:\d{2}))?\b)",
-            r"(?P<numdate>\b(?P<na>\d{1,2})/(?P<nb>\d{1,2})/(?P<ny>\d{4}|\d{2})\b)",
-            rf"(?P<mdy>\b(?P<mm>{MONTH_RE})\s+(?P<md>\d{{1,2}}){_ORD}\b(?:,?\s+(?P<my>\d{{4}})\b)?)",
-            rf"(?P<dmy>\b(?P<dd>\d{{1,2}}){_ORD}(?:\s+of)?\s+(?P<dm>{MONTH_RE})(?:,?\s+(?P<dy>\d{{4}})\b)?)",
-            rf"(?P<rel>\b(?:(?:the\s+)?day\s+after\s+tomorrow|today|tonight|tomorrow|yesterday"
-            rf"|(?:this|next|coming|last|on)\s+{WEEKDAY_RE}"
-            rf"|in\s+(?:\d+|a|an|{_NUMWORD})\s+(?:day|week)s?)\b)",
-            r"(?P<time>\b(?P<th>\d{1,2})(?::(?P<tm>\d{2}))?\s*(?P<tp>[ap]\.?m\b\.?)|\b(?P<th2>\d{1,2}):(?P<tm2>\d{2})\b|\bnoon\b|\bmidnight\b)",
-            rf"(?P<money>(?P<cur>[$€£¥]|\b(?:usd|eur|gbp)\s?)\s?(?P<amt>{_NUM})(?:\s?(?P<mul>k|m|million|billion|thousand)\b)?"
-            rf"|\b(?P<amt2>{_NUM})\s?(?:dollars|euros|pounds|usd|eur|gbp)\b)",
-            r"(?P<phone>(?:\+\d{1,3}[\s.-]?)?(?:\(\d{3}\)\s?|\b\d{3}[\s.-])\d{3}[\s.-]\d{4}\b)",
-            r"(?P<hashid>#[A-Za-z0-9][\w-]*)",
-            r"(?P<alnum>\b(?=[\w-]*\d)(?=[\w-]*[A-Za-z])[A-Za-z0-9][\w-]*[A-Za-z0-9]\b)",
-            rf"(?P<number>(?<![\w.]){_NUM}(?:(?P<pct>%)|(?P<unit>[a-z]{{1,3}}))?(?![\w]))",
-            r"(?P<quoted>\"(?=(?P<q1>[^\"\n]{1,200})\")|“(?=(?P<q2>[^”\n]{1,200})”))",
-            rf"(?P<numword>\b{_NUMWORD}(?:-{_NUMWORD})?\b)",
-        ]
-    )
-    + ")",
-    re.IGNORECASE,
+_TIME_DIGITS = (
+    r"(?P<time>(?P<th>\d{1,2})(?::(?P<tm>\d{2}))?\s*(?P<tp>[ap]\.?m\b\.?)"
+    r"|(?P<th2>\d{1,2}):(?P<tm2>\d{2})\b)"
 )
+_DIGIT_LED = [
+    r"(?P<iso>(?P<iy>\d{4})[-/](?P<im>\d{1,2})[-/](?P<id_>\d{1,2})"
+    r"(?:[T ](?P<it>\d{1,2}:\d{2}))?\b)",
+    r"(?P<numdate>(?P<na>\d{1,2})/(?P<nb>\d{1,2})/(?P<ny>\d{4}|\d{2})\b)",
+    rf"(?P<dmy>(?P<dd>\d{{1,2}}){_ORD}(?:\s+of)?\s+(?P<dm>{MONTH_RE})(?:,?\s+(?P<dy>\d{{4}})\b)?)",
+    _TIME_DIGITS,
+    rf"(?P<money_n>(?P<amt2>{_NUM})\s?(?:dollars|euros|pounds|usd|eur|gbp)\b)",
+    r"(?P<phone_d>\d{3}[\s.-]\d{3}[\s.-]\d{4}\b)",
+    r"(?P<alnum_d>\d[\w-]*[a-z][\w-]*[a-z0-9]\b)",
+    rf"(?P<number>{_NUM}(?:(?P<pct>%)|(?P<unit>[a-z]{{1,3}}))?(?![\w]))",
+]
+_LETTER_LED = [
+    r"(?P<url>https?://[^\s<>\"')\]]+)",
+    rf"(?P<mdy>(?P<mm>{MONTH_RE})\s+(?P<md>\d{{1,2}}){_ORD}\b(?:,?\s+(?P<my>\d{{4}})\b)?)",
+    rf"(?P<rel>(?:(?:the\s+)?day\s+after\s+tomorrow|today|tonight|tomorrow|yesterday"
+    rf"|(?:this|next|coming|last|on)\s+{WEEKDAY_RE}"
+    rf"|in\s+(?:\d+|a|an|{_NUMWORD})\s+(?:day|week)s?)\b)",
+    r"(?P<time_w>noon|midnight)\b",
+    rf"(?P<money>(?:usd|eur|gbp)\s?(?P<amt>{_NUM})(?:\s?(?P<mul>k|m|million|billion|thousand)\b)?)",
+    r"(?P<alnum>[a-z][a-z_-]*\d[\w-]*[a-z0-9]\b|[a-z][a-z_-]*\d\b)",
+    rf"(?P<numword>{_NUMWORD}(?:-{_NUMWORD})?\b)",
+]
+_SYMBOL_LED = [
+    rf"(?P<money_s>(?P<cur>[$€£¥])\s?(?P<amt3>{_NUM})(?:\s?(?P<mul3>k|m|million|billion|thousand)\b)?)",
+    r"(?P<phone>(?:\+\d{1,3}[\s.-]?)?(?:\(\d{3}\)\s?|\d{3}[\s.-])\d{3}[\s.-]\d{4}\b)",
+    r"(?P<hashid>#[A-Za-z0-9][\w-]*)",
+    r"(?P<quoted>\"(?=(?P<q1>[^\"\n]{1,200})\")|“(?=(?P<q2>[^”\n]{1,200})”))",
+]
+_EMAIL = r"(?P<email>[\w.+-]+@[\w-]+(?:\.[\w-]+)+)"
+
+
+def _compile(with_email: bool) -> re.Pattern[str]:
+    """The value scanner.
+
+    Every alternative starts where no word character precedes (the gate): inside a word the
+    whole alternation is skipped with one look-behind. A look-ahead on the first character then
+    sends the engine to the few alternatives that can start with it (digits, letters or
+    symbols), and the e-mail alternative, which has to scan a whole word to fail, is only in
+    the pattern used for texts that contain an `@`. Quoted strings are matched by their opening
+    quote with a look-ahead, so the scan goes on inside them and finds the values they hold
+    (`"order_id": "A123"`).
+    """
+    branches = [
+        r"(?=\d)(?:" + "|".join(_DIGIT_LED) + ")",
+        r"(?=[a-z])(?:" + "|".join(_LETTER_LED) + ")",
+        "|".join(_SYMBOL_LED),
+    ]
+    if with_email:
+        branches.insert(0, _EMAIL)
+    return re.compile(r"(?<![\w.+-])(?:" + "|".join(branches) + ")", re.IGNORECASE)
+
+
+_PATTERN = _compile(with_email=False)
+_PATTERN_AT = _compile(with_email=True)
+
+
+def _scanner(text: str) -> re.Pattern[str]:
+    return _PATTERN_AT if "@" in text else _PATTERN
+
+
 _UPPER = "A-ZÀ-ÖØ-Þ"
 _NAME_WORD = rf"(?:(?<!\S)[{_UPPER}]\.(?=\s)|[{_UPPER}][\w'’-]*)"
 _NAME = re.compile(
@@ -210,21 +257,22 @@ def _structured(m: re.Match[str], today: dt.date | None, claim: bool) -> Value |
     s, span = m.group(0), m.span()
     if g in ("iso", "numdate", "mdy", "dmy", "rel"):
         return date_value(s, span, _date_from_match(m, today), today)
-    if g == "time":
+    if g in ("time", "time_w"):
         key = _time_from_match(m)
         return Value("time", s, span, (f"time:{key}",), (f"time:{key}",)) if key else None
-    if g == "money":
-        amount = _to_float(m["amt"] or m["amt2"]) * _MULT.get((m["mul"] or "").lower(), 1.0)
+    if g in ("money", "money_n", "money_s"):
+        multiplier = _MULT.get((m["mul"] or m["mul3"] or "").lower(), 1.0)
+        amount = _to_float(m["amt"] or m["amt2"] or m["amt3"]) * multiplier
         return Value("money", s, span, (num_key(amount),), (num_key(amount),))
     if g == "email":
         return Value("email", s, span, ("email:" + s.lower(),), ("email:" + s.lower(),))
     if g == "url":
         key = "url:" + s.lower().rstrip("/.")
         return Value("url", s, span, (key,), (key,))
-    if g == "phone":
+    if g in ("phone", "phone_d"):
         key = "phone:" + re.sub(r"\D", "", s)[-10:]
         return Value("phone", s, span, (key,), (key,))
-    if g in ("hashid", "alnum"):
+    if g in ("hashid", "alnum", "alnum_d"):
         return _id_value(s, span)
     if g == "number":
         x = _to_float(s[: -len(m["unit"])] if m["unit"] else s.rstrip("%"))  # "1.5kg" -> 1.5
@@ -309,7 +357,7 @@ def _names(text: str, spans: list[tuple[int, int]]) -> list[Value]:
 
 def values_at(text: str, pos: int, today: dt.date | None) -> list[Value]:
     """The structured value(s) that start exactly at `pos` (a date-time gives two)."""
-    m = _PATTERN.match(text, pos)
+    m = _PATTERN_AT.match(text, pos)
     if m is None or m.lastgroup == "quoted":
         return []
     out = [v for v in (_structured(m, today, False),) if v is not None]
@@ -326,7 +374,7 @@ def scan_values(text: str, start: int, end: int, today: dt.date | None) -> Itera
     Offsets are offsets in `text`; characters before `start` still count as context, so a
     value is never found in the middle of a word.
     """
-    for m in _PATTERN.finditer(text, start, end):
+    for m in _PATTERN_AT.finditer(text, start, end):
         if m.lastgroup == "quoted":
             continue
         v = _structured(m, today, False)
@@ -350,7 +398,7 @@ def extract_values(text: str, today: dt.date | None = None, *, claim: bool = Fal
     """
     values: list[Value] = []
     taken: list[tuple[int, int]] = []
-    for m in _PATTERN.finditer(text):
+    for m in _scanner(text).finditer(text):
         g = m.lastgroup
         if g == "quoted":
             v: Value | None = _quoted(m)
