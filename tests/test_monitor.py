@@ -318,3 +318,27 @@ def test_negated_statement_is_contradicted() -> None:
         output="Got it, your flight is on May 5.",
     )
     assert [f.type for f in report.flags] == ["contradiction"]
+
+
+@pytest.mark.parametrize(
+    ("said", "date"),
+    [
+        ("I leave in 3 days.", "2024-05-04"),
+        ("I leave in two weeks.", "2024-05-15"),
+        ("I leave the day after tomorrow.", "2024-05-03"),
+        ("I leave next Friday.", "2024-05-03"),
+        ("I leave on 3 May.", "2024-05-03"),
+        ("I leave on 05/03/2024.", "2024-05-03"),
+    ],
+)
+def test_every_date_rendering_in_the_context_supports_the_argument(said: str, date: str) -> None:
+    report = Monitor().check(
+        messages=[TODAY, user(f"Fly me from Boston to Denver. {said}")],
+        tools=[BOOK],
+        output={
+            "tool_calls": [
+                call("book_flight", {"origin": "Boston", "destination": "Denver", "date": date})
+            ]
+        },
+    )
+    assert report.flags == (), said

@@ -54,7 +54,21 @@ def _date_anchors(key: str, today: dt.date | None) -> list[str]:
             if -7 <= delta <= 14:
                 out.append(_WEEKDAY_NAMES[dt.date(y, m, d).weekday()])
             if 0 < delta <= 70:
-                out += ["day", "week"]  # "in 3 days", "in a week"
+                out += _in_days(delta)
+    return out
+
+
+def _in_days(delta: int) -> list[str]:
+    """How "in N days" / "in N weeks" would be written for a date `delta` days ahead."""
+    words = [str(delta)] + ([_SMALL[delta]] if delta < len(_SMALL) else [])
+    out = [f"in {w} day" for w in words]
+    if delta == 1:
+        out += ["in a day", "in one day"]
+    if delta % 7 == 0:
+        weeks = delta // 7
+        out += [f"in {weeks} week"] + ([f"in {_SMALL[weeks]} week"] if weeks < len(_SMALL) else [])
+        if weeks == 1:
+            out.append("in a week")
     return out
 
 

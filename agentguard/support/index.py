@@ -111,6 +111,7 @@ class ContextIndex:
     _postings: dict[str, IntArray] = field(default_factory=dict)
     _values: dict[int, list[Value]] = field(default_factory=dict)
     _found: dict[tuple[str, tuple[str, ...]], list[Hit]] = field(default_factory=dict)
+    _at: dict[int, list[Value]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, context: Context) -> ContextIndex:
@@ -290,8 +291,12 @@ class ContextIndex:
             ta, tb = self._token_at(a, b)
             return (ta, tb) if _token_matches(blob[ta:tb], wanted) else None
         n = bisect.bisect_right(self.src_starts, a) - 1
-        for start in _token_starts(blob, a, max(a - _WINDOW, self.src_starts[n])):
-            for v in values_at(blob, start, self.today):
+        floor = max(a - _WINDOW, self.src_starts[n])
+        for start in _token_starts(blob, a, floor, _TOKENS_BACK.get(value.kind, 2)):
+            found = self._at.get(start)
+            if found is None:
+                found = self._at[start] = values_at(blob, start, self.today)
+            for v in found:
                 va, vb = v.span
                 if va <= a and b <= vb + 1 and wanted.intersection(v.keys):
                     return va, vb
@@ -356,7 +361,9 @@ _MONTH_ANCHORS = frozenset(
 )
 _MULTIPLIERS = {"k": 1e3, "m": 1e6}
 _DIGIT = re.compile(r"\d")
-_IN_N = re.compile(r"\bin (?:\d+|[a-z]+) $")
+# How many tokens before an anchor its value may start: "the day after tomorrow" and
+# "+1 (555) 123-4567" need three, "3:30 pm" none.
+_TOKENS_BACK = {"date": 3, "phone": 3, "time": 0}
 
 
 def _plausible(blob: str, anchor: str, pos: int) -> bool:
@@ -372,8 +379,6 @@ def _plausible(blob: str, anchor: str, pos: int) -> bool:
     if anchor in _MONTH_ANCHORS:
         # "may" the verb has no day number beside it
         return _DIGIT.search(blob, max(0, pos - 12), pos + 16) is not None
-    if anchor in ("day", "week"):
-        return _IN_N.search(blob, max(0, pos - 16), pos) is not None
     return True
 
 

@@ -115,6 +115,7 @@ _NAME_WORD = rf"(?:(?<!\S)[{_UPPER}]\.(?=\s)|[{_UPPER}][\w'’-]*)"
 _NAME = re.compile(
     rf"{_NAME_WORD}(?:\s+(?:(?:of|de|del|der|van|von|da|di|la|le|du|al|bin)\s+)?{_NAME_WORD})*"
 )
+_NON_SPACE = re.compile(r"\S+")
 _UNIT = re.compile(r"(\d+(?:\.\d+)?)([a-z]{1,3})", re.IGNORECASE)
 _MULT = {"k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6, "billion": 1e9}
 
@@ -333,9 +334,18 @@ def _names(text: str, spans: list[tuple[int, int]]) -> list[Value]:
     out = []
     taken = _Spans(spans)
     for m in _NAME.finditer(text):
-        words = [
-            (w.start() + m.start(), w.end() + m.start()) for w in re.finditer(r"\S+", m.group(0))
-        ]
+        whole = m.group(0)
+        if " " not in whole and "\n" not in whole and "\t" not in whole:
+            # One capitalised word, the common case: mostly a sentence opener.
+            a, b = m.span()
+            if len(whole) < 2 or _is_filler(whole) or whole.lower() in _CONNECTORS:
+                continue
+            if taken.overlaps(a, b) or (_sentence_start(text, a) and not whole.isupper()):
+                continue
+            key = "name:" + fold(whole.replace(".", ""))
+            out.append(Value("name", whole, (a, b), (key,), (key,)))
+            continue
+        words = [(w.start() + m.start(), w.end() + m.start()) for w in _NON_SPACE.finditer(whole)]
         while words and _droppable(text, words[0], taken):
             words.pop(0)
         while words and _droppable(text, words[-1], taken):
