@@ -3,13 +3,14 @@
 What it measures, on one CPU core (the process is pinned with `os.sched_setaffinity` where the
 platform has it):
 
-1. A typical agent turn: a context of about 4,000 tokens (system prompt with today's date, user
-   turns with names, dates, order numbers and emails, JSON tool results, retrieved documents), an
-   output of about 300 tokens (supported and unsupported facts, one question) and two tool calls
-   with 10 arguments in all (some nested). Hundreds of different turns are checked, each "cold"
-   (`agentguard.support.index.clear_cache()` first), and each again "warm": the same turn with
-   one more user turn appended, so only the new turn is analysed. Latency is timed with
-   `time.perf_counter` around the whole `check` call, input validation included.
+1. The upper bound of a typical agent turn: a context of about 4,000 tokens (system prompt
+   with today's date, user turns with names, dates, order numbers and emails, JSON tool
+   results, retrieved documents), an output of about 300 tokens (supported and unsupported
+   facts, one question) and two tool calls with 10 arguments in all (some nested). Hundreds of
+   different turns are checked, each "cold" (`agentguard.support.index.clear_cache()` first),
+   and each again "warm": the same turn with one more user turn appended, the next step of an
+   agent loop. Latency is timed with `time.perf_counter` around the whole `check` call, input
+   validation included.
 2. Mixed typical turns: sizes drawn uniformly within that envelope (context 500-4,000
    tokens, output 20-300 tokens, 0-10 tool arguments), cold; the median of this distribution
    is what a "p50 for a typical agent turn" is about, while table 1 is its upper bound.
@@ -578,7 +579,7 @@ def _verdict(value: float, target: float) -> str:
 def print_typical(res: dict[str, Any]) -> None:
     """The typical-turn table: cold and warm percentiles, targets next to the cold ones."""
     print(
-        f"\n1. Typical agent turn ({res['cold']['n']} different turns): context "
+        f"\n1. Upper-bound turn ({res['cold']['n']} different turns): context "
         f"~{res['context_tokens_mean']:,.0f} tokens ({res['messages_mean']:.1f} messages, "
         f"{res['documents_mean']:.1f} documents), output ~{res['output_tokens_mean']:.0f} tokens, "
         f"{res['claims']} claims of which {res['arguments']} tool arguments"
