@@ -29,7 +29,8 @@ MONTH_RE = (
 WEEKDAY_RE = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
 
 _REFERENCE_CUE = re.compile(
-    r"\b(?:today(?:'s date)?|current date|the date|date today|now|as of)\b(?:\s+is)?[\s:,-]*",
+    r"(?<!\w)(?=[tcdna])(?:today(?:'s date)?|current date|the date|date today|now|as of)\b"
+    r"(?:\s+is)?[\s:,-]*",
     re.IGNORECASE,
 )
 
