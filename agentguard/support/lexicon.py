@@ -36,7 +36,8 @@ NEGATIONS = frozenset(
 # The look-behind and look-ahead let the engine skip, in C, every position that is not the start
 # of a word beginning with one of these letters, instead of trying thirty phrases at each.
 HEDGE_RE = re.compile(
-    r"(?<![\w'’])(?=[iapmlsuncb])(?:i(?:'|’)?ll assume|i(?:'|’)?m assuming|i assume|assuming|i(?:'|’)?ve assumed"
+    r"(?<![\w'’])(?=[iapmlsuncb])(?:i(?:'|’)?ll assume|i(?:'|’)?m assuming|i assume|assuming"
+    r"|i(?:'|’)?ve assumed"
     r"|i think|i believe|i guess|i suppose|probably|likely|possibly|perhaps|maybe|might|may be"
     r"|it seems|seems to|appears to|not sure|unsure|uncertain|if i(?:'|’)?m not mistaken"
     r"|unless you (?:say|tell me|specify|prefer|want)|let me know if|correct me if|as a guess"
