@@ -3,8 +3,9 @@
 The context is never scanned for every value it holds. Instead each claim value names a few
 short strings that any rendering of it must contain ("58213" for the id `ORD-58213`, "may" or
 "2024-05-03" or "friday" for 3 May 2024); the index finds those with `str.find` and confirms
-each hit by normalising a small window around it. That keeps a check proportional to the
-context size with a small constant, instead of a full extraction of every source.
+each hit by running the normaliser where the value would start. That keeps a check
+proportional to the context size with a small constant, instead of a full extraction of every
+source.
 """
 
 from __future__ import annotations

@@ -2,10 +2,10 @@
 
 Building the index joins the sources into one text, finds the sentence boundaries with one
 regular expression, and turns every word into an integer term key with numpy (no Python work
-per word), so a cold check stays fast however long the conversation. Values are looked up per
-claim through the anchors of `agentguard.support.anchors`, confirmed by normalising a small
-window around each hit. Offsets in the folded text are offsets in the original text, because
-`fold` never changes the length.
+per word), so a check stays fast however long the conversation. Values are looked up per
+claim through the anchors of `agentguard.support.anchors`; each hit is confirmed by running
+the value normaliser at the token starts just before it. Offsets in the folded text are
+offsets in the original text, because `fold` never changes the length.
 """
 
 from __future__ import annotations
@@ -35,9 +35,9 @@ IntArray = np.ndarray[Any, np.dtype[np.int64]]
 _SEP = "\n\n"
 _TOKEN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_.,#$€£¥")
 _WINDOW = 24
-# A sentence ends at . ! ? before whitespace, at a line break, and at the end of a JSON object
-# or list. The pattern starts with a character class so the scan skips ahead in C; the few
-# periods that follow an initial or a title, or precede a lower-case word, are undone after.
+# A sentence ends at . ! ? before whitespace and a word that is not lower-case, at a line
+# break, and at the end of a JSON object or list. The pattern starts with a character class so
+# the scan skips ahead in C; the few periods that end an initial or a title are undone after.
 _BOUNDARY = re.compile(r"[.!?\n}\]](?:(?<=[.!?])[.!?]*(?=\s*\Z|\s+[^a-z\s])|(?<=[\n}\]]))")
 # A digit, an email, or a capitalised word inside a sentence (a name): a sentence that can
 # answer a question such as "what is your order number?".
@@ -287,7 +287,7 @@ class ContextIndex:
             ok = (a == 0 or blob[a - 1] not in _TOKEN_CHARS) and (b >= len(blob) or blob[b] != "@")
             return (a, b) if ok else None
         if value.kind in ("number", "money", "id") and blob[a].isdigit():
-            # A digit token decides by itself; no window needed ("2" in "2024" is no 2).
+            # A digit token decides by itself ("2" in "2024" is no 2).
             ta, tb = self._token_at(a, b)
             return (ta, tb) if _token_matches(blob[ta:tb], wanted) else None
         n = bisect.bisect_right(self.src_starts, a) - 1
@@ -367,7 +367,7 @@ _TOKENS_BACK = {"date": 3, "phone": 3, "time": 0}
 
 
 def _plausible(blob: str, anchor: str, pos: int) -> bool:
-    """Cheap checks that spare a window normalisation for hits that cannot be the value.
+    """Cheap checks that spare a normalisation for hits that cannot be the value.
 
     Not for ids: their anchor is a digit run inside a token ("10123" in "1z999aa10123").
     """
