@@ -342,3 +342,26 @@ def test_every_date_rendering_in_the_context_supports_the_argument(said: str, da
         },
     )
     assert report.flags == (), said
+
+
+def test_a_tool_confirmation_restated_with_other_formatting_passes() -> None:
+    result = '{"flight": "UA 455", "departs": "09:00", "seat": "14C", "confirmation": "QX7PLM"}'
+    messages = [
+        user("Book the 9am one."),
+        {"role": "assistant", "content": None, "tool_calls": [call("book", {"flight": "UA 455"})]},
+        {"role": "tool", "tool_call_id": "call_1", "content": result},
+    ]
+    report = Monitor().check(
+        messages=messages,
+        output="Flight UA 455 departs at 9:00 AM, seat 14C, confirmation code QX7PLM.",
+    )
+    assert report.flags == ()
+    assert {e.text for e in report.claims[0].evidence} >= {"09:00", "QX7PLM", "455"}
+
+
+def test_asking_for_a_fact_the_user_did_not_give_is_not_redundant() -> None:
+    report = Monitor().check(
+        messages=[user("I'd like to fly to Denver next Friday with my wife.")],
+        output="You'd like to fly to Denver next Friday with your wife. Where are you flying from?",
+    )
+    assert report.flags == ()

@@ -76,7 +76,7 @@ def _in_days(delta: int) -> list[str]:
 def _time_anchors(key: str) -> list[str]:
     h, mm = (int(p) for p in key[5:].split(":"))
     h12 = h % 12 or 12
-    out = [f"{h}:{mm:02d}", f"{h12}:{mm:02d}"]
+    out = [f"{h}:{mm:02d}", f"{h:02d}:{mm:02d}", f"{h12}:{mm:02d}"]
     if mm == 0:
         out += [f"{h12}am", f"{h12} am", f"{h12}pm", f"{h12} pm", f"{h12} a.", f"{h12} p."]
         out += [f"{h12}a.", f"{h12}p."]

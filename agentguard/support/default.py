@@ -167,6 +167,9 @@ class DefaultEstimator:
         missing: list[Value] = []
         for v in values:
             hits = index.find_value(v)
+            if not hits and v.kind == "name" and " " in v.text:
+                # "Flight UA 455": a capital that only opens the sentence is no part of the name.
+                hits = index.find_phrase(v.text.split(" ", 1)[1])
             evidence += [_evidence(index, h) for h in hits[:1]]
             if not hits:
                 missing.append(v)
@@ -318,7 +321,10 @@ class DefaultEstimator:
                 best_si, best = si, score
         cov = counts[best_si] / len(slot)
         has_value = index.sentence_has_value(best_si)
-        z = k.question_bias + k.question_slot * cov + k.question_value * has_value
+        # One slot word ("where ... flying from?") says less about what is asked than two
+        # ("order number"): its coverage counts half.
+        cov_weight = min(1.0, len(slot) / 2)
+        z = k.question_bias + k.question_slot * cov * cov_weight + k.question_value * has_value
         if index.sentence_kind(best_si) == "user" and cov == 1.0 and len(slot) >= 2:
             z += k.question_user_exact
         return Estimate(_sigmoid(z), False, False, (_evidence(index, index.sentence(best_si)),))
