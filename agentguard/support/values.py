@@ -69,7 +69,7 @@ _LETTER_LED = [
     rf"|in\s+(?:\d+|a|an|{_NUMWORD})\s+(?:day|week)s?)\b)",
     r"(?P<time_w>noon|midnight)\b",
     rf"(?P<money>(?:usd|eur|gbp)\s?(?P<amt>{_NUM})(?:\s?(?P<mul>k|m|million|billion|thousand)\b)?)",
-    r"(?P<alnum>[a-z][a-z_-]*\d[\w-]*[a-z0-9]\b|[a-z][a-z_-]*\d\b)",
+    r"(?P<alnum>[a-z][a-z_-]*\d(?:[\w-]*[a-z0-9])?\b)",
     rf"(?P<numword>{_NUMWORD}(?:-{_NUMWORD})?\b)",
 ]
 _SYMBOL_LED = [
@@ -95,7 +95,7 @@ def _compile(with_email: bool) -> re.Pattern[str]:
     branches = [
         r"(?=\d)(?:" + "|".join(_DIGIT_LED) + ")",
         r"(?=[a-z])(?:" + "|".join(_LETTER_LED) + ")",
-        "|".join(_SYMBOL_LED),
+        "(?=[$€£¥+(#\"“])(?:" + "|".join(_SYMBOL_LED) + ")",
     ]
     if with_email:
         branches.insert(0, _EMAIL)
