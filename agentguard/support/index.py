@@ -42,6 +42,7 @@ _BOUNDARY = re.compile(r"[.!?\n}\]](?:(?<=[.!?])[.!?]*(?=\s*\Z|\s+[^a-z\s])|(?<=
 # A digit, an email, or a capitalised word inside a sentence (a name): a sentence that can
 # answer a question such as "what is your order number?".
 _HAS_VALUE = re.compile(r"\d|@|(?<=[a-z,;:] )[A-Z]")
+_WORD_PERIOD = re.compile(r"\.(?<=[A-Za-z]\.)(?=\s+[^a-z\s])")
 _TITLES = frozenset("mr mrs ms dr st jr sr no vs etc inc ltd approx".split())
 _ALNUM = np.zeros(256, dtype=bool)
 _ALNUM[np.frombuffer(b"abcdefghijklmnopqrstuvwxyz0123456789", dtype=np.uint8)] = True
@@ -331,14 +332,10 @@ def _token_starts(text: str, pos: int, floor: int, most: int = 4) -> list[int]:
 
 
 def _sentence_ends(text: str) -> list[int]:
-    ends = []
-    for m in _BOUNDARY.finditer(text):
-        dot = m.start()
-        # Only a period after a short word can be an initial or a title ("B.", "Dr.").
-        if text[dot] == "." and text[dot - 1 : dot].isalpha() and _continues(text, dot):
-            continue
-        ends.append(m.end())
-    return ends
+    ends = [m.end() for m in _BOUNDARY.finditer(text)]
+    # Only a period after a letter can end an initial or a title ("B.", "Dr."): undo those.
+    undo = {m.end() for m in _WORD_PERIOD.finditer(text) if _continues(text, m.start())}
+    return [e for e in ends if e not in undo] if undo else ends
 
 
 def _continues(text: str, dot: int) -> bool:

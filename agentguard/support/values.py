@@ -95,7 +95,7 @@ def _compile(with_email: bool) -> re.Pattern[str]:
     branches = [
         r"(?=\d)(?:" + "|".join(_DIGIT_LED) + ")",
         r"(?=[a-z])(?:" + "|".join(_LETTER_LED) + ")",
-        "(?=[$€£¥+(#\"“])(?:" + "|".join(_SYMBOL_LED) + ")",
+        '(?=[$€£¥+(#"“])(?:' + "|".join(_SYMBOL_LED) + ")",
     ]
     if with_email:
         branches.insert(0, _EMAIL)
