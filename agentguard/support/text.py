@@ -107,6 +107,10 @@ def _joinable(text: str, prev: tuple[int, int], start: int) -> bool:
     gap = text[prev[1] : start]
     if "\n" in gap:
         return False
-    chunk = text[prev[0] : prev[1]]
-    # "Dr. Smith", "Gerd B. Müller", "3.5": a period that does not end a sentence.
-    return bool(_ABBREV_END.search(chunk)) or (start < len(text) and text[start].islower())
+    if start < len(text) and text[start].islower():
+        return True
+    if text[prev[1] - 1] != ".":
+        return False
+    # "Dr. Smith", "Gerd B. Müller": a period that does not end a sentence. Only the sentence's
+    # last few characters can hold the abbreviation, so only they are searched.
+    return _ABBREV_END.search(text, max(prev[0], prev[1] - 8), prev[1]) is not None
