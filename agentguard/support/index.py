@@ -35,10 +35,6 @@ IntArray = np.ndarray[Any, np.dtype[np.int64]]
 _SEP = "\n\n"
 _TOKEN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_.,#$€£¥")
 _WINDOW = 24
-# A sentence ends at . ! ? before whitespace and a word that is not lower-case, at a line
-# break, and at the end of a JSON object or list. The pattern starts with a character class so
-# the scan skips ahead in C; the few periods that end an initial or a title are undone after.
-_BOUNDARY = re.compile(r"[.!?\n}\]](?:(?<=[.!?])[.!?]*(?=\s*\Z|\s+[^a-z\s])|(?<=[\n}\]]))")
 # A digit, an email, or a capitalised word inside a sentence (a name): a sentence that can
 # answer a question such as "what is your order number?".
 _HAS_VALUE = re.compile(r"\d|@|(?<=[a-z,;:] )[A-Z]")
@@ -340,10 +336,13 @@ def _positions(text: str, char: str) -> list[int]:
 
 
 def _sentence_ends(text: str) -> list[int]:
-    """Offsets just after each sentence end (the rule is `_BOUNDARY`'s).
+    """Offsets just after each sentence end.
 
-    The candidates are found with `str.find`, which skips ahead far faster than a regular
-    expression's character-class scan; only the punctuation candidates are then matched.
+    A sentence ends at a run of . ! ? followed by whitespace and a word that is not lower-case
+    (or by the end), unless the period ends an initial or a title; at a line break; and at the
+    end of a JSON object or list. The candidates are found with `str.find`, which skips ahead
+    far faster than a regular expression's character-class scan; only the punctuation
+    candidates are then matched.
     """
     ends = [p + 1 for c in "\n}]" for p in _positions(text, c)]
     for c in ".!?":
@@ -363,7 +362,7 @@ def _sentence_ends(text: str) -> list[int]:
 def _continues(text: str, dot: int) -> bool:
     """True when the period at `dot` does not end a sentence ("Dr. Smith", "B. Müller").
 
-    (A period before a lower-case word is no boundary to begin with: see `_BOUNDARY`.)
+    (A period before a lower-case word is no boundary to begin with: see `_sentence_ends`.)
     """
     word_start = dot
     while word_start > dot - 7 and word_start > 0 and text[word_start - 1].isalpha():
