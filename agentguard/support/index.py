@@ -108,6 +108,7 @@ class ContextIndex:
     _postings: dict[str, IntArray] = field(default_factory=dict)
     _values: dict[int, list[Value]] = field(default_factory=dict)
     _found: dict[tuple[str, tuple[str, ...]], list[Hit]] = field(default_factory=dict)
+    _has_slash: bool | None = None
     _at: dict[int, list[Value]] = field(default_factory=dict)
 
     @classmethod
@@ -257,6 +258,8 @@ class ContextIndex:
         hits: dict[tuple[int, int], None] = {}
         blob = self.blob
         for anchor in anchors(value, self.today):
+            if not self._may_hold(anchor):
+                continue
             pos = blob.find(anchor)
             while pos >= 0:
                 span = None
@@ -266,6 +269,20 @@ class ContextIndex:
                     hits[span] = None
                 pos = blob.find(anchor, pos + 1)
         return [self._hit(a, b) for a, b in sorted(hits)]
+
+    def _may_hold(self, anchor: str) -> bool:
+        """False when the context surely lacks `anchor`, known without scanning it again.
+
+        A whole word ("friday", "tomorrow") is looked up among the context's terms; a date
+        written with slashes needs a slash somewhere in the context.
+        """
+        if "/" in anchor:
+            if self._has_slash is None:
+                self._has_slash = "/" in self.blob
+            return self._has_slash
+        if anchor in _WORD_ANCHORS:
+            return len(self.sentences_with(term(anchor))) > 0
+        return True
 
     def _token_at(self, a: int, b: int) -> tuple[int, int]:
         blob = self.blob
@@ -374,6 +391,10 @@ def _continues(text: str, dot: int) -> bool:
     return (len(word) == 1 and word.isupper()) or word.lower() in _TITLES
 
 
+_WORD_ANCHORS = frozenset(
+    "today tonight tomorrow yesterday noon midnight monday tuesday wednesday thursday friday"
+    " saturday sunday".split()
+)
 _MONTH_ANCHORS = frozenset(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 )
