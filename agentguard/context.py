@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentguard.inputs import CheckInput, Message, ToolDef
-from agentguard.support.dates import find_reference_date
+from agentguard.support.dates import REFERENCE_CUES, find_reference_date
 from agentguard.support.values import absolute_dates
 from agentguard.types import Source
 
@@ -145,15 +145,12 @@ def build_context(inp: CheckInput) -> Context:
     )
 
 
-_CUES = ("today", "current date", "the date", "date today", "as of", "now")
-
-
 def _reference_date(sources: list[Source]) -> dt.date | None:
     """The first date stated as today, looking in system prompts first."""
     system = [s for s in sources if s.kind == "system"]
     others = [s for s in sources if s.kind not in ("system", "schema")]
     for group in (system, others):
-        with_cue = [s.text for s in group if any(cue in s.text.lower() for cue in _CUES)]
+        with_cue = [s.text for s in group if any(cue in s.text.lower() for cue in REFERENCE_CUES)]
         found = find_reference_date(with_cue, absolute_dates) if with_cue else None
         if found is not None:
             return found

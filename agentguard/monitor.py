@@ -20,10 +20,10 @@ from agentguard.trace import TraceWriter
 from agentguard.types import Claim, Decision, Label, Report
 
 
-def _label(est: Estimate, threshold: float) -> Label:
-    if est.p >= threshold:
+def _label(p: float, contradicted: bool, threshold: float) -> Label:
+    if p >= threshold:
         return "supported"
-    return "contradicted" if est.contradicted else "unsupported"
+    return "contradicted" if contradicted else "unsupported"
 
 
 def _as_input(data: object, fields: dict[str, Any]) -> CheckInput:
@@ -141,7 +141,6 @@ class Monitor:
         rule = policy.rule(d.tool, generic_path(d.path or "")) if d.kind == "argument" else None
         if rule is not None and rule.must_ground and e.p_without_schema is not None:
             p = e.p_without_schema
-        est = Estimate(p, e.contradicted, e.hedged, e.evidence)
         return Claim(
             id=f"c{i}",
             kind=d.kind,
@@ -152,7 +151,7 @@ class Monitor:
             path=d.path,
             value=d.value,
             support=round(p, 4),
-            label=_label(est, policy.threshold),
+            label=_label(p, e.contradicted, policy.threshold),
             hedged=e.hedged,
             evidence=e.evidence,
         )

@@ -28,8 +28,10 @@ MONTH_RE = (
 )
 WEEKDAY_RE = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
 
+REFERENCE_CUES = ("today", "current date", "the date", "date today", "now", "as of")
+"""Words after which a context states its date ("Today is 1 May 2024")."""
 _REFERENCE_CUE = re.compile(
-    r"(?<!\w)(?=[tcdna])(?:today(?:'s date)?|current date|the date|date today|now|as of)\b"
+    r"(?<!\w)(?=[tcdna])(?:today(?:'s date)?|" + "|".join(REFERENCE_CUES[1:]) + r")\b"
     r"(?:\s+is)?[\s:,-]*",
     re.IGNORECASE,
 )

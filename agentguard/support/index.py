@@ -21,7 +21,7 @@ import numpy as np
 
 from agentguard.context import Context
 from agentguard.support.anchors import anchors
-from agentguard.support.text import has_negation, term, term_key
+from agentguard.support.text import has_negation, sentence_ends, term, term_key
 from agentguard.support.values import (
     Value,
     extract_values,
@@ -38,8 +38,6 @@ _WINDOW = 24
 # A digit, an email, or a capitalised word inside a sentence (a name): a sentence that can
 # answer a question such as "what is your order number?".
 _HAS_VALUE = re.compile(r"\d|@|(?<=[a-z,;:] )[A-Z]")
-_PUNCT_RUN = re.compile(r"[.!?]+(?=\s*\Z|\s+[^a-z\s])")
-_TITLES = frozenset("mr mrs ms dr st jr sr no vs etc inc ltd approx".split())
 _ALNUM = np.zeros(256, dtype=bool)
 _ALNUM[np.frombuffer(b"abcdefghijklmnopqrstuvwxyz0123456789", dtype=np.uint8)] = True
 _MASKS = np.array([(1 << (8 * i)) - 1 for i in range(7)], dtype=np.uint64)
@@ -128,7 +126,7 @@ class ContextIndex:
             offset += len(s.text) + len(_SEP)
         index.text = _SEP.join(s.text for s in sources)
         index.blob = fold(index.text)
-        ends = _sentence_ends(index.text)
+        ends = sentence_ends(index.text, brackets=True)
         index.sent_starts = np.array([0, *ends], dtype=np.int64)
         index.sent_ends = np.array([*ends, len(index.text)], dtype=np.int64)
         starts, _, keys = word_terms(index.blob)
@@ -342,53 +340,6 @@ def _token_starts(text: str, pos: int, floor: int, most: int = 4) -> list[int]:
                     break
         i = j
     return starts
-
-
-def _positions(text: str, char: str) -> list[int]:
-    out, pos = [], text.find(char)
-    while pos >= 0:
-        out.append(pos)
-        pos = text.find(char, pos + 1)
-    return out
-
-
-def _sentence_ends(text: str) -> list[int]:
-    """Offsets just after each sentence end.
-
-    A sentence ends at a run of . ! ? followed by whitespace and a word that is not lower-case
-    (or by the end), unless the period ends an initial or a title; at a line break; and at the
-    end of a JSON object or list. The candidates are found with `str.find`, which skips ahead
-    far faster than a regular expression's character-class scan; only the punctuation
-    candidates are then matched.
-    """
-    ends = [p + 1 for c in "\n}]" for p in _positions(text, c)]
-    for c in ".!?":
-        for p in _positions(text, c):
-            if p and text[p - 1] in ".!?":
-                continue  # inside a run ("..."): the run's first mark decides
-            m = _PUNCT_RUN.match(text, p)
-            if m is None:
-                continue
-            if text[p] == "." and p and text[p - 1].isalpha() and _continues(text, p):
-                continue  # "Dr.", "B."
-            ends.append(m.end())
-    ends.sort()
-    return ends
-
-
-def _continues(text: str, dot: int) -> bool:
-    """True when the period at `dot` does not end a sentence ("Dr. Smith", "B. Müller").
-
-    (A period before a lower-case word is no boundary to begin with: see `_sentence_ends`.)
-    """
-    word_start = dot
-    while word_start > dot - 7 and word_start > 0 and text[word_start - 1].isalpha():
-        word_start -= 1
-    word = text[word_start:dot]
-    before = text[word_start - 1] if word_start else " "
-    if before.isalnum():
-        return False
-    return (len(word) == 1 and word.isupper()) or word.lower() in _TITLES
 
 
 _WORD_ANCHORS = frozenset(

@@ -11,7 +11,6 @@ import bisect
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 from agentguard.support.dates import (
@@ -381,24 +380,6 @@ def values_at(text: str, pos: int, today: dt.date | None) -> list[Value]:
         if t is not None:
             out.append(t)
     return out
-
-
-def scan_values(text: str, start: int, end: int, today: dt.date | None) -> Iterator[Value]:
-    """The structured values (no names, no quoted strings) of `text[start:end]`, in order.
-
-    Offsets are offsets in `text`; characters before `start` still count as context, so a
-    value is never found in the middle of a word.
-    """
-    for m in _PATTERN_AT.finditer(text, start, end):
-        if m.lastgroup == "quoted":
-            continue
-        v = _structured(m, today, False)
-        if v is not None:
-            yield v
-        if m.lastgroup == "iso":
-            t = _iso_time(m)
-            if t is not None:
-                yield t
 
 
 def extract_values(text: str, today: dt.date | None = None, *, claim: bool = False) -> list[Value]:
