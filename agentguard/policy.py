@@ -35,6 +35,9 @@ class ParamRule(_Strict):
     """How to ask the user for it (a noun phrase: "the city you fly from")."""
 
 
+_DEFAULT_RULE = ParamRule()
+
+
 class ToolRule(_Strict):
     """Rules for one tool's parameters, keyed by path (`origin`, `passengers[].name`)."""
 
@@ -96,7 +99,7 @@ class Policy(_Strict):
                 found = self.tools[name].params.get(path)
                 if found is not None:
                     return found
-        return ParamRule()
+        return _DEFAULT_RULE
 
     def cost_wrong_argument(self, tool: str | None, path: str | None) -> float:
         """Cost of a wrong value for this parameter."""
