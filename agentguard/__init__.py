@@ -19,7 +19,27 @@ from agentguard.context import Context, build_context
 from agentguard.errors import AgentguardWarning, InputError, PolicyError
 from agentguard.inputs import MAX_INPUT_CHARS, CheckInput, parse_check_input
 from agentguard.monitor import Monitor
-from agentguard.policy import Costs, ParamRule, Policy, ToolRule, builtin_policies, load_policy
+from agentguard.policy import (
+    Costs,
+    ParamRule,
+    Policy,
+    TextResolver,
+    ToolRule,
+    builtin_policies,
+    load_policy,
+)
+from agentguard.runtime.agent import Agent
+from agentguard.runtime.models import (
+    FunctionModel,
+    LiteLLMModel,
+    Model,
+    ModelError,
+    OpenAIModel,
+    ScriptedModel,
+    tool_call,
+)
+from agentguard.runtime.result import AgentResult
+from agentguard.runtime.tools import Tool, ToolResult, tool
 from agentguard.support.base import Estimate, Estimator
 from agentguard.support.default import Coefficients, DefaultEstimator
 from agentguard.trace import TRACE_VERSION, Trace, TraceError, TraceWriter, read_trace
@@ -37,6 +57,19 @@ __version__ = "0.1.0"
 
 __all__ = [
     "MAX_INPUT_CHARS",
+    "Agent",
+    "AgentResult",
+    "FunctionModel",
+    "LiteLLMModel",
+    "Model",
+    "ModelError",
+    "OpenAIModel",
+    "ScriptedModel",
+    "TextResolver",
+    "Tool",
+    "ToolResult",
+    "tool",
+    "tool_call",
     "TRACE_VERSION",
     "AgentguardWarning",
     "CheckInput",

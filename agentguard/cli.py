@@ -1,7 +1,8 @@
 """The `agentguard` command.
 
-Exit codes: 0 when every input was checked (whatever was flagged), 2 for bad input or usage
-(in `--jsonl` mode, after all good lines have been checked).
+`check` exit codes: 0 when every input was checked (whatever was flagged), 2 for bad input or
+usage (in `--jsonl` mode, after all good lines have been checked). `demo` exits 0 when every
+scene ends with an answer.
 """
 
 from __future__ import annotations
@@ -129,6 +130,34 @@ def cmd_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO, stdin: T
     return 2 if failed else 0
 
 
+def cmd_demo(args: argparse.Namespace, stdout: TextIO, stderr: TextIO, stdin: TextIO) -> int:
+    """Run `agentguard demo`."""
+    from agentguard.demos.show import SCENES, run_demo
+
+    unknown = [s for s in args.scenes if s not in SCENES]
+    if unknown:
+        print(
+            f"agentguard: error: unknown scene {unknown[0]!r} (scenes: {', '.join(SCENES)})",
+            file=stderr,
+        )
+        return 2
+    color = (
+        args.color if args.color is not None else stdout.isatty() and "NO_COLOR" not in os.environ
+    )
+    try:
+        outcomes = run_demo(
+            args.scenes or None,
+            trace_path=args.trace,
+            interactive=args.interactive,
+            out=stdout,
+            color=color,
+        )
+    except InputError as exc:
+        print(f"agentguard: error: {exc}", file=stderr)
+        return 2
+    return 0 if all(s == "answered" for o in outcomes for s in o.statuses) else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the `agentguard` command."""
     parser = argparse.ArgumentParser(
@@ -155,6 +184,28 @@ def build_parser() -> argparse.ArgumentParser:
         "--color", action=argparse.BooleanOptionalAction, default=None, help="colour the report"
     )
     check.set_defaults(func=cmd_check)
+    demo = sub.add_parser(
+        "demo",
+        help="run the example agents offline and show what the monitor does",
+        description="Run the example agents (travel, support, retrieval, calculator) with "
+        "scripted models, behind the monitor and alone; print each conversation, what the "
+        "monitor caught and did, and a summary. Exit code 1 if a scene did not end answered.",
+    )
+    demo.add_argument("scenes", nargs="*", metavar="SCENE", help="scenes to run (default: all)")
+    demo.add_argument(
+        "--interactive", action="store_true", help="answer the clarifying questions yourself"
+    )
+    demo.add_argument(
+        "--trace",
+        default="agentguard-demo.jsonl",
+        metavar="PATH",
+        help="append the reports and run events to this JSONL trace "
+        "(default: agentguard-demo.jsonl)",
+    )
+    demo.add_argument(
+        "--color", action=argparse.BooleanOptionalAction, default=None, help="colour the output"
+    )
+    demo.set_defaults(func=cmd_demo)
     return parser
 
 

@@ -104,6 +104,11 @@ def _choose(claim: Claim, flag: Flag, policy: Policy) -> _Choice:
             options["call_tool"] = rule.cost_tool if rule.cost_tool is not None else costs.tool
     else:
         options["retry"] = costs.retry
+        text_resolver = policy.text_resolver(claim.value_kinds) if claim.kind == "text" else None
+        if text_resolver is not None:
+            resolver = text_resolver.tool
+            cost = text_resolver.cost_tool
+            options["call_tool"] = cost if cost is not None else costs.tool
     # Ties go to the less disruptive action (later in _PRIORITY).
     best = min(options, key=lambda a: (options[a], -_PRIORITY.index(a)))
     return _Choice(best, claim, options[best], proceed, resolver)

@@ -152,6 +152,7 @@ class Monitor:
             value=d.value,
             support=round(p, 4),
             label=_label(p, e.contradicted, policy.threshold),
+            value_kinds=tuple(dict.fromkeys(v.kind for v in d.values)) if d.kind == "text" else (),
             hedged=e.hedged,
             evidence=e.evidence,
         )

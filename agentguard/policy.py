@@ -47,6 +47,15 @@ class ToolRule(_Strict):
     """Default cost of a wrong argument of this tool."""
 
 
+class TextResolver(_Strict):
+    """A tool that can settle an unsupported sentence stating a value of some kind."""
+
+    tool: str
+    """The resolver tool (e.g. `calculator` for numbers)."""
+    cost_tool: float | None = Field(default=None, ge=0)
+    """Cost of calling it; overrides `costs.tool`."""
+
+
 class Costs(_Strict):
     """The costs the decision rule compares (any common unit)."""
 
@@ -91,6 +100,9 @@ class Policy(_Strict):
     """When the estimator fails: `open` allows and logs, `closed` blocks."""
     tools: dict[str, ToolRule] = Field(default_factory=dict)
     """Per-tool parameter rules, by tool name; `"*"` applies to every tool."""
+    text_resolvers: dict[str, TextResolver] = Field(default_factory=dict)
+    """Resolver tools for unsupported sentences, by the kind of value the sentence states
+    (`number`, `money`, `date`, `time`, ...): a calculator settles arithmetic."""
 
     def rule(self, tool: str | None, path: str | None) -> ParamRule:
         """The rule for a tool parameter (generic path), falling back to `"*"` then defaults."""
@@ -100,6 +112,14 @@ class Policy(_Strict):
                 if found is not None:
                     return found
         return _DEFAULT_RULE
+
+    def text_resolver(self, value_kinds: tuple[str, ...]) -> TextResolver | None:
+        """The resolver for a sentence stating values of these kinds, if the policy names one."""
+        for kind in value_kinds:
+            found = self.text_resolvers.get(kind)
+            if found is not None:
+                return found
+        return None
 
     def cost_wrong_argument(self, tool: str | None, path: str | None) -> float:
         """Cost of a wrong value for this parameter."""

@@ -1,5 +1,8 @@
 """Append-only JSONL traces: a versioned header, one record per report, a summary line.
 
+Agent runs add `event` records (a tool error, a clarifying question and its answer, a run's
+end) between the reports, each naming its run and step.
+
 Each record is written whole and flushed before `write` returns, so a crash loses at most the
 record being written and never corrupts earlier ones. Secrets (API keys, Authorization headers)
 are redacted before anything reaches the file.
@@ -19,8 +22,10 @@ from typing import IO, Any
 from agentguard.errors import InputError
 from agentguard.types import Report
 
-TRACE_VERSION = 1
-"""Bumped on any change to the record format."""
+TRACE_VERSION = 2
+"""Bumped on any change to the record format (2 added `event` records from agent runs)."""
+READABLE_VERSIONS = (1, 2)
+"""Trace versions `read_trace` understands; a writer appends only to its own version."""
 
 _SECRET_KEY = re.compile(
     r"^(?:api[_-]?key|x-api-key|authorization|proxy-authorization|secret|client[_-]?secret"
@@ -81,13 +86,21 @@ class TraceWriter:
         self.path = Path(path)
         self._counts: Counter[str] = Counter()
         self._flags: Counter[str] = Counter()
+        self._events: Counter[str] = Counter()
         self._records = 0
         self._errors = 0
         self._lock = threading.Lock()
         self._closed = False
         existing = self.path.exists() and self.path.stat().st_size > 0
         if existing:
-            read_header(self.path)  # refuse to append to something that is not our trace
+            # Refuse to append to something that is not our trace, or to another version.
+            version = read_header(self.path).get("version")
+            if version != TRACE_VERSION:
+                raise TraceError(
+                    str(self.path),
+                    f"trace version {version}; new records would be version {TRACE_VERSION} "
+                    "(write to a new file)",
+                )
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._file: IO[str] = self.path.open("a", encoding="utf-8")
         _lock(self._file, self.path)
@@ -133,6 +146,14 @@ class TraceWriter:
             record = {"kind": "error", "time": _now(), "where": where, "error": message, **extra}
             self._emit(redact(record))
 
+    def write_event(self, event: str, **fields: Any) -> None:
+        """Append one event record of an agent run (thread-safe)."""
+        with self._lock:
+            self._check_open()
+            self._events[event] += 1
+            record = {"kind": "event", "time": _now(), "event": event, **fields}
+            self._emit(redact(record))
+
     def _check_open(self) -> None:
         if self._closed:
             raise TraceError(str(self.path), "trace is closed")
@@ -150,6 +171,7 @@ class TraceWriter:
                     "errors": self._errors,
                     "decisions": dict(self._counts),
                     "flags": dict(self._flags),
+                    "events": dict(self._events),
                 }
             )
             self._closed = True
@@ -172,6 +194,11 @@ class Trace:
     truncated: bool = False
 
     @property
+    def events(self) -> list[dict[str, Any]]:
+        """The event records of agent runs, in order."""
+        return [r for r in self.records if r["kind"] == "event"]
+
+    @property
     def reports(self) -> list[Report]:
         """The report records as `Report` objects."""
         return [Report.model_validate(r["report"]) for r in self.records if r["kind"] == "report"]
@@ -187,10 +214,11 @@ def read_header(path: Path) -> dict[str, Any]:
         raise TraceError(f"{path}:1", "not a trace: the first line is not JSON") from None
     if not isinstance(header, dict) or header.get("kind") != "header":
         raise TraceError(f"{path}:1", "not a trace: the first line is not a header")
-    if header.get("version") != TRACE_VERSION:
+    if header.get("version") not in READABLE_VERSIONS:
         raise TraceError(
             f"{path}:1",
-            f"trace version {header.get('version')!r}; this agentguard reads {TRACE_VERSION}",
+            f"trace version {header.get('version')!r}; this agentguard reads "
+            + ", ".join(map(str, READABLE_VERSIONS)),
         )
     return header
 
@@ -216,7 +244,7 @@ def read_trace(path: str | Path) -> Trace:
         kind = obj.get("kind") if isinstance(obj, dict) else None
         if kind == "summary":
             trace.summaries.append(obj)
-        elif kind in ("report", "error"):
+        elif kind in ("report", "error", "event"):
             trace.records.append(obj)
         else:
             raise TraceError(f"{path}:{n}", f"unknown record kind {kind!r}")

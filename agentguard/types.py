@@ -72,6 +72,8 @@ class Claim(_Frozen):
     """Probability that the context entails the claim. For questions: that it already answers it."""
     label: Label
     """`supported`, `contradicted` or `unsupported`; for questions, `supported` means answered."""
+    value_kinds: tuple[str, ...] = ()
+    """Kinds of the typed values a text claim states (`number`, `date`, `money`, ...)."""
     hedged: bool = False
     """The output itself marks the claim as an assumption or as uncertain."""
     evidence: tuple[Evidence, ...] = ()

@@ -39,8 +39,8 @@ class Coefficients:
     text_best_sentence: float = 4.0
     text_anywhere: float = 1.6
     text_values_found: float = 0.8
-    text_values_missing: float = -3.2
-    text_any_value_missing: float = -1.5
+    text_values_missing: float = -2.0
+    text_any_value_missing: float = -3.5
     text_contradiction: float = -4.5
     arg_exact: float = 3.2
     arg_schema_default: float = 1.7
@@ -237,7 +237,7 @@ class DefaultEstimator:
             est = self._text(value, values, index)
             return Estimate(est.p, est.contradicted, hedged, est.evidence)
 
-        hits, partial = self._argument_hits(claim, index)
+        hits, partial, parts = self._argument_hits(claim, index)
         if hits:
             z = k.arg_exact
         elif schema_ev:
@@ -248,7 +248,7 @@ class DefaultEstimator:
             z = k.arg_partial_bias + k.arg_partial * partial
         else:
             z = k.arg_nothing
-        evidence = [_evidence(index, h) for h in hits]
+        evidence = [_evidence(index, h) for h in hits or parts]
         contradicted = False
         if not hits and not schema_ev:
             contradicted = self._slot_contradiction(claim, index, evidence)
@@ -257,19 +257,39 @@ class DefaultEstimator:
             _sigmoid(z), contradicted, hedged, tuple(_dedupe(evidence or schema_ev)), without_schema
         )
 
-    def _argument_hits(self, claim: ClaimDraft, index: ContextIndex) -> tuple[list[Hit], float]:
-        """Where the value occurs; else how much of it does (0-1, or 1 for a named boolean)."""
+    def _argument_hits(
+        self, claim: ClaimDraft, index: ContextIndex
+    ) -> tuple[list[Hit], float, list[Hit]]:
+        """Hits of the whole value; else how much of it occurs (0-1), and where its parts do.
+
+        A named boolean counts as wholly covered when its parameter's words occur.
+        """
         value = claim.value
         if isinstance(value, bool):
             words = (claim.path or "").split(".")[-1].split("[")[0]
-            return [], 1.0 if index.find_phrase(words) else 0.0
+            return [], 1.0 if index.find_phrase(words) else 0.0, []
         if isinstance(value, (int, float)):
             key = num_key(value)
-            return index.find_value(Value("number", str(value), (0, 0), (key,), (key,))), 0.0
+            found = index.find_value(Value("number", str(value), (0, 0), (key,), (key,)))
+            return found, 0.0, []
         text = str(value)
         whole = _whole_value(text, index)
         hits = (index.find_value(whole) if whole else []) or index.find_phrase(text)
-        return hits, 0.0 if hits else self._token_coverage(text, index)
+        if hits:
+            return hits, 0.0, []
+        share, parts = self._value_coverage(text, index)
+        return [], max(self._token_coverage(text, index), share), parts
+
+    @staticmethod
+    def _value_coverage(value: str, index: ContextIndex) -> tuple[float, list[Hit]]:
+        """For a string made of several values ("17 * 23"): the share the context holds."""
+        if not _MAY_BE_VALUE.search(value):
+            return 0.0, []
+        values = extract_values(value, index.today, claim=True)
+        if len(values) < 2:
+            return 0.0, []
+        found = [hits[0] for hits in map(index.find_value, values) if hits]
+        return len(found) / len(values), found
 
     @staticmethod
     def _token_coverage(value: str, index: ContextIndex) -> float:

@@ -1,0 +1,1 @@
+"""The agent runtime: a LangGraph loop with the monitor in front of every model output."""

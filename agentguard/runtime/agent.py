@@ -1,0 +1,497 @@
+"""The agent loop on LangGraph: model -> monitor -> tools | ask_user | call_tool | retry | respond.
+
+Every model output goes through the monitor before anything acts on it. The graph state holds
+the conversation (OpenAI-format messages, which are also the monitor's context), one-shot notes
+for the next model call (never part of the context), and the run's counters.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import operator
+import sqlite3
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, TypedDict
+
+from pydantic import ValidationError
+
+from agentguard.errors import InputError, from_validation_error
+from agentguard.inputs import Message as InputMessage
+from agentguard.monitor import Monitor
+from agentguard.policy import Policy, load_policy
+from agentguard.runtime.calls import CallTimeout, call_with_timeout
+from agentguard.runtime.interventions import (
+    feedback_message,
+    resolve_note,
+    resolver_arguments,
+    retry_note,
+    with_resolvers,
+)
+from agentguard.runtime.models import Message, Model, as_model, assistant_message, tool_call
+from agentguard.runtime.result import AgentResult
+from agentguard.runtime.tools import Tool, as_tools
+from agentguard.support.base import Estimator
+from agentguard.trace import TraceWriter
+from agentguard.types import Report
+
+if TYPE_CHECKING:
+    from langchain_core.runnables import RunnableConfig
+    from langgraph.checkpoint.base import BaseCheckpointSaver
+    from langgraph.graph.state import CompiledStateGraph
+
+
+StepCallback = Callable[[str, dict[str, Any]], None]
+
+
+class AgentState(TypedDict, total=False):
+    """The graph state (checkpointed, so plain JSON-like values only)."""
+
+    messages: Annotated[list[Message], operator.add]
+    feedback: list[Message]
+    output: Message | None
+    report: dict[str, Any] | None
+    reports: list[dict[str, Any]]
+    steps: int
+    retries: int
+    route: str
+    status: str
+    detail: str | None
+
+
+def _checkpointer(spec: object) -> tuple[BaseCheckpointSaver[Any], sqlite3.Connection | None]:
+    if spec is None or spec == "memory":
+        from langgraph.checkpoint.memory import InMemorySaver
+
+        return InMemorySaver(), None
+    if isinstance(spec, (str, Path)):
+        from langgraph.checkpoint.sqlite import SqliteSaver
+
+        path = Path(spec)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(str(path), check_same_thread=False)
+        return SqliteSaver(conn), conn
+    return spec, None  # type: ignore[return-value]  # a BaseCheckpointSaver of the user's
+
+
+class Agent:
+    """A tool-using agent with the monitor in front of every model output.
+
+    Args:
+        model: A `Model`, a litellm model string (`"openai/gpt-4o-mini"`), or a function of
+            the messages.
+        tools: `Tool`s or plain functions (their schema comes from the signature).
+        policy: Policy name, YAML path or `Policy`; tools' declared resolvers are added to it.
+        system: System prompt opening every new conversation (state today's date here, so
+            relative dates can be checked).
+        documents: Retrieved documents the model and the monitor both see.
+        checkpointer: `"memory"` (default), a SQLite file path, or a LangGraph checkpointer.
+        trace: Path or `TraceWriter` receiving every report and every run event.
+        guard: `False` runs the same loop without the monitor (for comparisons).
+        max_steps: Model calls allowed per run.
+        max_retries: Regenerations allowed per run (retries and resolver notes together).
+        max_empty_answers: Empty answers to a question before the run stops as `no_answer`.
+        model_timeout: Seconds a model call may take.
+        estimator: The monitor's support estimator; the default one when omitted.
+        name: Written into trace records.
+
+    Example:
+        >>> from agentguard import Agent, ScriptedModel
+        >>> agent = Agent(ScriptedModel(["Hello! How can I help?"]))
+        >>> agent.run("Hi").answer
+        'Hello! How can I help?'
+    """
+
+    def __init__(
+        self,
+        model: Model | str | Callable[[list[Message], list[Message]], Any],
+        tools: Iterable[Tool | Callable[..., Any]] = (),
+        *,
+        policy: str | Path | Policy = "balanced",
+        system: str | None = None,
+        documents: Sequence[dict[str, str]] = (),
+        checkpointer: object = None,
+        trace: str | Path | TraceWriter | None = None,
+        guard: bool = True,
+        max_steps: int = 12,
+        max_retries: int = 2,
+        max_empty_answers: int = 2,
+        model_timeout: float | None = 120.0,
+        estimator: Estimator | None = None,
+        name: str = "agent",
+    ) -> None:
+        self.model = as_model(model)
+        self.tools = as_tools(tools)
+        self.policy = with_resolvers(load_policy(policy), self.tools.values())
+        self.monitor = Monitor(self.policy, estimator=estimator)
+        self.system = system
+        self.documents = [dict(d) for d in documents]
+        self.guard = guard
+        self.max_steps = max_steps
+        self.max_retries = max_retries
+        self.max_empty_answers = max_empty_answers
+        self.model_timeout = model_timeout
+        self.name = name
+        self._own_trace = trace is not None and not isinstance(trace, TraceWriter)
+        if trace is None or isinstance(trace, TraceWriter):
+            self.trace = trace
+        else:
+            self.trace = TraceWriter(trace, meta={"policy": self.policy.name, "agent": name})
+        self._written: set[tuple[str, int]] = set()
+        self._tool_defs = [t.definition for t in self.tools.values()]
+        self.checkpointer, self._conn = _checkpointer(checkpointer)
+        self.graph: CompiledStateGraph[Any, Any, Any, Any] = self._build()
+
+    # -- graph -----------------------------------------------------------------------------
+
+    def _build(self) -> CompiledStateGraph[Any, Any, Any, Any]:
+        from langgraph.graph import END, START, StateGraph
+
+        g = StateGraph(AgentState)
+        g.add_node("model", self._model_node)
+        g.add_node("monitor", self._monitor_node)
+        g.add_node("tools", self._tools_node)
+        g.add_node("ask_user", self._ask_node)
+        g.add_node("call_tool", self._call_tool_node)
+        g.add_node("retry", self._retry_node)
+        g.add_node("respond", self._respond_node)
+        g.add_edge(START, "model")
+        routes = ["model", "monitor", "tools", "ask_user", "call_tool", "retry", "respond", END]
+        for node in ("model", "monitor", "ask_user", "call_tool"):
+            g.add_conditional_edges(node, _route, routes)
+        g.add_edge("tools", "model")
+        g.add_edge("retry", "model")
+        g.add_edge("respond", END)
+        return g.compile(checkpointer=self.checkpointer)
+
+    def _model_node(self, state: AgentState) -> dict[str, Any]:
+        steps = state.get("steps", 0)
+        if steps >= self.max_steps:
+            detail = f"no final answer after {steps} model calls (max_steps={self.max_steps})"
+            return self._stop("step_limit", detail, step=steps)
+        messages = [*self._with_documents(state.get("messages", [])), *state.get("feedback", [])]
+        try:
+            raw = call_with_timeout(
+                self.model.complete, {"messages": messages, "tools": self._tool_defs},
+                self.model_timeout,
+            )  # fmt: skip
+            output = assistant_message(raw)
+        except CallTimeout as exc:
+            return self._stop("model_error", f"model {self.model.name!r} {exc}", step=steps + 1)
+        except Exception as exc:  # noqa: BLE001 - a failing model ends the run with its reason
+            detail = f"model {self.model.name!r} failed: {type(exc).__name__}: {exc}"
+            return self._stop("model_error", detail, step=steps + 1)
+        for i, call in enumerate(output.get("tool_calls", []), 1):
+            call.setdefault("id", f"call_{steps + 1}_{i}")
+        return {"output": output, "feedback": [], "steps": steps + 1, "route": "monitor"}
+
+    def _with_documents(self, messages: list[Message]) -> list[Message]:
+        """The conversation as the model sees it: the documents follow the system prompt."""
+        if not self.documents:
+            return messages
+        listing = "\n\n".join(f"[{d['id']}] {d['text']}" for d in self.documents)
+        docs = {"role": "system", "content": "Documents you can use:\n\n" + listing}
+        at = 1 if messages and messages[0]["role"] == "system" else 0
+        return [*messages[:at], docs, *messages[at:]]
+
+    def _monitor_node(self, state: AgentState) -> dict[str, Any]:
+        output = state["output"] or {}
+        step = state.get("steps", 0)
+        acting = "tools" if output.get("tool_calls") else "respond"
+        if not self.guard:
+            return {"route": acting, "report": None}
+        report = self.monitor.check(
+            messages=state.get("messages", []),
+            output=output,
+            tools=self._tool_defs,
+            documents=self.documents,
+        )
+        route = self._route_for(report, acting, state.get("retries", 0))
+        key = (_thread_id(), step)
+        if self.trace is not None and key not in self._written:  # a re-run writes no duplicate
+            self._written.add(key)
+            self.trace.write(report, run=key[0], step=step, agent=self.name, route=route)
+        dumped = report.model_dump(mode="json")
+        update: dict[str, Any] = {
+            "route": route,
+            "report": dumped,
+            "reports": [*state.get("reports", []), dumped],
+        }
+        if route == "finish":
+            status = "blocked" if report.decision.action == "block" else "retry_limit"
+            update.update(route=END_ROUTE, status=status, detail=report.decision.reason)
+        return update
+
+    def _route_for(self, report: Report, acting: str, retries: int) -> str:
+        action = report.decision.action
+        if action in ("allow", "annotate"):
+            return acting
+        if action == "block":
+            return "finish"
+        if action == "ask_user":
+            return "ask_user"
+        if retries >= self.max_retries:
+            # Out of retries: an answer goes out with its flags; a call is not made unchecked.
+            return "respond" if acting == "respond" else "finish"
+        return "call_tool" if action == "call_tool" else "retry"
+
+    def _tools_node(self, state: AgentState) -> dict[str, Any]:
+        output = state["output"] or {}
+        results = []
+        for call in output.get("tool_calls", []):
+            name, raw = call["function"]["name"], call["function"]["arguments"]
+            content = self._run_tool(name, raw, step=state.get("steps", 0))
+            results.append({"role": "tool", "tool_call_id": call["id"], "content": content})
+        return {"messages": [output, *results]}
+
+    def _run_tool(self, name: str, raw: str, *, step: int) -> str:
+        tool = self.tools.get(name)
+        if tool is None:
+            self._event("tool_error", step=step, tool=name, error="unknown tool")
+            return f"error: there is no tool named {name!r}"
+        try:
+            args = json.loads(raw)
+        except ValueError:
+            args = None
+        if not isinstance(args, dict):
+            self._event("tool_error", step=step, tool=name, error="arguments not a JSON object")
+            return "error: the arguments are not a JSON object"
+        result = tool.run(args)
+        if result.error:
+            self._event("tool_error", step=step, tool=name, error=result.error,
+                        message=result.content)  # fmt: skip
+        return result.content
+
+    def _ask_node(self, state: AgentState) -> dict[str, Any]:
+        from langgraph.types import interrupt
+
+        # Runs again from the top on every resume: nothing before the last interrupt has effects.
+        report = state["report"] or {}
+        question = report["decision"]["question"]
+        step = state.get("steps", 0)
+        answer = interrupt({"question": question, "step": step})
+        empty = 0
+        while not isinstance(answer, str) or not answer.strip():
+            empty += 1
+            if empty > self.max_empty_answers:
+                detail = f"no answer to {question!r} after {empty} empty replies"
+                return self._stop("no_answer", detail, step=step)
+            answer = interrupt({"question": question, "step": step, "note": "an answer is needed"})
+        self._event("answer", step=step, question=question, answer=answer, empty_replies=empty)
+        turn = [{"role": "assistant", "content": question}, {"role": "user", "content": answer}]
+        return {"messages": turn, "route": "model"}
+
+    def _call_tool_node(self, state: AgentState) -> dict[str, Any]:
+        report = Report.model_validate(state["report"])
+        request = report.decision.tool_call
+        tool = self.tools[request.name] if request else None
+        step = state.get("steps", 0)
+        retries = state.get("retries", 0)
+        if tool is None:
+            return self._stop("blocked", "call_tool decision without a resolver", step=step)
+        args = resolver_arguments(tool, report)
+        if any(p not in args for p in tool.required) or self._called(state, tool.name, args):
+            # The model must make the call itself (it knows what to pass); count it as a retry.
+            self._event("resolve_by_model", step=step, tool=tool.name)
+            note = feedback_message(resolve_note(tool, report))
+            return {"feedback": [note], "retries": retries + 1, "route": "model"}
+        call_id = f"agentguard_{step}_{tool.name}"
+        content = self._run_tool(tool.name, json.dumps(args), step=step)
+        self._event("resolver_call", step=step, tool=tool.name, arguments=args)
+        call = {"role": "assistant", "content": None,
+                "tool_calls": [tool_call(tool.name, args, call_id)]}  # fmt: skip
+        result = {"role": "tool", "tool_call_id": call_id, "content": content}
+        return {"messages": [call, result], "route": "model"}
+
+    @staticmethod
+    def _called(state: AgentState, name: str, args: dict[str, Any]) -> bool:
+        wanted = json.dumps(args, sort_keys=True)
+        for m in state.get("messages", []):
+            for c in m.get("tool_calls") or []:
+                if c["function"]["name"] != name:
+                    continue
+                try:
+                    same = json.dumps(json.loads(c["function"]["arguments"]), sort_keys=True)
+                except ValueError:
+                    continue
+                if same == wanted:
+                    return True
+        return False
+
+    def _retry_node(self, state: AgentState) -> dict[str, Any]:
+        report = Report.model_validate(state["report"])
+        self._event("retry", step=state.get("steps", 0), reason=report.decision.reason)
+        note = feedback_message(retry_note(report))
+        return {"feedback": [note], "retries": state.get("retries", 0) + 1}
+
+    def _respond_node(self, state: AgentState) -> dict[str, Any]:
+        output = state["output"] or {}
+        report = state.get("report")
+        detail = None
+        if report is not None and report["flags"]:
+            detail = f"answered with {len(report['flags'])} flag(s) attached"
+        return {"messages": [output], "status": "answered", "detail": detail}
+
+    def _stop(self, status: str, detail: str, *, step: int) -> dict[str, Any]:
+        self._event(status, step=step, detail=detail)
+        return {"route": END_ROUTE, "status": status, "detail": detail}
+
+    def _event(self, event: str, **fields: Any) -> None:
+        if self.trace is not None:
+            self.trace.write_event(event, run=_thread_id(), agent=self.name, **fields)
+
+    # -- running ---------------------------------------------------------------------------
+
+    def _config(self, thread_id: str) -> RunnableConfig:
+        return {
+            "configurable": {"thread_id": thread_id},
+            "recursion_limit": 4 * (self.max_steps + self.max_retries) + 10,
+        }
+
+    def run(
+        self,
+        input: str | Message | list[Message],
+        *,
+        thread_id: str | None = None,
+        on_step: StepCallback | None = None,
+    ) -> AgentResult:
+        """Run until the model answers, a question needs the user, or the run stops.
+
+        `input` is the user's turn (text, a message, or several messages). Reuse `thread_id`
+        to continue a conversation. `on_step(node, update)` sees each graph step as it ends
+        (`model` with the raw `output`, `monitor` with the `report`, `tools`, ...).
+
+        Raises:
+            InputError: when `input` is not a valid message.
+            ValueError: when the thread is waiting for an answer (use `resume`).
+        """
+        thread_id = thread_id or uuid.uuid4().hex
+        config = self._config(thread_id)
+        snapshot = self.graph.get_state(config)
+        if snapshot.interrupts:
+            raise ValueError(f"thread {thread_id!r} is waiting for an answer: call resume()")
+        new = _as_messages(input)
+        if not snapshot.values.get("messages") and self.system:
+            new = [{"role": "system", "content": self.system}, *new]
+        start = {"messages": new, "feedback": [], "reports": [], "steps": 0, "retries": 0,
+                 "status": "running", "detail": None}  # fmt: skip
+        return self._invoke(start, thread_id, on_step)
+
+    def resume(
+        self, answer: str, *, thread_id: str, on_step: StepCallback | None = None
+    ) -> AgentResult:
+        """Answer the clarifying question a run stopped on, and go on.
+
+        Raises:
+            ValueError: when the thread is not waiting for an answer.
+        """
+        from langgraph.types import Command
+
+        snapshot = self.graph.get_state(self._config(thread_id))
+        if not snapshot.interrupts:
+            raise ValueError(f"thread {thread_id!r} is not waiting for an answer")
+        return self._invoke(Command(resume=answer), thread_id, on_step)
+
+    async def arun(
+        self, input: str | Message | list[Message], *, thread_id: str | None = None
+    ) -> AgentResult:
+        """`run` for async code (in a worker thread, so the event loop stays free)."""
+        return await asyncio.to_thread(self.run, input, thread_id=thread_id)
+
+    async def aresume(self, answer: str, *, thread_id: str) -> AgentResult:
+        """`resume` for async code."""
+        return await asyncio.to_thread(self.resume, answer, thread_id=thread_id)
+
+    def _invoke(self, payload: Any, thread_id: str, on_step: StepCallback | None) -> AgentResult:
+        from langgraph.errors import GraphRecursionError
+
+        config = self._config(thread_id)
+        try:
+            for chunk in self.graph.stream(payload, config, stream_mode="updates"):
+                for node, update in chunk.items():
+                    if on_step is not None and not node.startswith("__"):
+                        on_step(node, update or {})
+        except GraphRecursionError:
+            self._stop_outside(thread_id, "step_limit", "the graph's recursion limit was reached")
+        return self._result(thread_id)
+
+    def _stop_outside(self, thread_id: str, status: str, detail: str) -> None:
+        config = self._config(thread_id)
+        self.graph.update_state(config, {"status": status, "detail": detail})
+        if self.trace is not None:
+            self.trace.write_event(status, run=thread_id, agent=self.name, detail=detail)
+
+    def _result(self, thread_id: str) -> AgentResult:
+        snapshot = self.graph.get_state(self._config(thread_id))
+        values = snapshot.values
+        reports = [Report.model_validate(r) for r in values.get("reports", [])]
+        common = {
+            "thread_id": thread_id,
+            "steps": values.get("steps", 0),
+            "messages": values.get("messages", []),
+            "reports": reports,
+        }
+        if snapshot.interrupts:
+            question = snapshot.interrupts[0].value["question"]
+            if self.trace is not None:
+                self.trace.write_event("ask", run=thread_id, agent=self.name,
+                                       step=common["steps"], question=question)  # fmt: skip
+            return AgentResult(status="waiting_for_user", question=question, **common)
+        status = values.get("status", "answered")
+        answer = None
+        if status == "answered":
+            answer = (values.get("output") or {}).get("content") or ""
+        result = AgentResult(status=status, answer=answer, detail=values.get("detail"), **common)
+        if self.trace is not None:
+            self.trace.write_event("run_end", run=thread_id, agent=self.name, status=status,
+                                   steps=result.steps, detail=result.detail)  # fmt: skip
+        return result
+
+    def close(self) -> None:
+        """Close the trace this agent opened and its SQLite connection."""
+        if self.trace is not None and self._own_trace:
+            self.trace.close()
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def __enter__(self) -> Agent:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+END_ROUTE = "__end__"
+
+
+def _route(state: AgentState) -> str:
+    return state.get("route", END_ROUTE)
+
+
+def _thread_id() -> str:
+    from langgraph.config import get_config
+
+    try:
+        return str(get_config()["configurable"]["thread_id"])
+    except (RuntimeError, KeyError):
+        return ""
+
+
+def _as_messages(input: str | Message | list[Message]) -> list[Message]:
+    if isinstance(input, str):
+        return [{"role": "user", "content": input}]
+    items = [input] if isinstance(input, dict) else input
+    if not isinstance(items, list):
+        raise InputError("input", "must be text, a message, or a list of messages")
+    for i, m in enumerate(items):
+        if not isinstance(m, dict):
+            raise InputError(f"input[{i}]", f"must be a message object, not {type(m).__name__}")
+        try:
+            InputMessage.model_validate(m)
+        except ValidationError as exc:
+            where, what = from_validation_error(exc)
+            raise InputError(f"input[{i}].{where}", what) from None
+    return [dict(m) for m in items]

@@ -1,0 +1,114 @@
+"""What the runtime does with a decision.
+
+Resolver rules from the tools' declarations, a resolver's arguments, and the short notes a
+model gets when its output was held back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from agentguard.policy import ParamRule, Policy, TextResolver, ToolRule
+from agentguard.runtime.tools import Tool
+from agentguard.types import Claim, Report
+
+NOTE_PREFIX = "[agentguard]"
+"""Opens every note the runtime gives the model, so it is never mistaken for the user."""
+
+
+def with_resolvers(policy: Policy, tools: Iterable[Tool]) -> Policy:
+    """`policy` plus the resolvers the tools declare; the policy's own rules win.
+
+    Raises:
+        ValueError: when a resolver the policy names is not one of `tools`.
+    """
+    tools = list(tools)
+    params = dict(policy.tools.get("*", ToolRule()).params)
+    text = dict(policy.text_resolvers)
+    for t in tools:
+        for fact in t.resolves:
+            if fact.startswith("text:"):
+                text.setdefault(fact[5:], TextResolver(tool=t.name, cost_tool=t.cost))
+                continue
+            rule = params.get(fact, ParamRule())
+            if rule.resolver is None:
+                cost = rule.cost_tool if rule.cost_tool is not None else t.cost
+                params[fact] = rule.model_copy(update={"resolver": t.name, "cost_tool": cost})
+    star = policy.tools.get("*", ToolRule()).model_copy(update={"params": params})
+    merged = policy.model_copy(
+        update={"tools": {**policy.tools, "*": star}, "text_resolvers": text}
+    )
+    names = {t.name for t in tools}
+    for where, resolver in _resolvers(merged):
+        if resolver not in names:
+            raise ValueError(
+                f"policy {policy.name!r}: {where} names resolver {resolver!r}, which is not one "
+                f"of the agent's tools ({', '.join(sorted(names)) or 'none'})"
+            )
+    return merged
+
+
+def _resolvers(policy: Policy) -> list[tuple[str, str]]:
+    out = [
+        (f"tools.{tool}.params.{path}", rule.resolver)
+        for tool, tool_rule in policy.tools.items()
+        for path, rule in tool_rule.params.items()
+        if rule.resolver
+    ]
+    out += [(f"text_resolvers.{kind}", r.tool) for kind, r in policy.text_resolvers.items()]
+    return out
+
+
+def resolver_arguments(tool: Tool, report: Report) -> dict[str, Any]:
+    """Arguments for a resolver: what the decision names, then same-named supported arguments.
+
+    A refund call with a guessed `order_id` and a given `email` lends `email` to
+    `find_orders(email)`.
+    """
+    request = report.decision.tool_call
+    args: dict[str, Any] = dict(request.arguments) if request else {}
+    wanted = set(tool.parameters.get("properties", {}))
+    for c in report.claims:
+        if c.kind == "argument" and c.label == "supported" and c.path and c.path in wanted:
+            args.setdefault(c.path, c.value)
+    return args
+
+
+def _quote(c: Claim) -> str:
+    if c.kind == "argument":
+        return f"{c.tool}({c.path}={c.value!r})"
+    return repr(c.text)
+
+
+def retry_note(report: Report) -> str:
+    """The note that asks the model to regenerate, naming what was not supported."""
+    if any(f.type == "malformed_tool_call" for f in report.flags):
+        problems = "; ".join(f.message for f in report.flags if f.type == "malformed_tool_call")
+        return (
+            f"{NOTE_PREFIX} Your last reply was not used: {problems}. Call only the tools you "
+            "were given, with arguments that are a JSON object matching the tool's schema."
+        )
+    ids = {f.claim_id for f in report.flags}
+    named = "; ".join(_quote(c) for c in report.claims if c.id in ids)
+    return (
+        f"{NOTE_PREFIX} Your last reply was not sent, because nothing in the conversation, the "
+        f"documents or the tool results supports this: {named}. Reply again using only what "
+        "those sources say; where you do not know something, say so or ask."
+    )
+
+
+def resolve_note(tool: Tool, report: Report) -> str:
+    """The note that asks the model to call a resolver tool instead of guessing."""
+    request = report.decision.tool_call
+    ids = set(request.resolves) if request else set()
+    named = "; ".join(_quote(c) for c in report.claims if c.id in ids)
+    return (
+        f"{NOTE_PREFIX} Your last reply was not sent: nothing supports {named}. Call the "
+        f"`{tool.name}` tool to find out instead of guessing, then continue."
+    )
+
+
+def feedback_message(note: str) -> dict[str, Any]:
+    """A note as a message for the model's next call only; it never joins the context."""
+    return {"role": "user", "content": note}
