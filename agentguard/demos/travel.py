@@ -46,7 +46,7 @@ def travel_model(messages: list[Message], tools: list[Message]) -> str | Message
             f"{booked['date']}. Your confirmation code is {booked['confirmation']}."
         )
     said = " ".join(m["content"] for m in messages if m["role"] == "user")
-    origin = re.search(r"\bfrom ([A-Z][a-z]+)", said)
+    origin = re.search(r"\b(?i:from) ([A-Z][a-z]+)", said)
     args = {
         "origin": origin.group(1) if origin else "Boston",  # most customers fly from Boston
         "destination": "Denver",

@@ -1,0 +1,383 @@
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from agentguard import (
+    Agent,
+    FunctionModel,
+    InputError,
+    ScriptedModel,
+    read_trace,
+    tool,
+    tool_call,
+)
+from agentguard.demos import support, travel
+
+SYSTEM = "You are a travel assistant. Today is Wednesday, 2026-11-25."
+
+
+@tool
+def book_flight(origin: str, destination: str, date: str) -> dict[str, str]:
+    """Book a flight.
+
+    Args:
+        origin: The city you fly from.
+        destination: The city you fly to.
+        date: Departure date, YYYY-MM-DD.
+    """
+    return {"confirmation": "C1", "origin": origin}
+
+
+def booking(origin: str = "Boston") -> dict[str, Any]:
+    args = {"origin": origin, "destination": "Denver", "date": "2026-11-27"}
+    return {"tool_calls": [tool_call("book_flight", args)]}
+
+
+def travel_agent(outputs: list[Any], **options: Any) -> Agent:
+    return Agent(ScriptedModel(outputs), [book_flight], system=SYSTEM, **options)
+
+
+def events(path: Path) -> list[str]:
+    return [e["event"] for e in read_trace(path).events]
+
+
+# -- the monitor in the loop ---------------------------------------------------------------
+
+
+def test_guarded_asks_where_unguarded_guessed() -> None:
+    outputs = [booking("Boston"), "Booked."]
+    bare = travel_agent(outputs, guard=False).run("Book me a flight to Denver next Friday.")
+    assert bare.status == "answered"
+    booked = [m for m in bare.messages if m.get("tool_calls")]
+    assert '"origin": "Boston"' in booked[0]["tool_calls"][0]["function"]["arguments"]
+    assert bare.reports == []
+
+    guarded = travel_agent(outputs).run("Book me a flight to Denver next Friday.")
+    assert guarded.status == "waiting_for_user"
+    assert guarded.question == "Could you tell me the city you fly from?"
+    assert not any(m.get("tool_calls") for m in guarded.messages)  # nothing was booked
+
+
+def test_guarded_does_not_ask_when_the_facts_were_given() -> None:
+    agent = travel_agent([booking("Chicago"), "Booked: confirmation C1."])
+    result = agent.run("Book me a flight from Chicago to Denver next Friday.")
+    assert result.status == "answered"
+    assert [r.decision.action for r in result.reports] == ["allow", "allow"]
+    assert result.answer == "Booked: confirmation C1."
+
+
+def test_ask_then_resume_continues_with_the_answer(tmp_path: Path) -> None:
+    agent = travel.build(trace=tmp_path / "t.jsonl")
+    first = agent.run("Book me a flight to Denver next Friday.", thread_id="t1")
+    assert (first.status, first.thread_id) == ("waiting_for_user", "t1")
+    # The date "next Friday" resolved against the system prompt's date: only origin is asked.
+    claims = {c.path: c.label for c in first.reports[0].claims}
+    assert claims == {"origin": "unsupported", "destination": "supported", "date": "supported"}
+    done = agent.resume("I'm flying from Chicago.", thread_id="t1")
+    agent.close()
+    assert done.status == "answered"
+    assert "from Chicago to Denver on 2026-11-27" in (done.answer or "")
+    roles = [m["role"] for m in done.messages]
+    assert roles == ["system", "user", "assistant", "user", "assistant", "tool", "assistant"]
+    assert done.messages[2]["content"] == first.question
+    trace = read_trace(tmp_path / "t.jsonl")
+    assert [r["step"] for r in trace.records if r["kind"] == "report"] == [1, 2, 3]
+    assert events(tmp_path / "t.jsonl") == ["ask", "answer", "run_end"]
+
+
+def test_sqlite_checkpointer_resumes(tmp_path: Path) -> None:
+    db = tmp_path / "state.sqlite"
+    with travel.build(checkpointer=db) as agent:
+        assert agent.run("Book me a flight to Denver next Friday.", thread_id="s").question
+        assert agent.resume("From Chicago.", thread_id="s").status == "answered"
+    assert db.exists()
+
+
+def test_sqlite_resume_after_process_restart(tmp_path: Path) -> None:
+    db = tmp_path / "state.sqlite"
+    script = (
+        "import sys\n"
+        "from agentguard.demos import travel\n"
+        "agent = travel.build(checkpointer=sys.argv[1])\n"
+        "r = agent.run('Book me a flight to Denver next Friday.', thread_id='restart')\n"
+        "print(r.status, r.question)\n"
+        "agent.close()\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script, str(db)], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.startswith("waiting_for_user Could you tell me the city you fly from?")
+    with travel.build(checkpointer=db) as agent:  # a new process's agent: state from SQLite only
+        done = agent.resume("I'm flying from Chicago.", thread_id="restart")
+    assert done.status == "answered"
+    assert "from Chicago" in (done.answer or "")
+
+
+def test_resolver_tool_is_called_instead_of_guessing(tmp_path: Path) -> None:
+    agent = support.build(trace=tmp_path / "s.jsonl")
+    result = agent.run(support.TURNS[0])
+    agent.close()
+    assert result.status == "answered"
+    assert [r.decision.action for r in result.reports] == ["call_tool", "allow", "allow"]
+    lookup = result.messages[2]["tool_calls"][0]["function"]
+    assert lookup["name"] == "find_orders"
+    assert json.loads(lookup["arguments"]) == {"email": "dana.lee@example.com"}
+    assert result.answer == "I've refunded $89.99 for order HD-20417."
+    assert "resolver_call" in events(tmp_path / "s.jsonl")
+
+
+def test_resolver_needing_unknown_arguments_is_left_to_the_model() -> None:
+    @tool(resolves=["text:number"], cost=0.1)
+    def calculator(expression: str) -> str:
+        return "17 * 23 = 391"
+
+    seen: list[list[dict[str, Any]]] = []
+
+    def model(messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> Any:
+        seen.append(messages)
+        if messages[-1]["role"] == "tool":
+            return "17 times 23 is 391."
+        if messages[-1]["content"].startswith("[agentguard]"):
+            return {"tool_calls": [tool_call("calculator", {"expression": "17 * 23"})]}
+        return "17 times 23 is 381."
+
+    result = Agent(FunctionModel(model), [calculator]).run("What is 17 times 23?")
+    assert result.status == "answered"
+    assert result.answer == "17 times 23 is 391."
+    assert [r.decision.action for r in result.reports] == ["call_tool", "allow", "allow"]
+    note = seen[1][-1]["content"]
+    assert "`calculator`" in note and "381" in note
+    # The note went to the model only: the conversation (the monitor's context) never holds it.
+    assert not any("[agentguard]" in str(m.get("content")) for m in result.messages)
+
+
+def test_retry_names_the_unsupported_sentence_and_regenerates() -> None:
+    docs = [{"id": "w", "text": "The kettle has a two-year warranty."}]
+    seen: list[list[dict[str, Any]]] = []
+
+    def model(messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> str:
+        seen.append(messages)
+        if messages[-1]["content"].startswith("[agentguard]"):
+            return "The kettle has a two-year warranty."
+        return "The kettle has a two-year warranty. It ships with a free descaler."
+
+    result = Agent(FunctionModel(model), documents=docs).run("What warranty does it have?")
+    assert result.status == "answered"
+    assert result.answer == "The kettle has a two-year warranty."
+    assert [r.decision.action for r in result.reports] == ["retry", "allow"]
+    assert "It ships with a free descaler." in seen[1][-1]["content"]
+    assert any("[w] The kettle" in str(m["content"]) for m in seen[0])  # documents reach the model
+
+
+def test_retries_are_bounded_then_the_answer_goes_out_with_its_flags() -> None:
+    agent = Agent(ScriptedModel(["It ships on May 3."] * 5), max_retries=2)
+    result = agent.run("When does it ship?")
+    assert result.status == "answered"
+    assert [r.decision.action for r in result.reports] == ["retry", "retry", "retry"]
+    assert result.flags and result.flags[0].type == "silent_assumption"
+    assert result.detail == "answered with 1 flag(s) attached"
+
+
+def test_block_ends_the_run(tmp_path: Path) -> None:
+    policy = tmp_path / "p.yaml"
+    policy.write_text("name: tight\ncosts: {block: 0.01}\n")
+    agent = travel_agent([booking("Boston")], policy=policy)
+    result = agent.run("Book me a flight to Denver next Friday.")
+    assert result.status == "blocked"
+    assert result.answer is None and "block" in (result.detail or "")
+
+
+# -- faults ----------------------------------------------------------------------------------
+
+
+def test_malformed_tool_call_json_is_retried(tmp_path: Path) -> None:
+    bad = {"tool_calls": [tool_call("book_flight", '{"origin": "Chicago",')]}
+    agent = travel_agent([bad, booking("Chicago"), "Booked."], trace=tmp_path / "m.jsonl")
+    result = agent.run("Fly me from Chicago to Denver next Friday.")
+    agent.close()
+    assert result.status == "answered"
+    assert [r.decision.action for r in result.reports] == ["retry", "allow", "allow"]
+    assert result.reports[0].flags[0].type == "malformed_tool_call"
+    assert "retry" in events(tmp_path / "m.jsonl")
+
+
+def test_unknown_tool_is_retried_then_stops_at_the_retry_limit() -> None:
+    call = {"tool_calls": [tool_call("launch_rocket", {})]}
+    result = travel_agent([call] * 4, max_retries=1).run("Hi")
+    assert result.status == "retry_limit"
+    assert "launch_rocket" in (result.detail or "")
+
+
+def test_unguarded_unknown_tool_becomes_an_error_result() -> None:
+    model = ScriptedModel([{"tool_calls": [tool_call("nope", {})]}, "ok"])
+    result = Agent(model, guard=False).run("Hi")
+    assert result.status == "answered"
+    error = {
+        "role": "tool",
+        "tool_call_id": "call_1_1",
+        "content": "error: there is no tool named 'nope'",
+    }
+    assert result.messages[-2] == error
+
+
+def test_model_exception_ends_the_run(tmp_path: Path) -> None:
+    def model(messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> str:
+        raise ConnectionError("provider unreachable")
+
+    agent = Agent(FunctionModel(model, name="flaky"), trace=tmp_path / "e.jsonl")
+    result = agent.run("Hi")
+    agent.close()
+    assert result.status == "model_error"
+    assert result.detail == "model 'flaky' failed: ConnectionError: provider unreachable"
+    assert events(tmp_path / "e.jsonl") == ["model_error", "run_end"]
+
+
+def test_exhausted_script_is_a_model_error() -> None:
+    result = Agent(ScriptedModel([])).run("Hi")
+    assert result.status == "model_error"
+    assert "no output left" in (result.detail or "")
+
+
+def test_model_timeout_ends_the_run() -> None:
+    def slow(messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> str:
+        time.sleep(3)
+        return "late"
+
+    start = time.perf_counter()
+    result = Agent(FunctionModel(slow, name="slow"), model_timeout=0.2).run("Hi")
+    assert time.perf_counter() - start < 2
+    assert result.status == "model_error"
+    assert result.detail == "model 'slow' timed out after 0.2 s"
+
+
+def test_tool_errors_and_timeouts_reach_the_model(tmp_path: Path) -> None:
+    @tool
+    def lookup(order_id: str) -> str:
+        raise KeyError(order_id)
+
+    @tool(timeout=0.2)
+    def track(order_id: str) -> str:
+        time.sleep(3)
+        return "late"
+
+    calls = {"tool_calls": [tool_call("lookup", {"order_id": "A1"}, "c1"),
+                            tool_call("track", {"order_id": "A1"}, "c2")]}  # fmt: skip
+    agent = Agent(ScriptedModel([calls, "Sorry, our systems are down."]), [lookup, track],
+                  trace=tmp_path / "f.jsonl")  # fmt: skip
+    result = agent.run("Where is order A1?")
+    agent.close()
+    assert result.status == "answered"
+    tool_msgs = [m["content"] for m in result.messages if m["role"] == "tool"]
+    assert tool_msgs == ["error: KeyError: 'A1'", "error: track timed out after 0.2 s"]
+    errors = [
+        e["error"] for e in read_trace(tmp_path / "f.jsonl").events if e["event"] == "tool_error"
+    ]
+    assert errors == ["exception", "timeout"]
+
+
+def test_step_limit(tmp_path: Path) -> None:
+    @tool
+    def ping(n: int) -> str:
+        return "pong"
+
+    calls = [{"tool_calls": [tool_call("ping", {"n": 1})]}] * 10
+    agent = Agent(ScriptedModel(calls), [ping], max_steps=3, policy="permissive",
+                  trace=tmp_path / "l.jsonl")  # fmt: skip
+    result = agent.run("Ping 1, forever.")
+    agent.close()
+    assert result.status == "step_limit"
+    assert result.steps == 3
+    assert result.detail == "no final answer after 3 model calls (max_steps=3)"
+    assert "step_limit" in events(tmp_path / "l.jsonl")
+
+
+def test_empty_answer_asks_again(tmp_path: Path) -> None:
+    agent = travel.build(trace=tmp_path / "q.jsonl")
+    first = agent.run("Book me a flight to Denver next Friday.", thread_id="e")
+    again = agent.resume("", thread_id="e")
+    assert again.status == "waiting_for_user" and again.question == first.question
+    done = agent.resume("From Chicago.", thread_id="e")
+    agent.close()
+    assert done.status == "answered"
+    answers = [e for e in read_trace(tmp_path / "q.jsonl").events if e["event"] == "answer"]
+    assert len(answers) == 1 and answers[0]["empty_replies"] == 1
+
+
+def test_only_empty_answers_stop_the_run() -> None:
+    agent = travel.build(max_empty_answers=1)
+    agent.run("Book me a flight to Denver next Friday.", thread_id="n")
+    assert agent.resume("  ", thread_id="n").status == "waiting_for_user"
+    result = agent.resume("", thread_id="n")
+    assert result.status == "no_answer"
+    assert "after 2 empty replies" in (result.detail or "")
+
+
+# -- API edges -------------------------------------------------------------------------------
+
+
+def test_run_and_resume_guard_the_thread_state() -> None:
+    agent = travel.build()
+    agent.run("Book me a flight to Denver next Friday.", thread_id="w")
+    with pytest.raises(ValueError, match="waiting for an answer: call resume"):
+        agent.run("hello", thread_id="w")
+    with pytest.raises(ValueError, match="not waiting for an answer"):
+        agent.resume("x", thread_id="other")
+
+
+@pytest.mark.parametrize(
+    ("bad", "where"),
+    [
+        ([{"content": "hi"}], "input[0].role"),
+        ([{"role": "robot", "content": "hi"}], "input[0].role"),
+        (["hi"], "input[0]"),
+        (3, "input"),
+    ],
+)
+def test_bad_run_input_is_named(bad: Any, where: str) -> None:
+    with pytest.raises(InputError) as info:
+        Agent(ScriptedModel(["x"])).run(bad)
+    assert info.value.where == where
+
+
+def test_conversation_continues_on_the_same_thread() -> None:
+    agent = Agent(ScriptedModel(["Hi Dana.", "You said your name is Dana."]))
+    agent.run("I'm Dana.", thread_id="c")
+    second = agent.run("What is my name?", thread_id="c")
+    assert second.answer == "You said your name is Dana."
+    assert [m["role"] for m in second.messages] == ["user", "assistant", "user", "assistant"]
+    assert len(second.reports) == 1  # reports are per run; the trace keeps them all
+
+
+def test_async_run_and_resume() -> None:
+    async def main() -> str:
+        agent = travel.build()
+        first = await agent.arun("Book me a flight to Denver next Friday.", thread_id="a")
+        done = await agent.aresume("From Chicago.", thread_id="a")
+        return f"{first.status} {done.status}"
+
+    assert asyncio.run(main()) == "waiting_for_user answered"
+
+
+def test_monitor_step_is_safe_to_run_twice(tmp_path: Path) -> None:
+    agent = travel.build(trace=tmp_path / "twice.jsonl")
+    state = {
+        "messages": [{"role": "system", "content": SYSTEM},
+                     {"role": "user", "content": "Fly me to Denver next Friday."}],
+        "output": booking("Boston"),
+        "steps": 1,
+    }  # fmt: skip
+    first = agent._monitor_node(state)  # type: ignore[arg-type]
+    second = agent._monitor_node(state)  # type: ignore[arg-type]
+    agent.close()
+    strip = lambda u: {**u, "report": {**u["report"], "latency_ms": 0}, "reports": None}  # noqa: E731
+    assert strip(first) == strip(second)
+    assert first["route"] == "ask_user"
+    assert len(read_trace(tmp_path / "twice.jsonl").reports) == 1
