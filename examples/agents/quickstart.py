@@ -31,8 +31,11 @@ def model(messages, tools):
         return messages[-1]["content"]
     said = " ".join(m["content"] for m in messages if m["role"] == "user")
     origin = re.search(r"\bfrom ([A-Z][a-z]+)", said)
-    args = {"origin": origin.group(1) if origin else "Boston", "destination": "Denver",
-            "date": "2026-11-27"}
+    args = {
+        "origin": origin.group(1) if origin else "Boston",
+        "destination": "Denver",
+        "date": "2026-11-27",
+    }
     return {"tool_calls": [tool_call("book_flight", args)]}
 
 
