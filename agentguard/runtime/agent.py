@@ -30,7 +30,15 @@ from agentguard.runtime.interventions import (
     retry_note,
     with_resolvers,
 )
-from agentguard.runtime.models import Message, Model, as_model, assistant_message, tool_call
+from agentguard.runtime.models import (
+    LiteLLMModel,
+    Message,
+    Model,
+    OpenAIModel,
+    as_model,
+    assistant_message,
+    tool_call,
+)
 from agentguard.runtime.result import AgentResult
 from agentguard.runtime.tools import Tool, as_tools
 from agentguard.support.base import Estimator
@@ -93,7 +101,8 @@ class Agent:
         max_steps: Model calls allowed per run.
         max_retries: Regenerations allowed per run (retries and resolver notes together).
         max_empty_answers: Empty answers to a question before the run stops as `no_answer`.
-        model_timeout: Seconds a model call may take.
+        model_timeout: Seconds a model call may take (also passed to litellm and openai as
+            their `timeout` unless the model's options set one).
         estimator: The monitor's support estimator; the default one when omitted.
         name: Written into trace records.
 
@@ -123,6 +132,9 @@ class Agent:
         name: str = "agent",
     ) -> None:
         self.model = as_model(model)
+        if isinstance(self.model, (LiteLLMModel, OpenAIModel)) and model_timeout is not None:
+            # Let the SDK give up too, so a timed-out request does not hold its connection.
+            self.model.options.setdefault("timeout", model_timeout)
         self.tools = as_tools(tools)
         self.policy = with_resolvers(load_policy(policy), self.tools.values())
         self.monitor = Monitor(self.policy, estimator=estimator)

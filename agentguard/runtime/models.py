@@ -157,6 +157,7 @@ class LiteLLMModel:
         """One `litellm.completion` call."""
         import litellm
 
+        litellm.suppress_debug_info = True  # no "Give Feedback" banner on stdout for errors
         kwargs: dict[str, Any] = {"model": self.model, "messages": messages, **self.options}
         if tools:
             kwargs["tools"] = tools
