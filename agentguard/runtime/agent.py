@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import json
 import operator
-import sqlite3
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -46,6 +45,8 @@ from agentguard.trace import TraceWriter
 from agentguard.types import Report
 
 if TYPE_CHECKING:
+    import sqlite3
+
     from langchain_core.runnables import RunnableConfig
     from langgraph.checkpoint.base import BaseCheckpointSaver
     from langgraph.graph.state import CompiledStateGraph
@@ -75,6 +76,8 @@ def _checkpointer(spec: object) -> tuple[BaseCheckpointSaver[Any], sqlite3.Conne
 
         return InMemorySaver(), None
     if isinstance(spec, (str, Path)):
+        import sqlite3
+
         from langgraph.checkpoint.sqlite import SqliteSaver
 
         path = Path(spec)
