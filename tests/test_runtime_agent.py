@@ -220,9 +220,11 @@ def test_unguarded_unknown_tool_becomes_an_error_result() -> None:
     model = ScriptedModel([{"tool_calls": [tool_call("nope", {})]}, "ok"])
     result = Agent(model, guard=False).run("Hi")
     assert result.status == "answered"
+    call_id = result.messages[1]["tool_calls"][0]["id"]
+    assert call_id.startswith("call_") and call_id.endswith("_1_1")  # run id, step, position
     error = {
         "role": "tool",
-        "tool_call_id": "call_1_1",
+        "tool_call_id": call_id,
         "content": "error: there is no tool named 'nope'",
     }
     assert result.messages[-2] == error
@@ -347,13 +349,18 @@ def test_bad_run_input_is_named(bad: Any, where: str) -> None:
     assert info.value.where == where
 
 
-def test_conversation_continues_on_the_same_thread() -> None:
-    agent = Agent(ScriptedModel(["Hi Dana.", "You said your name is Dana."]))
+def test_conversation_continues_on_the_same_thread(tmp_path: Path) -> None:
+    model = ScriptedModel(["Hi Dana.", "You said your name is Dana."])
+    agent = Agent(model, trace=tmp_path / "c.jsonl")
     agent.run("I'm Dana.", thread_id="c")
     second = agent.run("What is my name?", thread_id="c")
+    agent.close()
     assert second.answer == "You said your name is Dana."
     assert [m["role"] for m in second.messages] == ["user", "assistant", "user", "assistant"]
     assert len(second.reports) == 1  # reports are per run; the trace keeps them all
+    records = [r for r in read_trace(tmp_path / "c.jsonl").records if r["kind"] == "report"]
+    assert [(r["thread"], r["step"]) for r in records] == [("c", 1), ("c", 1)]
+    assert records[0]["run"] != records[1]["run"]  # each run() has its own id
 
 
 def test_async_run_and_resume() -> None:

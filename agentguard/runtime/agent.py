@@ -68,6 +68,7 @@ class AgentState(TypedDict, total=False):
     route: str
     status: str
     detail: str | None
+    run: str
 
 
 def _checkpointer(spec: object) -> tuple[BaseCheckpointSaver[Any], sqlite3.Connection | None]:
@@ -185,7 +186,7 @@ class Agent:
         steps = state.get("steps", 0)
         if steps >= self.max_steps:
             detail = f"no final answer after {steps} model calls (max_steps={self.max_steps})"
-            return self._stop("step_limit", detail, step=steps)
+            return self._stop(state, "step_limit", detail)
         messages = [*self._with_documents(state.get("messages", [])), *state.get("feedback", [])]
         try:
             raw = call_with_timeout(
@@ -194,12 +195,14 @@ class Agent:
             )  # fmt: skip
             output = assistant_message(raw)
         except CallTimeout as exc:
-            return self._stop("model_error", f"model {self.model.name!r} {exc}", step=steps + 1)
+            return self._stop(
+                state, "model_error", f"model {self.model.name!r} {exc}", step=steps + 1
+            )
         except Exception as exc:  # noqa: BLE001 - a failing model ends the run with its reason
             detail = f"model {self.model.name!r} failed: {type(exc).__name__}: {exc}"
-            return self._stop("model_error", detail, step=steps + 1)
+            return self._stop(state, "model_error", detail, step=steps + 1)
         for i, call in enumerate(output.get("tool_calls", []), 1):
-            call.setdefault("id", f"call_{steps + 1}_{i}")
+            call.setdefault("id", f"call_{state.get('run', '')}_{steps + 1}_{i}")
         return {"output": output, "feedback": [], "steps": steps + 1, "route": "monitor"}
 
     def _with_documents(self, messages: list[Message]) -> list[Message]:
@@ -224,10 +227,11 @@ class Agent:
             documents=self.documents,
         )
         route = self._route_for(report, acting, state.get("retries", 0))
-        key = (_thread_id(), step)
-        if self.trace is not None and key not in self._written:  # a re-run writes no duplicate
-            self._written.add(key)
-            self.trace.write(report, run=key[0], step=step, agent=self.name, route=route)
+        run = state.get("run", "")
+        if self.trace is not None and (run, step) not in self._written:  # no duplicate on re-run
+            self._written.add((run, step))
+            self.trace.write(report, thread=_thread_id(), run=run, step=step, agent=self.name,
+                             route=route)  # fmt: skip
         dumped = report.model_dump(mode="json")
         update: dict[str, Any] = {
             "route": route,
@@ -257,25 +261,25 @@ class Agent:
         results = []
         for call in output.get("tool_calls", []):
             name, raw = call["function"]["name"], call["function"]["arguments"]
-            content = self._run_tool(name, raw, step=state.get("steps", 0))
+            content = self._run_tool(state, name, raw)
             results.append({"role": "tool", "tool_call_id": call["id"], "content": content})
         return {"messages": [output, *results]}
 
-    def _run_tool(self, name: str, raw: str, *, step: int) -> str:
+    def _run_tool(self, state: AgentState, name: str, raw: str) -> str:
         tool = self.tools.get(name)
         if tool is None:
-            self._event("tool_error", step=step, tool=name, error="unknown tool")
+            self._event(state, "tool_error", tool=name, error="unknown tool")
             return f"error: there is no tool named {name!r}"
         try:
             args = json.loads(raw)
         except ValueError:
             args = None
         if not isinstance(args, dict):
-            self._event("tool_error", step=step, tool=name, error="arguments not a JSON object")
+            self._event(state, "tool_error", tool=name, error="arguments not a JSON object")
             return "error: the arguments are not a JSON object"
         result = tool.run(args)
         if result.error:
-            self._event("tool_error", step=step, tool=name, error=result.error,
+            self._event(state, "tool_error", tool=name, error=result.error,
                         message=result.content)  # fmt: skip
         return result.content
 
@@ -292,9 +296,9 @@ class Agent:
             empty += 1
             if empty > self.max_empty_answers:
                 detail = f"no answer to {question!r} after {empty} empty replies"
-                return self._stop("no_answer", detail, step=step)
+                return self._stop(state, "no_answer", detail)
             answer = interrupt({"question": question, "step": step, "note": "an answer is needed"})
-        self._event("answer", step=step, question=question, answer=answer, empty_replies=empty)
+        self._event(state, "answer", question=question, answer=answer, empty_replies=empty)
         turn = [{"role": "assistant", "content": question}, {"role": "user", "content": answer}]
         return {"messages": turn, "route": "model"}
 
@@ -305,16 +309,16 @@ class Agent:
         step = state.get("steps", 0)
         retries = state.get("retries", 0)
         if tool is None:
-            return self._stop("blocked", "call_tool decision without a resolver", step=step)
+            return self._stop(state, "blocked", "call_tool decision without a resolver")
         args = resolver_arguments(tool, report)
         if any(p not in args for p in tool.required) or self._called(state, tool.name, args):
             # The model must make the call itself (it knows what to pass); count it as a retry.
-            self._event("resolve_by_model", step=step, tool=tool.name)
+            self._event(state, "resolve_by_model", tool=tool.name)
             note = feedback_message(resolve_note(tool, report))
             return {"feedback": [note], "retries": retries + 1, "route": "model"}
-        call_id = f"agentguard_{step}_{tool.name}"
-        content = self._run_tool(tool.name, json.dumps(args), step=step)
-        self._event("resolver_call", step=step, tool=tool.name, arguments=args)
+        call_id = f"agentguard_{state.get('run', '')}_{step}_{tool.name}"
+        content = self._run_tool(state, tool.name, json.dumps(args))
+        self._event(state, "resolver_call", tool=tool.name, arguments=args)
         call = {"role": "assistant", "content": None,
                 "tool_calls": [tool_call(tool.name, args, call_id)]}  # fmt: skip
         result = {"role": "tool", "tool_call_id": call_id, "content": content}
@@ -337,7 +341,7 @@ class Agent:
 
     def _retry_node(self, state: AgentState) -> dict[str, Any]:
         report = Report.model_validate(state["report"])
-        self._event("retry", step=state.get("steps", 0), reason=report.decision.reason)
+        self._event(state, "retry", reason=report.decision.reason)
         note = feedback_message(retry_note(report))
         return {"feedback": [note], "retries": state.get("retries", 0) + 1}
 
@@ -349,13 +353,16 @@ class Agent:
             detail = f"answered with {len(report['flags'])} flag(s) attached"
         return {"messages": [output], "status": "answered", "detail": detail}
 
-    def _stop(self, status: str, detail: str, *, step: int) -> dict[str, Any]:
-        self._event(status, step=step, detail=detail)
+    def _stop(self, state: AgentState, status: str, detail: str, **fields: Any) -> dict[str, Any]:
+        self._event(state, status, detail=detail, **fields)
         return {"route": END_ROUTE, "status": status, "detail": detail}
 
-    def _event(self, event: str, **fields: Any) -> None:
+    def _event(self, state: AgentState, event: str, **fields: Any) -> None:
+        """An event record of this step; `thread` and `run` say which conversation and run."""
         if self.trace is not None:
-            self.trace.write_event(event, run=_thread_id(), agent=self.name, **fields)
+            fields.setdefault("step", state.get("steps", 0))
+            self.trace.write_event(event, thread=_thread_id(), run=state.get("run", ""),
+                                   agent=self.name, **fields)  # fmt: skip
 
     # -- running ---------------------------------------------------------------------------
 
@@ -391,7 +398,7 @@ class Agent:
         if not snapshot.values.get("messages") and self.system:
             new = [{"role": "system", "content": self.system}, *new]
         start = {"messages": new, "feedback": [], "reports": [], "steps": 0, "retries": 0,
-                 "status": "running", "detail": None}  # fmt: skip
+                 "status": "running", "detail": None, "run": uuid.uuid4().hex[:12]}  # fmt: skip
         return self._invoke(start, thread_id, on_step)
 
     def resume(
@@ -435,8 +442,14 @@ class Agent:
     def _stop_outside(self, thread_id: str, status: str, detail: str) -> None:
         config = self._config(thread_id)
         self.graph.update_state(config, {"status": status, "detail": detail})
+        self._run_event(thread_id, self.graph.get_state(config).values, status, detail=detail)
+
+    def _run_event(self, thread_id: str, values: dict[str, Any], event: str, **fields: Any) -> None:
         if self.trace is not None:
-            self.trace.write_event(status, run=thread_id, agent=self.name, detail=detail)
+            run, steps = values.get("run", ""), values.get("steps", 0)
+            self.trace.write_event(
+                event, thread=thread_id, run=run, agent=self.name, steps=steps, **fields
+            )
 
     def _result(self, thread_id: str) -> AgentResult:
         snapshot = self.graph.get_state(self._config(thread_id))
@@ -450,18 +463,14 @@ class Agent:
         }
         if snapshot.interrupts:
             question = snapshot.interrupts[0].value["question"]
-            if self.trace is not None:
-                self.trace.write_event("ask", run=thread_id, agent=self.name,
-                                       step=common["steps"], question=question)  # fmt: skip
+            self._run_event(thread_id, values, "ask", question=question)
             return AgentResult(status="waiting_for_user", question=question, **common)
         status = values.get("status", "answered")
         answer = None
         if status == "answered":
             answer = (values.get("output") or {}).get("content") or ""
         result = AgentResult(status=status, answer=answer, detail=values.get("detail"), **common)
-        if self.trace is not None:
-            self.trace.write_event("run_end", run=thread_id, agent=self.name, status=status,
-                                   steps=result.steps, detail=result.detail)  # fmt: skip
+        self._run_event(thread_id, values, "run_end", status=status, detail=result.detail)
         return result
 
     def close(self) -> None:
