@@ -23,9 +23,9 @@ import statistics
 import sys
 import time
 from collections import defaultdict
-from types import ModuleType
 from typing import Any
 
+from agentguard.demos.scene import Scene
 from agentguard.demos.show import SCENES, scripted_answers
 
 
@@ -44,10 +44,10 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
-def run_scene(scene: ModuleType, guard: bool) -> dict[str, list[float]]:
+def run_scene(scene: Scene, guard: bool) -> dict[str, list[float]]:
     """Node durations (ms) of one run of the scene, by node name."""
     agent = scene.build(guard=guard)
-    answer = scripted_answers(scene.ANSWERS)
+    answer = scripted_answers(scene.answers)
     times: dict[str, list[float]] = defaultdict(list)
     last = [0.0]
 
@@ -56,7 +56,7 @@ def run_scene(scene: ModuleType, guard: bool) -> dict[str, list[float]]:
         times[node].append((now - last[0]) * 1000)
         last[0] = now
 
-    for turn in scene.TURNS:
+    for turn in scene.turns:
         last[0] = time.perf_counter()
         result = agent.run(turn, thread_id="bench", on_step=on_step)
         while result.status == "waiting_for_user":

@@ -20,20 +20,9 @@ from agentguard import (
     tool_call,
 )
 from agentguard.demos import support, travel
+from agentguard.demos.travel import book_flight
 
 SYSTEM = "You are a travel assistant. Today is Wednesday, 2026-11-25."
-
-
-@tool
-def book_flight(origin: str, destination: str, date: str) -> dict[str, str]:
-    """Book a flight.
-
-    Args:
-        origin: The city you fly from.
-        destination: The city you fly to.
-        date: Departure date, YYYY-MM-DD.
-    """
-    return {"confirmation": "C1", "origin": origin}
 
 
 def booking(origin: str = "Boston") -> dict[str, Any]:
@@ -67,11 +56,11 @@ def test_guarded_asks_where_unguarded_guessed() -> None:
 
 
 def test_guarded_does_not_ask_when_the_facts_were_given() -> None:
-    agent = travel_agent([booking("Chicago"), "Booked: confirmation C1."])
+    agent = travel_agent([booking("Chicago"), "Booked: confirmation SKY-7Q2ZP."])
     result = agent.run("Book me a flight from Chicago to Denver next Friday.")
     assert result.status == "answered"
     assert [r.decision.action for r in result.reports] == ["allow", "allow"]
-    assert result.answer == "Booked: confirmation C1."
+    assert result.answer == "Booked: confirmation SKY-7Q2ZP."
 
 
 def test_ask_then_resume_continues_with_the_answer(tmp_path: Path) -> None:
@@ -123,7 +112,7 @@ def test_sqlite_resume_after_process_restart(tmp_path: Path) -> None:
 
 def test_resolver_tool_is_called_instead_of_guessing(tmp_path: Path) -> None:
     agent = support.build(trace=tmp_path / "s.jsonl")
-    result = agent.run(support.TURNS[0])
+    result = agent.run(support.SCENE.turns[0])
     agent.close()
     assert result.status == "answered"
     assert [r.decision.action for r in result.reports] == ["call_tool", "allow", "allow"]

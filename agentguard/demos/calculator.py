@@ -12,21 +12,12 @@ from __future__ import annotations
 import ast
 import operator
 import re
-from pathlib import Path
 from typing import Any
 
-from agentguard.runtime.agent import Agent
+from agentguard.demos.scene import Scene
 from agentguard.runtime.interventions import NOTE_PREFIX
-from agentguard.runtime.models import FunctionModel, Message, tool_call
+from agentguard.runtime.models import Message, tool_call
 from agentguard.runtime.tools import tool
-from agentguard.trace import TraceWriter
-
-SYSTEM = "You are a helpful assistant."
-TURNS = (
-    "What is 17 times 23?",
-    "Dinner was $120 for the 3 of us, so the app says $40 each. Is that right?",
-)
-ANSWERS: tuple[str, ...] = ()
 
 _OPS: dict[type[ast.AST], Any] = {
     ast.Add: operator.add,
@@ -74,19 +65,18 @@ def calculator_model(messages: list[Message], tools: list[Message]) -> str | Mes
     return "17 times 23 is 381."
 
 
-def build(
-    *, trace: str | Path | TraceWriter | None = None, guard: bool = True, **options: Any
-) -> Agent:
-    """The calculator agent (`options` go to `Agent`)."""
-    return Agent(
-        FunctionModel(calculator_model, name="calculator-bc"),
-        [calculator],
-        system=SYSTEM,
-        trace=trace,
-        guard=guard,
-        name="calculator",
-        **options,
-    )
+SCENE = Scene(
+    name="calculator",
+    title="The calculator scene: a cheap tool, used exactly when the answer is unsupported.",
+    model=calculator_model,
+    tools=(calculator,),
+    system="You are a helpful assistant.",
+    turns=(
+        "What is 17 times 23?",
+        "Dinner was $120 for the 3 of us, so the app says $40 each. Is that right?",
+    ),
+)
+build = SCENE.build
 
 
 if __name__ == "__main__":

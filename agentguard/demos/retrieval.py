@@ -8,17 +8,10 @@ Run it: `python -m agentguard.demos.retrieval`.
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
-from agentguard.runtime.agent import Agent
+from agentguard.demos.scene import Scene
 from agentguard.runtime.interventions import NOTE_PREFIX
-from agentguard.runtime.models import FunctionModel, Message
-from agentguard.trace import TraceWriter
+from agentguard.runtime.models import Message
 
-SYSTEM = "Answer questions about Homeware Direct products from the documents you are given."
-TURNS = ("What warranty does the Espresso Max 2 come with?",)
-ANSWERS: tuple[str, ...] = ()
 DOCUMENTS = (
     {
         "id": "espresso-max-2",
@@ -45,19 +38,15 @@ def retrieval_model(messages: list[Message], tools: list[Message]) -> str | Mess
     return SUPPORTED if told else EMBELLISHED
 
 
-def build(
-    *, trace: str | Path | TraceWriter | None = None, guard: bool = True, **options: Any
-) -> Agent:
-    """The retrieval QA agent (`options` go to `Agent`)."""
-    return Agent(
-        FunctionModel(retrieval_model, name="retrieval-bc"),
-        system=SYSTEM,
-        documents=DOCUMENTS,
-        trace=trace,
-        guard=guard,
-        name="retrieval",
-        **options,
-    )
+SCENE = Scene(
+    name="retrieval",
+    title="Retrieval QA: an answer sentence that no document supports is retried.",
+    model=retrieval_model,
+    system="Answer questions about Homeware Direct products from the documents you are given.",
+    documents=DOCUMENTS,
+    turns=("What warranty does the Espresso Max 2 come with?",),
+)
+build = SCENE.build
 
 
 if __name__ == "__main__":

@@ -11,22 +11,16 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 from typing import Any, TextIO
 
 from agentguard.demos import calculator, retrieval, support, travel
-from agentguard.runtime.agent import Agent
+from agentguard.demos.scene import Scene
 from agentguard.runtime.result import AgentResult
 from agentguard.trace import TraceWriter
 from agentguard.types import Report
 
-SCENES: dict[str, ModuleType] = {
-    "travel": travel,
-    "support": support,
-    "retrieval": retrieval,
-    "calculator": calculator,
-}
-"""The demo scenes by name; each module has `build`, `TURNS`, `ANSWERS` and a docstring."""
+SCENES: dict[str, Scene] = {m.SCENE.name: m.SCENE for m in (travel, support, retrieval, calculator)}
+"""The demo scenes by name."""
 
 Answerer = Callable[[str], str]
 
@@ -149,12 +143,11 @@ def run_scene(
     scene = SCENES[name]
     outcome = Outcome(scene=name)
     printer = _Printer(out, color, outcome)
-    doc = (scene.__doc__ or name).strip().splitlines()[0]
-    out.write("\n" + printer.style(f"== {name}: {doc}", "1") + "\n")
-    answer = answer or scripted_answers(scene.ANSWERS)
-    agent: Agent = scene.build(trace=trace)
+    out.write("\n" + printer.style(f"== {name}: {scene.title}", "1") + "\n")
+    answer = answer or scripted_answers(scene.answers)
+    agent = scene.build(trace=trace)
     thread = f"demo-{name}"
-    for turn in scene.TURNS:
+    for turn in scene.turns:
         printer.line("user", turn, "1")
         result = agent.run(turn, thread_id=thread, on_step=printer.step)
         while result.status == "waiting_for_user":
@@ -166,7 +159,7 @@ def run_scene(
         _finish(printer, result)
         outcome.statuses.append(result.status)
     bare = scene.build(guard=False)
-    for turn in scene.TURNS:
+    for turn in scene.turns:
         result = bare.run(turn, thread_id=thread)
         outcome.unguarded.append(_unguarded_summary(result))
     return outcome

@@ -10,17 +10,11 @@ Run it: `python -m agentguard.demos.support`.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
-from agentguard.runtime.agent import Agent
-from agentguard.runtime.models import FunctionModel, Message, tool_call
+from agentguard.demos.scene import Scene
+from agentguard.runtime.models import Message, tool_call
 from agentguard.runtime.tools import tool
-from agentguard.trace import TraceWriter
-
-SYSTEM = "You are the support assistant of Homeware Direct. Refunds need the order number."
-TURNS = ("Hi, I'm dana.lee@example.com. My Blender Pro 500 arrived broken, please refund it.",)
-ANSWERS: tuple[str, ...] = ()
 
 ORDERS = {
     "HD-20417": {"email": "dana.lee@example.com", "item": "Blender Pro 500", "total": 89.99},
@@ -76,19 +70,15 @@ def support_model(messages: list[Message], tools: list[Message]) -> str | Messag
     return {"tool_calls": [tool_call("issue_refund", args)]}
 
 
-def build(
-    *, trace: str | Path | TraceWriter | None = None, guard: bool = True, **options: Any
-) -> Agent:
-    """The support agent (`options` go to `Agent`)."""
-    return Agent(
-        FunctionModel(support_model, name="support-bc"),
-        [find_orders, issue_refund],
-        system=SYSTEM,
-        trace=trace,
-        guard=guard,
-        name="support",
-        **options,
-    )
+SCENE = Scene(
+    name="support",
+    title="Customer support: the order number the model would guess is looked up instead.",
+    model=support_model,
+    tools=(find_orders, issue_refund),
+    system="You are the support assistant of Homeware Direct. Refunds need the order number.",
+    turns=("Hi, I'm dana.lee@example.com. My Blender Pro 500 arrived broken, please refund it.",),
+)
+build = SCENE.build
 
 
 if __name__ == "__main__":

@@ -10,17 +10,10 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
-from typing import Any
 
-from agentguard.runtime.agent import Agent
-from agentguard.runtime.models import FunctionModel, Message, tool_call
+from agentguard.demos.scene import Scene
+from agentguard.runtime.models import Message, tool_call
 from agentguard.runtime.tools import tool
-from agentguard.trace import TraceWriter
-
-SYSTEM = "You are a travel assistant for Skyward Air. Today is Wednesday, 2026-11-25."
-TURNS = ("Book me a flight to Denver next Friday.",)
-ANSWERS = ("I'm flying from Chicago.",)
 
 
 @tool
@@ -55,19 +48,16 @@ def travel_model(messages: list[Message], tools: list[Message]) -> str | Message
     return {"tool_calls": [tool_call("book_flight", args)]}
 
 
-def build(
-    *, trace: str | Path | TraceWriter | None = None, guard: bool = True, **options: Any
-) -> Agent:
-    """The travel agent (`options` go to `Agent`)."""
-    return Agent(
-        FunctionModel(travel_model, name="travel-bc"),
-        [book_flight],
-        system=SYSTEM,
-        trace=trace,
-        guard=guard,
-        name="travel",
-        **options,
-    )
+SCENE = Scene(
+    name="travel",
+    title='Travel booking: the user never says where they fly from, and says "next Friday".',
+    model=travel_model,
+    tools=(book_flight,),
+    system="You are a travel assistant for Skyward Air. Today is Wednesday, 2026-11-25.",
+    turns=("Book me a flight to Denver next Friday.",),
+    answers=("I'm flying from Chicago.",),
+)
+build = SCENE.build
 
 
 if __name__ == "__main__":
