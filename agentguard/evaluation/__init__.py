@@ -1,0 +1,1 @@
+"""Offline evals: suites, the runner, metrics, reports, recalibration and the simulation."""
