@@ -45,6 +45,8 @@ def from_validation_error(exc: ValidationError, prefix: str = "") -> tuple[str, 
     what = first["msg"]
     if first["type"] == "extra_forbidden":
         what = "unknown field"
+    elif first["type"] == "value_error":
+        what = what.removeprefix("Value error, ")  # our own validators' messages stand alone
     if len(errors) > 1:
         what += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
     return where, what
