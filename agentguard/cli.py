@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from agentguard.errors import InputError
+from agentguard.evaluation.commands import add_parsers as add_eval_parsers
 from agentguard.inputs import MAX_INPUT_CHARS, parse_check_input
 from agentguard.monitor import Monitor
 from agentguard.policy import builtin_policies
@@ -90,7 +91,7 @@ def _check_one(monitor: Monitor, where: str, data: object) -> tuple[Any, str]:
 def cmd_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO, stdin: TextIO) -> int:
     """Run `agentguard check`."""
     try:
-        monitor = Monitor(policy=args.policy, trace=args.trace)
+        monitor = Monitor(policy=args.policy, trace=args.trace, calibration=args.calibration)
     except InputError as exc:
         print(f"agentguard: error: {exc}", file=stderr)
         return 2
@@ -181,6 +182,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--trace", metavar="PATH", help="append every report to this JSONL trace")
     check.add_argument(
+        "--calibration", metavar="FILE", help="apply a calibration file (agentguard calibrate)"
+    )
+    check.add_argument(
         "--color", action=argparse.BooleanOptionalAction, default=None, help="colour the report"
     )
     check.set_defaults(func=cmd_check)
@@ -206,7 +210,22 @@ def build_parser() -> argparse.ArgumentParser:
         "--color", action=argparse.BooleanOptionalAction, default=None, help="colour the output"
     )
     demo.set_defaults(func=cmd_demo)
+    add_eval_parsers(sub, builtin_policies())
+    sim = sub.add_parser(
+        "simulate",
+        help="the seed's thought experiments: behaviour cloning with and without the monitor",
+        add_help=False,
+    )
+    sim.add_argument("rest", nargs=argparse.REMAINDER)
+    sim.set_defaults(func=cmd_simulate)
     return parser
+
+
+def cmd_simulate(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    """Run `agentguard simulate` (its options are parsed by the simulation itself)."""
+    from agentguard.evaluation.simulate import main as simulate_main
+
+    return simulate_main(args.rest)
 
 
 def main(
@@ -218,8 +237,17 @@ def main(
 ) -> int:
     """Entry point of the `agentguard` command; returns the exit code."""
     args = build_parser().parse_args(argv)
+    out, err = stdout or sys.stdout, stderr or sys.stderr
+    if getattr(args, "color", False) is None:
+        args.color = out.isatty() and "NO_COLOR" not in os.environ
     try:
-        code: int = args.func(args, stdout or sys.stdout, stderr or sys.stderr, stdin or sys.stdin)
+        if args.func in (cmd_check, cmd_demo):
+            code: int = args.func(args, out, err, stdin or sys.stdin)
+        else:
+            code = args.func(args, out, err)
+    except InputError as exc:
+        print(f"agentguard: error: {exc}", file=err)
+        return 2
     except BrokenPipeError:
         # The reader went away (`agentguard check ... | head`): stop quietly, like other tools.
         devnull = os.open(os.devnull, os.O_WRONLY)

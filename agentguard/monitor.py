@@ -7,7 +7,7 @@ import math
 import time
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentguard.claims import ClaimDraft, extract_claims
 from agentguard.context import Context, build_context, generic_path
@@ -19,11 +19,22 @@ from agentguard.support.default import DefaultEstimator
 from agentguard.trace import TraceWriter
 from agentguard.types import Claim, Decision, Label, Report
 
+if TYPE_CHECKING:
+    from agentguard.evaluation.calibration import CalibrationMap
+
 
 def _label(p: float, contradicted: bool, threshold: float) -> Label:
     if p >= threshold:
         return "supported"
     return "contradicted" if contradicted else "unsupported"
+
+
+def _calibration(spec: str | Path | CalibrationMap | None) -> CalibrationMap | None:
+    if spec is None or not isinstance(spec, (str, Path)):
+        return spec
+    from agentguard.evaluation.calibration import load_calibration
+
+    return load_calibration(spec)
 
 
 def _as_input(data: object, fields: dict[str, Any]) -> CheckInput:
@@ -44,6 +55,8 @@ class Monitor:
             or a `Policy`.
         estimator: The support estimator; the offline default when omitted.
         trace: A path (or an open `TraceWriter`) where every report is appended.
+        calibration: A calibration file (`agentguard calibrate`) or map applied to the support
+            of text and argument claims before labels and decisions.
 
     Example:
         >>> from agentguard import Monitor
@@ -62,13 +75,22 @@ class Monitor:
         *,
         estimator: Estimator | None = None,
         trace: str | Path | TraceWriter | None = None,
+        calibration: str | Path | CalibrationMap | None = None,
     ) -> None:
         self.policy = load_policy(policy)
         self.estimator: Estimator = estimator or DefaultEstimator()
+        self.calibration = _calibration(calibration)
         if trace is None or isinstance(trace, TraceWriter):
             self.trace = trace
         else:
             self.trace = TraceWriter(trace, meta={"policy": self.policy.name})
+
+    @property
+    def estimator_name(self) -> str:
+        """The estimator's name, with the calibration method when there is one."""
+        if self.calibration is None:
+            return self.estimator.name
+        return f"{self.estimator.name}+{self.calibration.method}"
 
     def check(self, data: CheckInput | dict[str, Any] | None = None, /, **fields: Any) -> Report:
         """Check one output. Pass a `check` input object, or its fields as keywords.
@@ -130,17 +152,18 @@ class Monitor:
             flags=tuple(flags),
             decision=decision,
             policy=policy.name,
-            estimator=self.estimator.name,
+            estimator=self.estimator_name,
             notes=tuple(notes),
             latency_ms=round((time.perf_counter() - start) * 1000, 3),
         )
 
-    @staticmethod
-    def _claim(i: int, d: ClaimDraft, e: Estimate, context: Context, policy: Policy) -> Claim:
+    def _claim(self, i: int, d: ClaimDraft, e: Estimate, context: Context, policy: Policy) -> Claim:
         p = e.p
         rule = policy.rule(d.tool, generic_path(d.path or "")) if d.kind == "argument" else None
         if rule is not None and rule.must_ground and e.p_without_schema is not None:
             p = e.p_without_schema
+        if self.calibration is not None and d.kind != "question":
+            p = self.calibration.apply(p)
         return Claim(
             id=f"c{i}",
             kind=d.kind,
@@ -169,7 +192,7 @@ class Monitor:
                 reason=f"{note}; fail mode {policy.fail_mode}",
             ),
             policy=policy.name,
-            estimator=self.estimator.name,
+            estimator=self.estimator_name,
             notes=(note,),
             latency_ms=round((time.perf_counter() - start) * 1000, 3),
         )

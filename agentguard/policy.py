@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -130,6 +131,27 @@ class Policy(_Strict):
         if tool_rule is not None and tool_rule.cost_wrong is not None:
             return tool_rule.cost_wrong
         return self.costs.wrong_argument
+
+
+def add_resolvers(policy: Policy, declared: Iterable[tuple[str, str, float | None]]) -> Policy:
+    """`policy` plus resolvers declared as `(fact, tool, cost)`; the policy's own rules win.
+
+    A fact is a parameter path (`"order_id"`: that parameter of any tool) or `"text:KIND"`
+    (sentences stating a value of that kind). `cost` is the cost of calling the tool, or
+    `None` for the policy's `costs.tool`.
+    """
+    params = dict(policy.tools.get("*", ToolRule()).params)
+    text = dict(policy.text_resolvers)
+    for fact, tool, cost in declared:
+        if fact.startswith("text:"):
+            text.setdefault(fact[5:], TextResolver(tool=tool, cost_tool=cost))
+            continue
+        rule = params.get(fact, ParamRule())
+        if rule.resolver is None:
+            own = rule.cost_tool if rule.cost_tool is not None else cost
+            params[fact] = rule.model_copy(update={"resolver": tool, "cost_tool": own})
+    star = policy.tools.get("*", ToolRule()).model_copy(update={"params": params})
+    return policy.model_copy(update={"tools": {**policy.tools, "*": star}, "text_resolvers": text})
 
 
 def builtin_policies() -> list[str]:

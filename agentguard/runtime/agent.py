@@ -36,6 +36,7 @@ from agentguard.runtime.models import (
     OpenAIModel,
     as_model,
     assistant_message,
+    model_view,
     tool_call,
 )
 from agentguard.runtime.result import AgentResult
@@ -187,7 +188,8 @@ class Agent:
         if steps >= self.max_steps:
             detail = f"no final answer after {steps} model calls (max_steps={self.max_steps})"
             return self._stop(state, "step_limit", detail)
-        messages = [*self._with_documents(state.get("messages", [])), *state.get("feedback", [])]
+        view = model_view(state.get("messages", []), self.documents)
+        messages = [*view, *state.get("feedback", [])]
         try:
             raw = call_with_timeout(
                 self.model.complete, {"messages": messages, "tools": self._tool_defs},
@@ -204,15 +206,6 @@ class Agent:
         for i, call in enumerate(output.get("tool_calls", []), 1):
             call.setdefault("id", f"call_{state.get('run', '')}_{steps + 1}_{i}")
         return {"output": output, "feedback": [], "steps": steps + 1, "route": "monitor"}
-
-    def _with_documents(self, messages: list[Message]) -> list[Message]:
-        """The conversation as the model sees it: the documents follow the system prompt."""
-        if not self.documents:
-            return messages
-        listing = "\n\n".join(f"[{d['id']}] {d['text']}" for d in self.documents)
-        docs = {"role": "system", "content": "Documents you can use:\n\n" + listing}
-        at = 1 if messages and messages[0]["role"] == "system" else 0
-        return [*messages[:at], docs, *messages[at:]]
 
     def _monitor_node(self, state: AgentState) -> dict[str, Any]:
         output = state["output"] or {}

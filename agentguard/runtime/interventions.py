@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from agentguard.policy import ParamRule, Policy, TextResolver, ToolRule
+from agentguard.policy import Policy, add_resolvers
 from agentguard.runtime.tools import Tool
 from agentguard.types import Claim, Report
 
@@ -24,21 +24,7 @@ def with_resolvers(policy: Policy, tools: Iterable[Tool]) -> Policy:
         ValueError: when a resolver the policy names is not one of `tools`.
     """
     tools = list(tools)
-    params = dict(policy.tools.get("*", ToolRule()).params)
-    text = dict(policy.text_resolvers)
-    for t in tools:
-        for fact in t.resolves:
-            if fact.startswith("text:"):
-                text.setdefault(fact[5:], TextResolver(tool=t.name, cost_tool=t.cost))
-                continue
-            rule = params.get(fact, ParamRule())
-            if rule.resolver is None:
-                cost = rule.cost_tool if rule.cost_tool is not None else t.cost
-                params[fact] = rule.model_copy(update={"resolver": t.name, "cost_tool": cost})
-    star = policy.tools.get("*", ToolRule()).model_copy(update={"params": params})
-    merged = policy.model_copy(
-        update={"tools": {**policy.tools, "*": star}, "text_resolvers": text}
-    )
+    merged = add_resolvers(policy, [(f, t.name, t.cost) for t in tools for f in t.resolves])
     names = {t.name for t in tools}
     for where, resolver in _resolvers(merged):
         if resolver not in names:

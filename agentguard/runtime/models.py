@@ -120,6 +120,16 @@ class FunctionModel:
         return assistant_message(self.fn(messages, tools))
 
 
+def model_view(messages: list[Message], documents: list[dict[str, str]]) -> list[Message]:
+    """The conversation as a model sees it: the documents follow the system prompt."""
+    if not documents:
+        return messages
+    listing = "\n\n".join(f"[{d['id']}] {d['text']}" for d in documents)
+    docs = {"role": "system", "content": "Documents you can use:\n\n" + listing}
+    at = 1 if messages and messages[0]["role"] == "system" else 0
+    return [*messages[:at], docs, *messages[at:]]
+
+
 def _from_sdk(message: Any) -> Message:
     """An assistant message from an openai or litellm response message object."""
     calls = [

@@ -1,0 +1,230 @@
+"""The eval commands of the `agentguard` CLI: eval, report, compare, calibrate, simulate."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any, TextIO
+
+from agentguard.errors import InputError
+from agentguard.evaluation.suite import Suite, load_suite
+
+SUITES_DIR = Path(__file__).resolve().parents[2] / "evals"
+"""The bundled suites of a source checkout (`evals/` beside the package)."""
+DEFAULT_SUITES = ("travel", "support", "retrieval", "arithmetic")
+
+
+def bundled_suites() -> list[str]:
+    """Names of the bundled suites found in `evals/` (of the checkout, or of the current folder)."""
+    for folder in (Path("evals"), SUITES_DIR):
+        if folder.is_dir():
+            return sorted(p.stem for p in folder.glob("*.jsonl"))
+    return []
+
+
+def resolve_suites(
+    names: list[str], *, data: str | None, split: str = "dev", limit: int | None = None
+) -> list[Suite]:
+    """Suites by path, bundled name, or public set name (the latter read from `data`).
+
+    Raises:
+        InputError: naming a suite that is none of these, or a public set without `--data`.
+    """
+    from agentguard.evaluation.adapters import PUBLIC_SETS, load_public
+
+    out = []
+    for name in names or list(DEFAULT_SUITES):
+        path = Path(name)
+        if path.suffix == ".jsonl" or path.is_file():
+            suite = load_suite(path)
+        elif name in PUBLIC_SETS:
+            if data is None:
+                raise InputError(name, "a public set: pass --data with the folder holding it")
+            suite = load_public(name, data, split=split)  # type: ignore[arg-type]
+        else:
+            found = [f / f"{name}.jsonl" for f in (Path("evals"), SUITES_DIR)]
+            hit = next((p for p in found if p.is_file()), None)
+            if hit is None:
+                known = ", ".join([*bundled_suites(), *PUBLIC_SETS])
+                raise InputError(name, f"no such suite (a .jsonl path, or one of: {known})")
+            suite = load_suite(hit)
+        if limit is not None:
+            suite = Suite(suite.name, suite.cases[:limit], suite.path)
+        out.append(suite)
+    return out
+
+
+def _default_out(args: argparse.Namespace) -> Path:
+    stem = "+".join(Path(s).stem for s in args.suites) or "bundled"
+    model = "replay" if args.model is None else args.model.replace("/", "_")
+    return Path("runs") / f"{stem}-{Path(str(args.policy)).stem}-{model}"
+
+
+def _finish(out: Path, stdout: TextIO, *, as_json: bool, color: bool) -> dict[str, Any]:
+    """Summarise a run folder: summary.json, report.html, and the terminal (or JSON) summary."""
+    from agentguard.evaluation.report import render_summary, write_html
+
+    header, summary = summarise_run(out)
+    (out / "summary.json").write_text(
+        json.dumps(summary, indent=1, allow_nan=False) + "\n", encoding="utf-8"
+    )
+    page = write_html(out / "report.html", summary, header)
+    if as_json:
+        stdout.write(json.dumps(summary, allow_nan=False) + "\n")
+    else:
+        stdout.write(render_summary(summary, header, color=color) + "\n")
+        stdout.write(f"\nresults: {out / 'results.jsonl'}\nreport:  {page}\n")
+    return summary
+
+
+def summarise_run(out: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The header (with its settings flattened in) and the metrics of a run folder."""
+    from agentguard.evaluation.runner import load_run, rows
+    from agentguard.evaluation.summary import summarize
+    from agentguard.policy import load_policy
+
+    header, results = load_run(out)
+    settings = header.get("settings", {})
+    run = {**header, **settings, "cases": len(results),
+           "errors": sum(1 for r in results if r.get("error"))}  # fmt: skip
+    threshold = load_policy(settings.get("policy", "balanced")).threshold
+    claims, responses, behaviours = rows(results)
+    return run, summarize(claims, responses, behaviours, threshold=threshold)
+
+
+def cmd_eval(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    """Run `agentguard eval`."""
+    from agentguard.evaluation.runner import run_eval
+
+    suites = resolve_suites(args.suites, data=args.data, split=args.split, limit=args.limit)
+    out = Path(args.out) if args.out else _default_out(args)
+    result = run_eval(
+        suites,
+        out,
+        policy=args.policy,
+        model=args.model,
+        calibration=args.calibration,
+        concurrency=args.concurrency,
+        fresh=args.fresh,
+        progress=False if args.no_progress else None,
+    )
+    if result.skipped:
+        stderr.write(f"resumed {out}: {result.skipped} case(s) were already done\n")
+    _finish(out, stdout, as_json=args.json, color=args.color)
+    return 0
+
+
+def cmd_report(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    """Run `agentguard report`."""
+    from agentguard.evaluation.report import write_html
+
+    out = Path(args.run)
+    header, summary = summarise_run(out)
+    page = write_html(Path(args.output) if args.output else out / "report.html", summary, header)
+    stdout.write(f"{page}\n")
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    """Run `agentguard compare`; exit 1 when the gated metric got worse beyond the tolerance."""
+    from agentguard.evaluation.compare import compare, gate, render_differences
+    from agentguard.evaluation.runner import load_run, rows
+
+    runs = [rows(load_run(r)[1]) for r in (args.run_a, args.run_b)]
+    diffs = compare(runs[0], runs[1], n_boot=args.n_boot, seed=0)
+    stdout.write(render_differences(diffs) + "\n")
+    if args.metric is None:
+        return 0
+    ok, reason = gate(diffs, args.metric, args.tolerance)
+    stdout.write(("PASS: " if ok else "FAIL: ") + reason + "\n")
+    return 0 if ok else 1
+
+
+def cmd_calibrate(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    """Run `agentguard calibrate`."""
+    import numpy as np
+
+    from agentguard.evaluation.calibration import fit_report, save_calibration
+    from agentguard.evaluation.runner import load_run, rows
+
+    header, results = load_run(args.run)
+    claims = [r for r in rows(results)[0] if r["kind"] != "question"]
+    if not claims:
+        raise InputError(str(args.run), "no labeled text or argument claims to fit on")
+    p = np.array([c["p"] for c in claims], dtype=float)
+    y = np.array([c["y"] for c in claims], dtype=int)
+    try:
+        report = fit_report(p, y, folds=args.folds, seed=args.seed)
+    except ValueError as exc:
+        raise InputError(str(args.run), str(exc)) from None
+    meta = {"run": str(args.run), "claims": len(claims), "folds": args.folds, "seed": args.seed}
+    save_calibration(args.output, report["maps"], {**meta, "default": report["default"]})
+    stdout.write(render_fit(report, len(claims), args.folds) + f"\nwritten: {args.output}\n")
+    return 0
+
+
+def render_fit(report: dict[str, Any], n: int, folds: int) -> str:
+    """The cross-validated ECE before and after each map, as lines of text."""
+    lines = [f"{n} labeled claims, {folds}-fold cross-validated ECE (15 equal-width bins):"]
+    for method, res in report["methods"].items():
+        mark = "  <- default" if method == report["default"] else ""
+        lines.append(
+            f"  {method:<9} before {res['ece_before']:.4f}  after {res['ece_after']:.4f}{mark}"
+        )
+    return "\n".join(lines)
+
+
+def add_parsers(sub: Any, policies: list[str]) -> None:
+    """Add the eval subcommands to the `agentguard` parser."""
+    ev = sub.add_parser(
+        "eval",
+        help="run eval suites offline (or with a live model) and report calibration",
+        description="Check every case of the suites, join the reports with gold labels, and "
+        "write results, trace, summary and an HTML report into a run folder. Re-running into "
+        "the same folder skips finished cases.",
+    )
+    ev.add_argument("suites", nargs="*", metavar="SUITE",
+                    help="suite path or name (default: the bundled suites)")  # fmt: skip
+    ev.add_argument("--policy", default="balanced", metavar="NAME|PATH",
+                    help=f"policy ({', '.join(policies)}) or YAML path")  # fmt: skip
+    ev.add_argument("--model", help="live model (litellm string); default: replay recorded outputs")
+    ev.add_argument(
+        "--out", metavar="DIR", help="run folder (default: runs/<suites>-<policy>-<model>)"
+    )
+    ev.add_argument("--concurrency", type=int, default=1, metavar="N", help="cases at once")
+    ev.add_argument("--data", metavar="DIR", help="folder holding the public sets")
+    ev.add_argument("--split", choices=["dev", "train", "all"], default="dev",
+                    help="split of a public set (default: dev)")  # fmt: skip
+    ev.add_argument("--limit", type=int, metavar="N", help="first N cases of each suite")
+    ev.add_argument("--calibration", metavar="FILE", help="calibration file to apply")
+    ev.add_argument("--fresh", action="store_true", help="start over instead of resuming")
+    ev.add_argument("--json", action="store_true", help="print the summary as JSON")
+    ev.add_argument("--no-progress", action="store_true", help="no progress bar")
+    ev.add_argument("--color", action=argparse.BooleanOptionalAction, default=None)
+    ev.set_defaults(func=cmd_eval)
+
+    rep = sub.add_parser("report", help="write the HTML report of a run")
+    rep.add_argument("run", metavar="RUN", help="run folder")
+    rep.add_argument("-o", "--output", metavar="FILE", help="HTML path (default: RUN/report.html)")
+    rep.set_defaults(func=cmd_report)
+
+    cmp = sub.add_parser(
+        "compare",
+        help="compare two runs, with bootstrap intervals; gate on a metric",
+        description="Print metric differences B - A with 95%% bootstrap intervals. With "
+        "--metric, exit 1 when that metric got worse by more than --tolerance.",
+    )
+    cmp.add_argument("run_a", metavar="RUN_A", help="baseline run folder")
+    cmp.add_argument("run_b", metavar="RUN_B", help="candidate run folder")
+    cmp.add_argument("--metric", help="metric to gate on, e.g. claims.ece_width")
+    cmp.add_argument("--tolerance", type=float, default=0.0, help="allowed worsening")
+    cmp.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples")
+    cmp.set_defaults(func=cmd_compare)
+
+    cal = sub.add_parser("calibrate", help="fit isotonic and Platt maps on a run's labeled claims")
+    cal.add_argument("run", metavar="RUN", help="run folder")
+    cal.add_argument("-o", "--output", required=True, metavar="FILE", help="calibration JSON")
+    cal.add_argument("--folds", type=int, default=5, help="cross-validation folds")
+    cal.add_argument("--seed", type=int, default=0, help="fold shuffle seed")
+    cal.set_defaults(func=cmd_calibrate)

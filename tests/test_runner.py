@@ -1,0 +1,131 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from agentguard import FunctionModel, InputError, read_trace
+from agentguard.evaluation.runner import load_run, read_results, rows, run_eval
+from agentguard.evaluation.suite import load_suite
+from tests.conftest import call, system, tool, user
+
+SYSTEM = system("You book flights. Today is Wednesday, 2026-11-25.")
+BOOK = tool(
+    "book_flight",
+    origin={"type": "string", "description": "The city you fly from."},
+    destination={"type": "string"},
+)
+
+
+def booking(origin: str) -> dict[str, Any]:
+    return {"tool_calls": [call("book_flight", {"origin": origin, "destination": "Denver"})]}
+
+
+def case(i: int, said: str, origin: str, action: str, supported: bool) -> dict[str, Any]:
+    return {
+        "id": f"t-{i}",
+        "domain": "travel",
+        "messages": [SYSTEM, user(said)],
+        "tools": [BOOK],
+        "output": booking(origin),
+        "gold": {
+            "action": action,
+            "claims": [{"path": "origin", "supported": supported}],
+            "others": True,
+        },
+    }
+
+
+def write_suite(path: Path, cases: list[dict[str, Any]]) -> Path:
+    path.write_text("".join(json.dumps(c) + "\n" for c in cases))
+    return path
+
+
+@pytest.fixture
+def suite_path(tmp_path: Path) -> Path:
+    cases = [
+        case(1, "Fly me to Denver.", "Boston", "ask_user", False),
+        case(2, "Fly me from Chicago to Denver.", "Chicago", "answer", True),
+        case(3, "I need Denver, leaving from Oslo.", "Oslo", "answer", True),
+    ]
+    return write_suite(tmp_path / "mini.jsonl", cases)
+
+
+def test_run_joins_reports_with_gold(suite_path: Path, tmp_path: Path) -> None:
+    result = run_eval([load_suite(suite_path)], tmp_path / "run", progress=False)
+    by_case = {r["case"]: r for r in result.results}
+    assert by_case["t-1"]["behaviour"] == "ask_user" and by_case["t-1"]["alone"] == "answer"
+    assert by_case["t-2"]["behaviour"] == "answer"
+    origin = next(c for c in by_case["t-1"]["claims"] if c["path"] == "origin")
+    assert origin["gold"] is False and origin["support"] < 0.5
+    dest = next(c for c in by_case["t-2"]["claims"] if c["path"] == "destination")
+    assert dest["gold"] is True  # `others`
+    claims, responses, behaviours = rows(result.results)
+    assert len(claims) == 6 and responses == []
+    assert [b["gold"] for b in behaviours] == ["ask_user", "answer", "answer"]
+    header, results = load_run(tmp_path / "run")
+    assert header["settings"]["suites"] == ["mini"] and header["cases"] == 3
+    assert len(read_trace(tmp_path / "run" / "trace.jsonl").reports) == 3
+
+
+def test_rerun_resumes_and_fresh_starts_over(suite_path: Path, tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    run_eval([load_suite(suite_path)], out, progress=False)
+    again = run_eval([load_suite(suite_path)], out, progress=False)
+    assert (again.ran, again.skipped, len(again.results)) == (0, 3, 3)
+    fresh = run_eval([load_suite(suite_path)], out, progress=False, fresh=True)
+    assert (fresh.ran, fresh.skipped) == (3, 0)
+    assert len(read_results(out / "results.jsonl")) == 3
+
+
+def test_a_cut_last_line_is_run_again(suite_path: Path, tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    run_eval([load_suite(suite_path)], out, progress=False)
+    results = out / "results.jsonl"
+    lines = results.read_text().splitlines(keepends=True)
+    results.write_text("".join(lines[:2]) + lines[2][:40])  # a crash mid-write
+    again = run_eval([load_suite(suite_path)], out, progress=False)
+    assert (again.ran, again.skipped) == (1, 2)
+    assert len(read_results(results)) == 3
+    assert all(json.loads(line) for line in results.read_text().splitlines())
+
+
+def test_other_settings_in_the_same_folder_are_refused(suite_path: Path, tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    run_eval([load_suite(suite_path)], out, progress=False)
+    with pytest.raises(InputError, match="holds a run with other settings"):
+        run_eval([load_suite(suite_path)], out, policy="strict", progress=False)
+
+
+def test_live_model_with_concurrency(suite_path: Path, tmp_path: Path) -> None:
+    def model(messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> Any:
+        said = messages[-1]["content"]
+        return booking("Chicago") if "Chicago" in said else "Where are you flying from?"
+
+    live = FunctionModel(model, name="fn")
+    result = run_eval(
+        [load_suite(suite_path)], tmp_path / "live", model=live, concurrency=2, progress=False
+    )
+    by_case = {r["case"]: r for r in result.results}
+    assert {r["model"] for r in result.results} == {"fn"}
+    assert by_case["t-1"]["alone"] == "ask_user" and by_case["t-1"]["behaviour"] == "ask_user"
+    assert by_case["t-2"]["behaviour"] == "answer"
+
+
+def test_failing_cases_are_recorded_not_fatal(tmp_path: Path) -> None:
+    no_output = case(9, "Fly me to Denver.", "Boston", "ask_user", False)
+    del no_output["output"]
+    path = write_suite(tmp_path / "s.jsonl", [no_output])
+    result = run_eval([load_suite(path)], tmp_path / "run", progress=False)
+    assert "no recorded output" in result.results[0]["error"]
+    assert rows(result.results) == ([], [], [])
+    assert load_run(tmp_path / "run")[0]["errors"] == 1
+
+
+def test_not_a_run_folder(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="not a run folder"):
+        load_run(tmp_path)
+    with pytest.raises(InputError, match="concurrency"):
+        run_eval([], tmp_path / "x", concurrency=0)
