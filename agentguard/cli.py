@@ -225,7 +225,7 @@ def cmd_simulate(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> in
     """Run `agentguard simulate` (its options are parsed by the simulation itself)."""
     from agentguard.evaluation.simulate import main as simulate_main
 
-    return simulate_main(args.rest)
+    return simulate_main(args.rest, stdout=stdout, stderr=stderr)
 
 
 def main(

@@ -1,0 +1,512 @@
+"""Recalibration maps: turn the monitor's raw support `p` into a calibrated probability.
+
+Two methods, both fitted on labelled claims (`y = 1` when the claim is supported):
+
+- `isotonic`: pool-adjacent-violators on `p`, applied by linear interpolation between the
+  fitted breakpoints and clipped at the ends. Flexible, needs a few hundred claims.
+- `platt`: a logistic model on `logit(p)`, `p' = sigmoid(a * logit(p) + b)`, fitted by Newton
+  steps with a small L2 penalty on the slope `a` (`PLATT_L2`), never on the intercept. The
+  penalty keeps the fit finite when the labels are separable; otherwise it matches an
+  unpenalised fit to a few decimals. Two parameters, so it is stable on small samples.
+
+`fit_report` compares both by cross-validated ECE and names the better one as the default;
+`save_calibration` writes the maps to one JSON file that `load_calibration` reads back.
+
+Example:
+    >>> m = fit_isotonic([0.2, 0.4, 0.6, 0.8], [0, 0, 1, 1], source="demo")
+    >>> m.apply(0.5), m.apply(0.9)
+    (0.5, 1.0)
+    >>> save_calibration("cal.json", {"isotonic": m}, {"fitted_on": "demo"})  # doctest: +SKIP
+    >>> load_calibration("cal.json") == m  # doctest: +SKIP
+    True
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, cast
+
+import numpy as np
+import numpy.typing as npt
+
+from agentguard.errors import InputError
+from agentguard.evaluation.metrics import ece
+
+Method = Literal["isotonic", "platt"]
+METHODS: tuple[Method, ...] = ("platt", "isotonic")
+"""Known methods, in order of preference when their cross-validated ECE ties."""
+CALIBRATION_VERSION = 1
+"""Version of the calibration file format; bumped on any change to it."""
+CALIBRATION_KIND = "agentguard-calibration"
+PLATT_L2 = 1e-3
+"""L2 penalty `PLATT_L2 * a**2 / 2` on the Platt slope (as `LogisticRegression(C=1000)`)."""
+P_CLIP = 1e-6
+"""Raw `p` is clipped to `[P_CLIP, 1 - P_CLIP]` before the logit."""
+_ONE_CLASS = "needs both supported and unsupported claims"
+
+FloatArray = npt.NDArray[np.float64]
+_FIELDS = ("xs", "ys", "a", "b", "n", "source")
+
+
+@dataclass(frozen=True)
+class CalibrationMap:
+    """A fitted map from raw support `p` to a calibrated probability.
+
+    Attributes:
+        method: `isotonic` (breakpoints `xs`, `ys`) or `platt` (slope `a`, intercept `b`).
+        xs: Isotonic breakpoints in raw `p`, strictly increasing, in [0, 1].
+        ys: Calibrated value at each breakpoint, non-decreasing, in [0, 1].
+        a: Platt slope on `logit(p)`.
+        b: Platt intercept.
+        n: Number of claims the map was fitted on.
+        source: Free text naming what it was fitted on, e.g. a trace or suite.
+    """
+
+    method: Method
+    xs: tuple[float, ...] = ()
+    ys: tuple[float, ...] = ()
+    a: float = 1.0
+    b: float = 0.0
+    n: int = 0
+    source: str = ""
+    _x: FloatArray = field(init=False, repr=False, compare=False)
+    _y: FloatArray = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        _check_values(self.method, {k: getattr(self, k) for k in _FIELDS}, "CalibrationMap")
+        # Plain floats, so that maps built from numpy values compare equal and serialise.
+        for name in ("xs", "ys"):
+            object.__setattr__(self, name, tuple(float(v) for v in getattr(self, name)))
+        object.__setattr__(self, "a", float(self.a))
+        object.__setattr__(self, "b", float(self.b))
+        # Kept as arrays so that applying the map per claim does not convert tuples each time.
+        object.__setattr__(self, "_x", np.asarray(self.xs, dtype=np.float64))
+        object.__setattr__(self, "_y", np.asarray(self.ys, dtype=np.float64))
+
+    def apply(self, p: float) -> float:
+        """The calibrated probability for one raw `p` in [0, 1]."""
+        return float(self.apply_many(np.asarray([p], dtype=np.float64))[0])
+
+    def apply_many(self, p: npt.ArrayLike) -> FloatArray:
+        """The calibrated probabilities for an array of raw `p` in [0, 1], same shape.
+
+        Raises:
+            ValueError: If a value is NaN or outside [0, 1].
+        """
+        arr = np.asarray(p, dtype=np.float64)
+        bad = ~((arr >= 0.0) & (arr <= 1.0))
+        if bad.any():
+            raise ValueError(f"p must be in [0, 1]; {int(bad.sum())} value(s) are not")
+        if self.method == "isotonic":
+            out = np.interp(arr, self._x, self._y)
+        else:
+            out = _sigmoid(self.a * _logit(arr) + self.b)
+        return cast(FloatArray, np.clip(out, 0.0, 1.0))
+
+    def to_json(self) -> dict[str, Any]:
+        """The map as a JSON-ready dict holding only its method's fields."""
+        data: dict[str, Any] = {"method": self.method}
+        if self.method == "isotonic":
+            data.update(xs=list(self.xs), ys=list(self.ys))
+        else:
+            data.update(a=self.a, b=self.b)
+        data.update(n=self.n, source=self.source)
+        return data
+
+    @classmethod
+    def from_json(cls, data: Any, where: str = "calibration") -> CalibrationMap:
+        """Validate and build a map from `to_json` output.
+
+        Raises:
+            InputError: Naming the bad field under `where`, e.g. `calibration.xs[3]`.
+        """
+        if not isinstance(data, dict):
+            raise InputError(where, "a calibration map must be an object")
+        method = data.get("method")
+        if method not in ("isotonic", "platt"):
+            what = "missing" if method is None else f"unknown method {method!r}"
+            raise InputError(f"{where}.method", f"{what}; expected 'isotonic' or 'platt'")
+        params = ("xs", "ys") if method == "isotonic" else ("a", "b")
+        for key in data:
+            if key not in ("method", "n", "source", *params):
+                raise InputError(f"{where}.{key}", f"unknown field for a {method} map")
+        for key in params:
+            if key not in data:
+                raise InputError(f"{where}.{key}", f"missing; a {method} map needs it")
+        values = {k: data[k] for k in ("n", "source", *params) if k in data}
+        _check_values(method, values, where)
+        return cls(method=method, **values)
+
+
+def _number(value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InputError(where, f"must be a number, got {type(value).__name__}")
+    if not math.isfinite(value):
+        raise InputError(where, f"must be finite, got {value!r}")
+    return float(value)
+
+
+def _numbers(value: Any, where: str) -> tuple[float, ...]:
+    if not isinstance(value, (list, tuple)):
+        raise InputError(where, "must be a list of numbers")
+    return tuple(_number(v, f"{where}[{i}]") for i, v in enumerate(value))
+
+
+def _check_values(method: Any, values: dict[str, Any], where: str) -> None:
+    """Check a map's fields (`xs`, `ys`, `a`, `b`, `n`, `source`; absent ones are skipped)."""
+    if method not in ("isotonic", "platt"):
+        raise InputError(f"{where}.method", f"unknown method {method!r}")
+    n = values.get("n", 0)
+    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+        raise InputError(f"{where}.n", f"must be a non-negative integer, got {n!r}")
+    if not isinstance(values.get("source", ""), str):
+        raise InputError(f"{where}.source", "must be a string")
+    if method == "platt":
+        if values.get("xs") or values.get("ys"):
+            raise InputError(f"{where}.xs", "a platt map has no breakpoints")
+        if _number(values.get("a", 1.0), f"{where}.a") < 0.0:
+            raise InputError(f"{where}.a", "must be >= 0: a calibration map keeps the order of p")
+        _number(values.get("b", 0.0), f"{where}.b")
+        return
+    xs = _numbers(values.get("xs", ()), f"{where}.xs")
+    _check_breakpoints(xs, _numbers(values.get("ys", ()), f"{where}.ys"), where)
+
+
+def _check_breakpoints(xs: tuple[float, ...], ys: tuple[float, ...], where: str) -> None:
+    if not xs:
+        raise InputError(f"{where}.xs", "an isotonic map needs at least one breakpoint")
+    if len(ys) != len(xs):
+        raise InputError(f"{where}.ys", f"has {len(ys)} values but xs has {len(xs)}")
+    for key, values in (("xs", xs), ("ys", ys)):
+        for i, v in enumerate(values):
+            if not 0.0 <= v <= 1.0:
+                raise InputError(f"{where}.{key}[{i}]", f"must be in [0, 1], got {v!r}")
+    for i in range(1, len(xs)):
+        if xs[i] <= xs[i - 1]:
+            raise InputError(f"{where}.xs[{i}]", "breakpoints must be strictly increasing")
+        if ys[i] < ys[i - 1]:
+            raise InputError(f"{where}.ys[{i}]", "values must be non-decreasing")
+
+
+@dataclass(frozen=True)
+class CalibrationFile:
+    """Everything a calibration file holds.
+
+    Attributes:
+        maps: The fitted maps by method name.
+        default: The method `load_calibration` returns.
+        meta: Free metadata written with the maps (what they were fitted on, scores).
+    """
+
+    maps: dict[str, CalibrationMap]
+    default: str
+    meta: dict[str, Any]
+
+
+def save_calibration(
+    path: str | os.PathLike[str],
+    maps: dict[str, CalibrationMap],
+    meta: dict[str, Any],
+    *,
+    default: str | None = None,
+) -> None:
+    """Write `maps` to one JSON file, atomically: a reader sees the old file or the new one.
+
+    Args:
+        path: The file to write (its folder must exist).
+        maps: Maps keyed by their method, e.g. `fit_report(...)["maps"]`.
+        meta: JSON-ready metadata, e.g. the data the maps were fitted on and their scores.
+        default: The map `load_calibration` returns; when omitted, `meta["default"]` if
+            given, else the first of `maps`.
+
+    Raises:
+        ValueError: If `maps` is empty, a key is not its map's method, `default` is not in
+            `maps`, or `meta` is not JSON-ready.
+    """
+    if not maps:
+        raise ValueError("save_calibration needs at least one map")
+    for name, m in maps.items():
+        if name != m.method:
+            raise ValueError(f"map {name!r} is a {m.method} map; key maps by their method")
+    chosen = default if default is not None else meta.get("default", next(iter(maps)))
+    if chosen not in maps:
+        raise ValueError(f"default {chosen!r} is not one of the maps ({', '.join(maps)})")
+    doc = {
+        "version": CALIBRATION_VERSION,
+        "kind": CALIBRATION_KIND,
+        "default": chosen,
+        "maps": {name: m.to_json() for name, m in maps.items()},
+        "meta": meta,
+    }
+    try:
+        text = json.dumps(doc, indent=2, allow_nan=False) + "\n"
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"meta is not JSON-ready: {exc}") from None
+    target = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def read_calibration(path: str | os.PathLike[str]) -> CalibrationFile:
+    """Read and validate a whole calibration file written by `save_calibration`.
+
+    Raises:
+        InputError: Naming the file and the field, e.g. `cal.json: maps.platt.a`.
+    """
+    name = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(name, "no such calibration file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(name, f"cannot read calibration file ({exc})") from None
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{name}:{exc.lineno}", f"not valid JSON ({exc.msg})") from None
+    if not isinstance(doc, dict):
+        raise InputError(name, "a calibration file must hold a JSON object")
+    if doc.get("kind") != CALIBRATION_KIND:
+        raise InputError(f"{name}: kind", f"must be {CALIBRATION_KIND!r}, got {doc.get('kind')!r}")
+    version = doc.get("version")
+    if isinstance(version, bool) or version != CALIBRATION_VERSION:
+        raise InputError(f"{name}: version", f"unsupported version {version!r}; expected 1")
+    for key in doc:
+        if key not in ("version", "kind", "default", "maps", "meta"):
+            raise InputError(f"{name}: {key}", "unknown field")
+    maps = _read_maps(doc.get("maps"), name)
+    default = doc.get("default")
+    if default not in maps:
+        raise InputError(f"{name}: default", f"{default!r} is not one of maps ({', '.join(maps)})")
+    meta = doc.get("meta", {})
+    if not isinstance(meta, dict):
+        raise InputError(f"{name}: meta", "must be an object")
+    return CalibrationFile(maps=maps, default=cast(str, default), meta=meta)
+
+
+def _read_maps(raw: Any, name: str) -> dict[str, CalibrationMap]:
+    if not isinstance(raw, dict) or not raw:
+        raise InputError(f"{name}: maps", "must be an object holding at least one map")
+    maps: dict[str, CalibrationMap] = {}
+    for key, value in raw.items():
+        if key not in METHODS:
+            raise InputError(f"{name}: maps.{key}", "unknown method; expected isotonic or platt")
+        method = value.get("method") if isinstance(value, dict) else None
+        if method in METHODS and method != key:
+            raise InputError(f"{name}: maps.{key}.method", f"is {method!r}, stored as {key!r}")
+        maps[key] = CalibrationMap.from_json(value, where=f"{name}: maps.{key}")
+    return maps
+
+
+def load_calibration(path: str | os.PathLike[str]) -> CalibrationMap:
+    """The default map of a calibration file.
+
+    Raises:
+        InputError: Naming the file and the field when the file is missing or malformed.
+    """
+    cal = read_calibration(path)
+    return cal.maps[cal.default]
+
+
+def _sigmoid(t: FloatArray) -> FloatArray:
+    return cast(FloatArray, np.exp(-np.logaddexp(0.0, -t)))
+
+
+def _logit(p: FloatArray) -> FloatArray:
+    q = np.clip(p, P_CLIP, 1.0 - P_CLIP)
+    return cast(FloatArray, np.log(q) - np.log1p(-q))
+
+
+def _labelled(p: npt.ArrayLike, y: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
+    """Checked float arrays of raw support and 0/1 labels with both classes present."""
+    pa = np.asarray(p, dtype=np.float64)
+    ya = np.asarray(y, dtype=np.float64)
+    if pa.ndim != 1 or ya.shape != pa.shape:
+        raise ValueError(f"p and y must be 1-D and equally long, got {pa.shape} and {ya.shape}")
+    if not ((pa >= 0.0) & (pa <= 1.0)).all():
+        raise ValueError("p must be in [0, 1] (and not NaN)")
+    if not ((ya == 0.0) | (ya == 1.0)).all():
+        raise ValueError("y must hold 0/1 labels (1 = supported)")
+    if pa.size == 0 or ya.min() == ya.max():
+        raise ValueError(
+            f"calibration {_ONE_CLASS} (got {pa.size} claims, {int(ya.sum())} supported)"
+        )
+    return pa, ya
+
+
+def fit_isotonic(p: npt.ArrayLike, y: npt.ArrayLike, *, source: str = "") -> CalibrationMap:
+    """Fit a non-decreasing map by pool-adjacent-violators.
+
+    Claims with equal `p` are grouped first and enter as one point weighted by their count, so
+    the map is a function of `p`. Interior breakpoints of flat runs are dropped: they do not
+    change the interpolated map.
+
+    Raises:
+        ValueError: If `p` is empty or `y` holds one class only.
+    """
+    pa, ya = _labelled(p, y)
+    xs, inverse, counts = np.unique(pa, return_inverse=True, return_counts=True)
+    means = np.bincount(inverse, weights=ya) / counts
+    # Each block keeps its weighted mean, weight and how many distinct p values it spans.
+    values: list[float] = []
+    weights: list[float] = []
+    spans: list[int] = []
+    for mean, weight in zip(means.tolist(), counts.tolist(), strict=True):
+        values.append(mean)
+        weights.append(float(weight))
+        spans.append(1)
+        while len(values) > 1 and values[-2] >= values[-1]:
+            w = weights[-2] + weights[-1]
+            values[-2] = (values[-2] * weights[-2] + values[-1] * weights[-1]) / w
+            weights[-2] = w
+            spans[-2] += spans[-1]
+            del values[-1], weights[-1], spans[-1]
+    ys = np.clip(np.repeat(values, spans), 0.0, 1.0)
+    keep = np.ones(xs.size, dtype=bool)
+    keep[1:-1] = (ys[1:-1] != ys[:-2]) | (ys[1:-1] != ys[2:])
+    return CalibrationMap("isotonic", tuple(xs[keep]), tuple(ys[keep]), n=pa.size, source=source)
+
+
+def fit_platt(p: npt.ArrayLike, y: npt.ArrayLike, *, source: str = "") -> CalibrationMap:
+    """Fit `p' = sigmoid(a * logit(p) + b)` by damped Newton steps.
+
+    The loss is the logistic log loss plus `PLATT_L2 * a**2 / 2` (the intercept is not
+    penalised), the objective of `LogisticRegression(C=1 / PLATT_L2)` on `logit(p)`. The fit
+    starts from the identity map (`a = 1`, `b = 0`). The slope is kept `>= 0` so that the map
+    never reverses the order of `p`.
+
+    Raises:
+        ValueError: If `p` is empty or `y` holds one class only.
+    """
+    pa, ya = _labelled(p, y)
+    z = _logit(pa)
+    feats = np.column_stack([z, np.ones_like(z)])
+    penalty = np.array([PLATT_L2, 0.0])
+
+    def loss(w: FloatArray) -> float:
+        t = feats @ w
+        return float(np.sum(np.logaddexp(0.0, t) - ya * t) + 0.5 * PLATT_L2 * w[0] ** 2)
+
+    w = np.array([1.0, 0.0])
+    current = loss(w)
+    for _ in range(100):
+        s = _sigmoid(feats @ w)
+        grad = feats.T @ (s - ya) + penalty * w
+        hess = (feats * (s * (1.0 - s))[:, None]).T @ feats + np.diag(penalty + 1e-12)
+        step = np.linalg.solve(hess, grad)
+        scale = 1.0
+        # Halve the step until the loss does not rise; Newton steps overshoot when saturated.
+        while scale > 1e-10 and loss(w - scale * step) > current:
+            scale /= 2.0
+        w = w - scale * step
+        previous, current = current, loss(w)
+        if float(np.max(np.abs(scale * step))) < 1e-10 or previous - current < 1e-13:
+            break
+    if w[0] <= 0.0:
+        # The loss is convex, so with the optimum at a negative slope the best non-decreasing
+        # map has a = 0: the base rate, whatever p says.
+        w = np.array([0.0, float(_logit(np.array([ya.mean()]))[0])])
+    return CalibrationMap("platt", a=float(w[0]), b=float(w[1]), n=pa.size, source=source)
+
+
+_FITTERS = {"isotonic": fit_isotonic, "platt": fit_platt}
+
+
+def _folds(y: FloatArray, folds: int, seed: int) -> npt.NDArray[np.int64]:
+    """A fold index per claim: each class shuffled, then dealt round-robin over the folds."""
+    rng = np.random.default_rng(seed)
+    order = np.concatenate([rng.permutation(np.flatnonzero(y == c)) for c in (1.0, 0.0)])
+    fold = np.empty(y.size, dtype=np.int64)
+    fold[order] = np.arange(y.size) % folds
+    return fold
+
+
+def cross_validated_ece(
+    p: npt.ArrayLike,
+    y: npt.ArrayLike,
+    method: Method,
+    *,
+    folds: int = 5,
+    seed: int = 0,
+    n_bins: int = 15,
+) -> tuple[float, float]:
+    """ECE of the raw `p` and of out-of-fold calibrated `p` (equal-width bins).
+
+    Each fold is calibrated by a map fitted on the other folds; the calibrated values of all
+    folds are pooled into one ECE. Folds are stratified: each class is shuffled with `seed`
+    and dealt round-robin, so every training part holds both classes.
+
+    Returns:
+        `(ece_raw, ece_calibrated)`.
+
+    Raises:
+        ValueError: If `method` is unknown, `folds < 2`, or a class has fewer than 2 claims.
+    """
+    if method not in _FITTERS:
+        raise ValueError(f"unknown calibration method {method!r}; expected isotonic or platt")
+    if isinstance(folds, bool) or not isinstance(folds, int) or folds < 2:
+        raise ValueError(f"folds must be an integer >= 2, got {folds!r}")
+    pa, ya = _labelled(p, y)
+    if min(ya.sum(), ya.size - ya.sum()) < 2:
+        raise ValueError(f"cross-validation {_ONE_CLASS}, at least 2 of each")
+    fold = _folds(ya, folds, seed)
+    out = np.empty_like(pa)
+    for k in range(folds):
+        test = fold == k
+        if test.any():
+            out[test] = _FITTERS[method](pa[~test], ya[~test]).apply_many(pa[test])
+    return _ece(pa, ya, n_bins), _ece(out, ya, n_bins)
+
+
+def _ece(p: FloatArray, y: FloatArray, n_bins: int) -> float:
+    # No bootstrap: only the point value is wanted, and fit_report computes several.
+    metric = ece(p, y, n_bins=n_bins, strategy="width", n_boot=0)
+    if metric.value is None:
+        raise ValueError(f"ECE is undefined here ({metric.note})")
+    return float(metric.value)
+
+
+def fit_report(
+    p: npt.ArrayLike, y: npt.ArrayLike, *, folds: int = 5, seed: int = 0
+) -> dict[str, Any]:
+    """Fit both methods on all claims and score them by cross-validated ECE.
+
+    Returns:
+        `{"n", "folds", "seed", "default", "methods": {name: {"ece_before", "ece_after"}},
+        "maps": {name: CalibrationMap}}`, where `default` has the lowest `ece_after` (platt
+        on a tie, being the simpler map) and comes first in `maps`, so that
+        `save_calibration(path, report["maps"], meta)` makes it the file's default.
+
+    Raises:
+        ValueError: As `cross_validated_ece`.
+    """
+    pa, ya = _labelled(p, y)
+    methods: dict[str, dict[str, float]] = {}
+    maps: dict[str, CalibrationMap] = {}
+    for name in METHODS:
+        before, after = cross_validated_ece(pa, ya, name, folds=folds, seed=seed)
+        methods[name] = {"ece_before": before, "ece_after": after}
+        maps[name] = _FITTERS[name](pa, ya)
+    default = min(METHODS, key=lambda name: methods[name]["ece_after"])
+    maps = {default: maps[default], **maps}
+    return {
+        "n": int(pa.size),
+        "folds": folds,
+        "seed": seed,
+        "default": default,
+        "methods": methods,
+        "maps": maps,
+    }
