@@ -236,8 +236,12 @@ def main(
     stdin: TextIO | None = None,
 ) -> int:
     """Entry point of the `agentguard` command; returns the exit code."""
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
     out, err = stdout or sys.stdout, stderr or sys.stderr
+    if argv[:1] == ["simulate"]:
+        # The simulation parses its own options (argparse's REMAINDER cannot take "--n 5").
+        return cmd_simulate(argparse.Namespace(rest=argv[1:]), out, err)
+    args = build_parser().parse_args(argv)
     if getattr(args, "color", False) is None:
         args.color = out.isatty() and "NO_COLOR" not in os.environ
     try:

@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+import io
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from agentguard import Monitor
+from agentguard.cli import main
+from tests.test_runner import case, write_suite
+
+
+def run_cli(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def suite(tmp_path: Path) -> Path:
+    cities = ["Chicago", "Oslo", "Lyon", "Austin", "Dublin", "Madrid"]
+    cases = []
+    for i, city in enumerate(cities):
+        cases.append(case(2 * i, "Fly me to Denver.", city, "ask_user", False))
+        said = f"Fly me from {city} to Denver."
+        cases.append(case(2 * i + 1, said, city, "answer", True))
+    return write_suite(tmp_path / "mini.jsonl", cases)
+
+
+def test_eval_writes_results_summary_and_report(suite: Path, tmp_path: Path) -> None:
+    code, out, err = run_cli("eval", str(suite), "--out", str(tmp_path / "run"), "--no-progress")
+    assert code == 0, err
+    assert "claims (support threshold 0.50)" in out
+    assert f"report:  {tmp_path / 'run' / 'report.html'}" in out
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert summary["claims"]["overall"]["n"] == 24
+    assert summary["behaviour"]["overall"]["n"] == 12
+    assert "<svg" in (tmp_path / "run" / "report.html").read_text()
+    code, out, err = run_cli("eval", str(suite), "--out", str(tmp_path / "run"), "--no-progress")
+    assert code == 0 and "12 case(s) were already done" in err
+
+
+def test_eval_json_summary(suite: Path, tmp_path: Path) -> None:
+    code, out, _ = run_cli(
+        "eval", str(suite), "--out", str(tmp_path / "r"), "--json", "--no-progress"
+    )
+    assert code == 0
+    assert json.loads(out)["threshold"] == 0.5
+
+
+def test_report_compare_and_gate(suite: Path, tmp_path: Path) -> None:
+    a, b = tmp_path / "a", tmp_path / "b"
+    assert run_cli("eval", str(suite), "--out", str(a), "--no-progress")[0] == 0
+    code, out, _ = run_cli("report", str(a), "-o", str(tmp_path / "page.html"))
+    assert code == 0 and (tmp_path / "page.html").exists()
+    code, out, _ = run_cli("compare", str(a), str(a), "--metric", "claims.ece_width")
+    assert code == 0 and "PASS" in out
+    # Run B: the same claims with their support turned upside down, a far worse calibration.
+    shutil.copytree(a, b)
+    results = [json.loads(line) for line in (b / "results.jsonl").read_text().splitlines()]
+    for r in results:
+        for c in r["claims"]:
+            c["support"] = round(1 - c["support"], 4)
+    (b / "results.jsonl").write_text("".join(json.dumps(r) + "\n" for r in results))
+    code, out, _ = run_cli(
+        "compare", str(a), str(b), "--metric", "claims.ece_width", "--tolerance", "0.05"
+    )
+    assert code == 1
+    assert "FAIL" in out and "ece_width" in out
+    assert run_cli("compare", str(a), str(b))[0] == 0  # no gate asked for
+
+
+def test_calibrate_then_use_the_map(suite: Path, tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    assert run_cli("eval", str(suite), "--out", str(run), "--no-progress")[0] == 0
+    cal = tmp_path / "cal.json"
+    code, out, err = run_cli("calibrate", str(run), "-o", str(cal), "--folds", "2")
+    assert code == 0, err
+    assert "2-fold cross-validated ECE" in out and "isotonic" in out and "platt" in out
+    assert Monitor(calibration=cal).estimator_name.startswith("default+")
+    code, out, _ = run_cli(
+        "eval", str(suite), "--out", str(tmp_path / "cal_run"), "--calibration", str(cal),
+        "--no-progress",
+    )  # fmt: skip
+    assert code == 0 and "calibration" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["eval", "no-such-suite"], "no-such-suite: no such suite"),
+        (["eval", "halueval-qa"], "pass --data"),
+        (["eval", "halueval-qa", "--data", "/nonexistent"], "does not exist"),
+        (["report", "."], "not a run folder"),
+        (["compare", ".", "."], "not a run folder"),
+        (["calibrate", ".", "-o", "x.json"], "not a run folder"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(argv: list[str], message: str) -> None:
+    code, _, err = run_cli(*argv)
+    assert code == 2
+    assert err.startswith("agentguard: error:") and message in err
+
+
+def test_malformed_suite_line_is_named(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    good: dict[str, Any] = case(1, "Fly me to Denver.", "Boston", "ask_user", False)
+    bad.write_text(json.dumps(good) + "\n" + '{"id": "x", "messages": []}\n')
+    code, _, err = run_cli("eval", str(bad))
+    assert code == 2
+    assert f"{bad}:2: gold" in err
+
+
+def test_calibrate_needs_both_classes(tmp_path: Path) -> None:
+    only_given = [case(i, "Fly me from Oslo to Denver.", "Oslo", "answer", True) for i in range(4)]
+    suite = write_suite(tmp_path / "one.jsonl", only_given)
+    assert run_cli("eval", str(suite), "--out", str(tmp_path / "r"), "--no-progress")[0] == 0
+    code, _, err = run_cli("calibrate", str(tmp_path / "r"), "-o", str(tmp_path / "c.json"))
+    assert code == 2 and "both supported and unsupported" in err
+
+
+def test_simulate_command() -> None:
+    code, out, _ = run_cli("simulate", "--n", "30")
+    assert code == 0
+    assert "hidden_fact  bc+monitor" in out
