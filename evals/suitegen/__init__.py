@@ -1,0 +1,47 @@
+"""Seeded templates for the bundled eval suites, one module per suite, and the `build` of each.
+
+`build(suite)` draws the suite's templates in the counts its plan gives from a generator seeded
+with `SEEDS[suite]`, shuffles them and numbers them; `render` turns the cases into the file's
+text. The command is `evals/build_suites.py`.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+
+from .arithmetic import ARITHMETIC
+from .common import JSON, Draft, make_case, relative_dates, render, render_date
+from .retrieval import RETRIEVAL
+from .support import SUPPORT
+from .travel import TRAVEL
+
+__all__ = [
+    "PLANS",
+    "SEEDS",
+    "SUITES",
+    "Draft",
+    "build",
+    "make_case",
+    "relative_dates",
+    "render",
+    "render_date",
+]
+
+SUITES = ("travel", "support", "retrieval", "arithmetic")
+SEEDS = {"travel": 4101, "support": 4202, "retrieval": 4303, "arithmetic": 4404}
+
+PLANS: dict[str, list[tuple[Callable[[random.Random], Draft], int]]] = {
+    "travel": TRAVEL,
+    "support": SUPPORT,
+    "retrieval": RETRIEVAL,
+    "arithmetic": ARITHMETIC,
+}
+
+
+def build(suite: str) -> list[JSON]:
+    """The cases of one suite, in a seeded order, with ids `<suite>-001`, `<suite>-002`, ..."""
+    rng = random.Random(SEEDS[suite])
+    drafts = [scene(rng) for scene, count in PLANS[suite] for _ in range(count)]
+    rng.shuffle(drafts)
+    return [make_case(suite, n, d) for n, d in enumerate(drafts, 1)]
