@@ -126,3 +126,27 @@ def test_simulate_command() -> None:
     code, out, _ = run_cli("simulate", "--n", "30")
     assert code == 0
     assert "hidden_fact  bc+monitor" in out
+
+
+def test_eval_with_a_live_model_through_litellm(
+    suite: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.openai_server import ChatServer
+
+    with ChatServer() as server:
+        for _ in range(12):
+            server.call(("call_1", "book_flight", '{"origin": "Chicago", "destination": "Denver"}'))
+        monkeypatch.setenv("OPENAI_BASE_URL", server.url + "/v1")
+        code, out, err = run_cli(
+            "eval", str(suite), "--model", "openai/test-model", "--concurrency", "3",
+            "--out", str(tmp_path / "live"), "--no-progress",
+        )  # fmt: skip
+        bodies = server.bodies
+    assert code == 0, err
+    assert len(bodies) == 12 and bodies[0]["tools"][0]["function"]["name"] == "book_flight"
+    results = [json.loads(line) for line in (tmp_path / "live" / "results.jsonl").open()]
+    assert {r["model"] for r in results} == {"openai/test-model"}
+    assert not any(r["error"] for r in results)
+    # "Chicago" is right where the user said it and a guess everywhere else.
+    said = {r["case"]: r["behaviour"] for r in results}
+    assert said["t-1"] == "answer" and said["t-0"] == "ask_user"
