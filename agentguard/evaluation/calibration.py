@@ -322,12 +322,15 @@ def load_calibration(path: str | os.PathLike[str]) -> CalibrationMap:
 
 
 def _sigmoid(t: FloatArray) -> FloatArray:
-    return cast(FloatArray, np.exp(-np.logaddexp(0.0, -t)))
+    # One monotone formula (no branch on the sign of t), so the map never steps down by a
+    # rounding error where two formulas would meet.
+    return cast(FloatArray, 0.5 * (1.0 + np.tanh(0.5 * t)))
 
 
 def _logit(p: FloatArray) -> FloatArray:
     q = np.clip(p, P_CLIP, 1.0 - P_CLIP)
-    return cast(FloatArray, np.log(q) - np.log1p(-q))
+    # log(q / (1 - q)) rounds monotonically in q; log(q) - log1p(-q) can dip by 1e-17.
+    return cast(FloatArray, np.log(q / (1.0 - q)))
 
 
 def _labelled(p: npt.ArrayLike, y: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:

@@ -2,6 +2,8 @@
 
 A `Statistic` maps two `(B, n)` arrays, B rows of n paired values, to B values, so 1000
 bootstrap resamples cost a few numpy calls on a block of rows instead of 1000 Python calls.
+Most also have a weighted form (`agentguard.evaluation.weighted`) that takes each resample as
+counts over the original data, sorted once, so large resamples are never gathered or sorted.
 `replicates` runs statistics over blocks of resamples and `percentile_interval` turns the
 replicates into an interval (`bootstrap` does both for any Python function of the claims);
 `claim_statistics` names the claim-level statistics a summary reports. Everything here takes
@@ -25,6 +27,8 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
+from agentguard.evaluation import weighted as wt
+
 Array = npt.NDArray[np.float64]
 _CHUNK = 1 << 20  # elements per block of resamples, so memory stays bounded whatever n_boot is
 
@@ -41,6 +45,9 @@ class Statistic:
     name: str
     fn: Callable[[Array, Array], Array]
     undefined: str = "undefined"
+    weighted: Callable[[Array, Array], wt.Weighted] | None = None
+    """Prepares the statistic on the original data for resamples given as counts; the
+    resamples are gathered and `fn` used where None."""
 
     def __call__(self, a: Array, b: Array) -> Array:
         """The statistic of each row of `a` and `b`."""
@@ -116,14 +123,24 @@ def replicates_many(
     stats: Sequence[Statistic], a: Array, b: Array, n_boot: int, seed: int
 ) -> list[Array]:
     """`replicates` of each statistic, all on the same resamples; arguments are not checked."""
-    # One pass over the resamples for all statistics: each block is drawn and gathered once.
+    # One pass over the resamples for all statistics: each block is drawn once, turned into
+    # counts for the weighted statistics and gathered only for the others.
     if a.size == 0 or n_boot == 0:
         return [np.full(n_boot, np.nan) for _ in stats]
+    n = a.size
+    prepared = [None if s.weighted is None else s.weighted(a, b) for s in stats]
     parts: list[list[Array]] = [[] for _ in stats]
-    for idx in _resamples(a.size, n_boot, seed):
-        ra, rb = a[idx], b[idx]
-        for part, stat in zip(parts, stats, strict=True):
-            part.append(stat(ra, rb))
+    for idx in _resamples(n, n_boot, seed):
+        rows = np.arange(idx.shape[0])[:, None]
+        counts = np.bincount((idx + n * rows).ravel(), minlength=rows.size * n)
+        w = counts.reshape(rows.size, n).astype(np.float64)
+        gathered: tuple[Array, Array] | None = None
+        for part, stat, prep in zip(parts, stats, prepared, strict=True):
+            if prep is not None:
+                part.append(prep(w))
+                continue
+            gathered = gathered or (a[idx], b[idx])
+            part.append(stat(*gathered))
     return [np.concatenate(part) for part in parts]
 
 
@@ -205,26 +222,9 @@ def bin_index(p: Array, n_bins: int, strategy: str) -> tuple[npt.NDArray[np.intp
     return idx, edges
 
 
-Sums = Callable[[Array, Array], tuple[Array, Array, Array]]
-
-
-def _shared(fn: Sums) -> Sums:
-    """`fn` remembering its last result, so statistics over the same bins bin each block once."""
-    last: list[tuple[Array, Array, tuple[Array, Array, Array]]] = []
-
-    def call(p: Array, y: Array) -> tuple[Array, Array, Array]:
-        entry = last[0] if last else None  # read once: another thread may replace it
-        if entry is not None and entry[0] is p and entry[1] is y:
-            return entry[2]
-        sums = fn(p, y)
-        last[:] = [(p, y, sums)]  # holding p and y keeps their ids from being reused
-        return sums
-
-    return call
-
-
-def _binning(n_bins: int, strategy: str) -> Sums:
-    return lambda p, y: bin_sums(p, y, n_bins, strategy)
+Row = Callable[[Array, Array], Array]
+Prepare = Callable[[Array, Array], wt.Weighted]
+Binned = Callable[[Array, Array, Array, int], Array]  # (count, sum_p, sum_y, n) to values
 
 
 def bin_sums(p: Array, y: Array, n_bins: int, strategy: str) -> tuple[Array, Array, Array]:
@@ -239,28 +239,18 @@ def bin_sums(p: Array, y: Array, n_bins: int, strategy: str) -> tuple[Array, Arr
     return count, _float(sum_p), _float(sum_y)
 
 
-def _ece_fn(sums: Sums) -> Callable[[Array, Array], Array]:
-    def fn(p: Array, y: Array) -> Array:
-        _, sum_p, sum_y = sums(p, y)
-        # count * |frac_pos - mean_p| = |sum_y - sum_p|
-        return _float(np.abs(sum_y - sum_p).sum(axis=1) / p.shape[1])
-
-    return fn
+def _ece(count: Array, sum_p: Array, sum_y: Array, n: int) -> Array:
+    # count * |frac_pos - mean_p| = |sum_y - sum_p|
+    return _float(np.abs(sum_y - sum_p).sum(axis=1) / n)
 
 
-def _mce_fn(sums: Sums) -> Callable[[Array, Array], Array]:
-    def fn(p: Array, y: Array) -> Array:
-        count, sum_p, sum_y = sums(p, y)
-        gap = np.where(count > 0, np.abs(sum_y - sum_p) / np.maximum(count, 1), -np.inf)
-        return _float(gap.max(axis=1))
-
-    return fn
+def _mce(count: Array, sum_p: Array, sum_y: Array, n: int) -> Array:
+    gap = np.where(count > 0, np.abs(sum_y - sum_p) / np.maximum(count, 1), -np.inf)
+    return _float(gap.max(axis=1))
 
 
-def _murphy_fn(sums: Sums, part: int) -> Callable[[Array, Array], Array]:
-    def fn(p: Array, y: Array) -> Array:
-        count, sum_p, sum_y = sums(p, y)
-        n = p.shape[1]
+def _murphy(part: int) -> Binned:
+    def fn(count: Array, sum_p: Array, sum_y: Array, n: int) -> Array:
         mean_p, frac = sum_p / np.maximum(count, 1), sum_y / np.maximum(count, 1)
         base = sum_y.sum(axis=1, keepdims=True) / n
         parts = (
@@ -273,16 +263,31 @@ def _murphy_fn(sums: Sums, part: int) -> Callable[[Array, Array], Array]:
     return fn
 
 
+def _binned(of: Binned, n_bins: int, strategy: str) -> tuple[Row, Prepare]:
+    """`of` on the bins of resampled rows, and its weighted form."""
+    prepare = wt.width_sums if strategy == "width" else wt.mass_sums
+
+    def rowwise(p: Array, y: Array) -> Array:
+        return of(*bin_sums(p, y, n_bins, strategy), p.shape[1])
+
+    def weighted(p: Array, y: Array) -> wt.Weighted:
+        sums = prepare(p, y, n_bins)
+        return lambda w: of(*sums(w), p.size)
+
+    return rowwise, weighted
+
+
 def _brier(p: Array, y: Array) -> Array:
     return _float(((p - y) ** 2).mean(axis=1))
 
 
-def _log_loss_fn(eps: float) -> Callable[[Array, Array], Array]:
-    def fn(p: Array, y: Array) -> Array:
-        q = np.clip(p, eps, 1 - eps)
-        return _float(-(y * np.log(q) + (1 - y) * np.log1p(-q)).mean(axis=1))
+def _log_losses(p: Array, y: Array, eps: float) -> Array:
+    q = np.clip(p, eps, 1 - eps)
+    return _float(-(y * np.log(q) + (1 - y) * np.log1p(-q)))
 
-    return fn
+
+def _log_loss_fn(eps: float) -> Row:
+    return lambda p, y: _float(_log_losses(p, y, eps).mean(axis=1))
 
 
 def _sort_rows(key: Array, other: Array) -> tuple[Array, Array]:
@@ -366,23 +371,35 @@ def claim_statistics(
     """The claim-level statistics a summary reports, by name (MCE uses equal-width bins)."""
     check_bins(n_bins, "width")
     check_threshold(threshold)
-    width = _shared(_binning(n_bins, "width"))
-    named = {
-        "ece_width": (_ece_fn(width), ""),
-        "ece_mass": (_ece_fn(_binning(n_bins, "mass")), ""),
-        "mce": (_mce_fn(width), ""),
-        "brier": (_brier, ""),
-        "brier_reliability": (_murphy_fn(width, 0), ""),
-        "brier_resolution": (_murphy_fn(width, 1), ""),
-        "brier_uncertainty": (_murphy_fn(width, 2), ""),
-        "log_loss": (_log_loss_fn(eps), ""),
-        "auroc": (_auroc, "one class only"),
-        "auprc": (_auprc, "one class only"),
-        "accuracy": (_accuracy_fn(threshold), ""),
-        "f1": (_f1_fn(threshold), "no predicted and no true positives"),
-        "aurc": (_aurc, ""),
+    named: dict[str, tuple[Row, Prepare, str]] = {
+        "ece_width": (*_binned(_ece, n_bins, "width"), ""),
+        "ece_mass": (*_binned(_ece, n_bins, "mass"), ""),
+        "mce": (*_binned(_mce, n_bins, "width"), ""),
+        "brier": (_brier, lambda p, y: wt.linear((p - y) ** 2), ""),
+        "brier_reliability": (*_binned(_murphy(0), n_bins, "width"), ""),
+        "brier_resolution": (*_binned(_murphy(1), n_bins, "width"), ""),
+        "brier_uncertainty": (*_binned(_murphy(2), n_bins, "width"), ""),
+        "log_loss": (_log_loss_fn(eps), lambda p, y: wt.linear(_log_losses(p, y, eps)), ""),
+        "auroc": (_auroc, wt.auroc_weighted, "one class only"),
+        "auprc": (_auprc, wt.auprc_weighted, "one class only"),
+        "accuracy": (
+            _accuracy_fn(threshold),
+            lambda p, y: wt.linear(_float((p >= threshold) == (y == 1))),
+            "",
+        ),
+        "f1": (
+            _f1_fn(threshold),
+            lambda p, y: wt.ratio(
+                _float((p >= threshold) & (y == 1)), _float(p >= threshold), y, 2
+            ),
+            "no predicted and no true positives",
+        ),
+        "aurc": (_aurc, wt.aurc_weighted, ""),
     }
-    return {k: Statistic(k, fn, note or "undefined") for k, (fn, note) in named.items()}
+    return {
+        k: Statistic(k, fn, note or "undefined", weighted)
+        for k, (fn, weighted, note) in named.items()
+    }
 
 
 def binned_statistic(name: Literal["ece", "mce"], n_bins: int, strategy: str) -> Statistic:
@@ -392,5 +409,5 @@ def binned_statistic(name: Literal["ece", "mce"], n_bins: int, strategy: str) ->
         ValueError: for a bad `n_bins` or `strategy`.
     """
     check_bins(n_bins, strategy)
-    fn = _ece_fn if name == "ece" else _mce_fn
-    return Statistic(name, fn(_binning(n_bins, strategy)))
+    fn, weighted = _binned(_ece if name == "ece" else _mce, n_bins, strategy)
+    return Statistic(name, fn, "undefined", weighted)
