@@ -324,7 +324,8 @@ def load_calibration(path: str | os.PathLike[str]) -> CalibrationMap:
 def _sigmoid(t: FloatArray) -> FloatArray:
     # One monotone formula (no branch on the sign of t), so the map never steps down by a
     # rounding error where two formulas would meet.
-    return cast(FloatArray, 0.5 * (1.0 + np.tanh(0.5 * t)))
+    out: FloatArray = 0.5 * (1.0 + np.tanh(0.5 * t))
+    return out
 
 
 def _logit(p: FloatArray) -> FloatArray:
