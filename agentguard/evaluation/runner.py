@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from agentguard.atomic import write_text_atomic
 from agentguard.errors import InputError
 from agentguard.evaluation.suite import EvalCase, Gold, Suite
 from agentguard.monitor import Monitor
@@ -303,9 +304,7 @@ def _map(fn: Any, items: list[Any], concurrency: int) -> Iterator[Any]:
 
 
 def _write_header(out: Path, header: dict[str, Any]) -> None:
-    tmp = out / "run.json.tmp"
-    tmp.write_text(json.dumps(header, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    tmp.replace(out / "run.json")
+    write_text_atomic(out / "run.json", json.dumps(header, indent=2, ensure_ascii=False) + "\n")
 
 
 def rows(results: Iterable[dict[str, Any]]) -> tuple[list[dict[str, Any]], ...]:
