@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from agentguard.inputs import CheckInput, Message, ToolDef
@@ -44,8 +45,11 @@ class Context:
         return self.params.get((tool, generic_path(path)))
 
 
+@lru_cache(maxsize=4096)
 def generic_path(path: str) -> str:
     """`passengers[0].name` -> `passengers[].name`: the schema-level path of an argument."""
+    if "[" not in path:
+        return path
     out, depth = [], 0
     for ch in path:
         if ch == "[":
