@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any, TextIO
 
+from agentguard.atomic import write_text_atomic
 from agentguard.errors import InputError
 from agentguard.evaluation.suite import Suite, load_suite
 
@@ -66,9 +67,7 @@ def _finish(out: Path, stdout: TextIO, *, as_json: bool, color: bool) -> dict[st
     from agentguard.evaluation.report import render_summary, write_html
 
     header, summary = summarise_run(out)
-    (out / "summary.json").write_text(
-        json.dumps(summary, indent=1, allow_nan=False) + "\n", encoding="utf-8"
-    )
+    write_text_atomic(out / "summary.json", json.dumps(summary, indent=1, allow_nan=False) + "\n")
     page = write_html(out / "report.html", summary, header)
     if as_json:
         stdout.write(json.dumps(summary, allow_nan=False) + "\n")
@@ -201,7 +200,8 @@ def add_parsers(sub: Any, policies: list[str]) -> None:
     ev.add_argument("--fresh", action="store_true", help="start over instead of resuming")
     ev.add_argument("--json", action="store_true", help="print the summary as JSON")
     ev.add_argument("--no-progress", action="store_true", help="no progress bar")
-    ev.add_argument("--color", action=argparse.BooleanOptionalAction, default=None)
+    ev.add_argument("--color", action=argparse.BooleanOptionalAction, default=None,
+                    help="colour the summary (default: when a terminal)")  # fmt: skip
     ev.set_defaults(func=cmd_eval)
 
     rep = sub.add_parser("report", help="write the HTML report of a run")
