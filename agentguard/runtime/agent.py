@@ -9,18 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-import operator
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypedDict
+from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
-
-from agentguard.errors import InputError, from_validation_error
-from agentguard.inputs import Message as InputMessage
 from agentguard.monitor import Monitor
 from agentguard.policy import Policy, load_policy
+from agentguard.runtime.acting import already_called, run_tool
 from agentguard.runtime.calls import CallTimeout, call_with_timeout
 from agentguard.runtime.interventions import (
     feedback_message,
@@ -40,53 +36,23 @@ from agentguard.runtime.models import (
     tool_call,
 )
 from agentguard.runtime.result import AgentResult
+from agentguard.runtime.state import (
+    END_ROUTE,
+    AgentState,
+    StepCallback,
+    as_messages,
+    current_thread_id,
+    next_route,
+    open_checkpointer,
+)
 from agentguard.runtime.tools import Tool, as_tools
 from agentguard.support.base import Estimator
 from agentguard.trace import TraceWriter
 from agentguard.types import Report
 
 if TYPE_CHECKING:
-    import sqlite3
-
     from langchain_core.runnables import RunnableConfig
-    from langgraph.checkpoint.base import BaseCheckpointSaver
     from langgraph.graph.state import CompiledStateGraph
-
-
-StepCallback = Callable[[str, dict[str, Any]], None]
-
-
-class AgentState(TypedDict, total=False):
-    """The graph state (checkpointed, so plain JSON-like values only)."""
-
-    messages: Annotated[list[Message], operator.add]
-    feedback: list[Message]
-    output: Message | None
-    report: dict[str, Any] | None
-    reports: list[dict[str, Any]]
-    steps: int
-    retries: int
-    route: str
-    status: str
-    detail: str | None
-    run: str
-
-
-def _checkpointer(spec: object) -> tuple[BaseCheckpointSaver[Any], sqlite3.Connection | None]:
-    if spec is None or spec == "memory":
-        from langgraph.checkpoint.memory import InMemorySaver
-
-        return InMemorySaver(), None
-    if isinstance(spec, (str, Path)):
-        import sqlite3
-
-        from langgraph.checkpoint.sqlite import SqliteSaver
-
-        path = Path(spec)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(str(path), check_same_thread=False)
-        return SqliteSaver(conn), conn
-    return spec, None  # type: ignore[return-value]  # a BaseCheckpointSaver of the user's
 
 
 class Agent:
@@ -158,7 +124,7 @@ class Agent:
             self.trace = TraceWriter(trace, meta={"policy": self.policy.name, "agent": name})
         self._written: set[tuple[str, int]] = set()
         self._tool_defs = [t.definition for t in self.tools.values()]
-        self.checkpointer, self._conn = _checkpointer(checkpointer)
+        self.checkpointer, self._conn = open_checkpointer(checkpointer)
         self.graph: CompiledStateGraph[Any, Any, Any, Any] = self._build()
 
     # -- graph -----------------------------------------------------------------------------
@@ -177,7 +143,7 @@ class Agent:
         g.add_edge(START, "model")
         routes = ["model", "monitor", "tools", "ask_user", "call_tool", "retry", "respond", END]
         for node in ("model", "monitor", "ask_user", "call_tool"):
-            g.add_conditional_edges(node, _route, routes)
+            g.add_conditional_edges(node, next_route, routes)
         g.add_edge("tools", "model")
         g.add_edge("retry", "model")
         g.add_edge("respond", END)
@@ -223,8 +189,8 @@ class Agent:
         run = state.get("run", "")
         if self.trace is not None and (run, step) not in self._written:  # no duplicate on re-run
             self._written.add((run, step))
-            self.trace.write(report, thread=_thread_id(), run=run, step=step, agent=self.name,
-                             route=route)  # fmt: skip
+            self.trace.write(report, thread=current_thread_id(), run=run, step=step,
+                             agent=self.name, route=route)  # fmt: skip
         dumped = report.model_dump(mode="json")
         update: dict[str, Any] = {
             "route": route,
@@ -259,22 +225,10 @@ class Agent:
         return {"messages": [output, *results]}
 
     def _run_tool(self, state: AgentState, name: str, raw: str) -> str:
-        tool = self.tools.get(name)
-        if tool is None:
-            self._event(state, "tool_error", tool=name, error="unknown tool")
-            return f"error: there is no tool named {name!r}"
-        try:
-            args = json.loads(raw)
-        except ValueError:
-            args = None
-        if not isinstance(args, dict):
-            self._event(state, "tool_error", tool=name, error="arguments not a JSON object")
-            return "error: the arguments are not a JSON object"
-        result = tool.run(args)
-        if result.error:
-            self._event(state, "tool_error", tool=name, error=result.error,
-                        message=result.content)  # fmt: skip
-        return result.content
+        content, error = run_tool(self.tools, name, raw)
+        if error is not None:
+            self._event(state, "tool_error", tool=name, **error)
+        return content
 
     def _ask_node(self, state: AgentState) -> dict[str, Any]:
         from langgraph.types import interrupt
@@ -304,7 +258,8 @@ class Agent:
         if tool is None:
             return self._stop(state, "blocked", "call_tool decision without a resolver")
         args = resolver_arguments(tool, report)
-        if any(p not in args for p in tool.required) or self._called(state, tool.name, args):
+        missing = any(p not in args for p in tool.required)
+        if missing or already_called(state.get("messages", []), tool.name, args):
             # The model must make the call itself (it knows what to pass); count it as a retry.
             self._event(state, "resolve_by_model", tool=tool.name)
             note = feedback_message(resolve_note(tool, report))
@@ -316,21 +271,6 @@ class Agent:
                 "tool_calls": [tool_call(tool.name, args, call_id)]}  # fmt: skip
         result = {"role": "tool", "tool_call_id": call_id, "content": content}
         return {"messages": [call, result], "route": "model"}
-
-    @staticmethod
-    def _called(state: AgentState, name: str, args: dict[str, Any]) -> bool:
-        wanted = json.dumps(args, sort_keys=True)
-        for m in state.get("messages", []):
-            for c in m.get("tool_calls") or []:
-                if c["function"]["name"] != name:
-                    continue
-                try:
-                    same = json.dumps(json.loads(c["function"]["arguments"]), sort_keys=True)
-                except ValueError:
-                    continue
-                if same == wanted:
-                    return True
-        return False
 
     def _retry_node(self, state: AgentState) -> dict[str, Any]:
         report = Report.model_validate(state["report"])
@@ -354,7 +294,7 @@ class Agent:
         """An event record of this step; `thread` and `run` say which conversation and run."""
         if self.trace is not None:
             fields.setdefault("step", state.get("steps", 0))
-            self.trace.write_event(event, thread=_thread_id(), run=state.get("run", ""),
+            self.trace.write_event(event, thread=current_thread_id(), run=state.get("run", ""),
                                    agent=self.name, **fields)  # fmt: skip
 
     # -- running ---------------------------------------------------------------------------
@@ -387,7 +327,7 @@ class Agent:
         snapshot = self.graph.get_state(config)
         if snapshot.interrupts:
             raise ValueError(f"thread {thread_id!r} is waiting for an answer: call resume()")
-        new = _as_messages(input)
+        new = as_messages(input)
         if not snapshot.values.get("messages") and self.system:
             new = [{"role": "system", "content": self.system}, *new]
         start = {"messages": new, "feedback": [], "reports": [], "steps": 0, "retries": 0,
@@ -479,36 +419,3 @@ class Agent:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-END_ROUTE = "__end__"
-
-
-def _route(state: AgentState) -> str:
-    return state.get("route", END_ROUTE)
-
-
-def _thread_id() -> str:
-    from langgraph.config import get_config
-
-    try:
-        return str(get_config()["configurable"]["thread_id"])
-    except (RuntimeError, KeyError):
-        return ""
-
-
-def _as_messages(input: str | Message | list[Message]) -> list[Message]:
-    if isinstance(input, str):
-        return [{"role": "user", "content": input}]
-    items = [input] if isinstance(input, dict) else input
-    if not isinstance(items, list):
-        raise InputError("input", "must be text, a message, or a list of messages")
-    for i, m in enumerate(items):
-        if not isinstance(m, dict):
-            raise InputError(f"input[{i}]", f"must be a message object, not {type(m).__name__}")
-        try:
-            InputMessage.model_validate(m)
-        except ValidationError as exc:
-            where, what = from_validation_error(exc)
-            raise InputError(f"input[{i}].{where}", what) from None
-    return [dict(m) for m in items]
