@@ -42,6 +42,8 @@ from agentguard.runtime.result import AgentResult
 from agentguard.runtime.tools import Tool, ToolResult, tool
 from agentguard.support.base import Estimate, Estimator
 from agentguard.support.default import Coefficients, DefaultEstimator
+from agentguard.support.ensemble import Ensemble, WithFallback
+from agentguard.support.llm import LLMJudge
 from agentguard.trace import TRACE_VERSION, Trace, TraceError, TraceWriter, read_trace
 from agentguard.types import (
     Claim,
@@ -79,11 +81,13 @@ __all__ = [
     "Costs",
     "Decision",
     "DefaultEstimator",
+    "Ensemble",
     "Estimate",
     "Estimator",
     "Evidence",
     "Flag",
     "InputError",
+    "LLMJudge",
     "Monitor",
     "ParamRule",
     "Policy",
@@ -95,6 +99,7 @@ __all__ = [
     "Trace",
     "TraceError",
     "TraceWriter",
+    "WithFallback",
     "__version__",
     "build_context",
     "builtin_policies",

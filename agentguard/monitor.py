@@ -14,7 +14,7 @@ from agentguard.context import Context, build_context, generic_path
 from agentguard.decide import decide, make_flags
 from agentguard.inputs import CheckInput, parse_check_input
 from agentguard.policy import Policy, load_policy
-from agentguard.support.base import Estimate, Estimator
+from agentguard.support.base import Estimate, Estimator, score_with_notes
 from agentguard.support.default import DefaultEstimator
 from agentguard.trace import TraceWriter
 from agentguard.types import Claim, Decision, Label, Report
@@ -130,11 +130,13 @@ class Monitor:
     def _check(self, inp: CheckInput, policy: Policy, start: float) -> Report:
         context = build_context(inp)
         drafts, malformed = extract_claims(inp.output, context)
-        notes: list[str] = []
         try:
-            estimates = self.estimator.score(drafts, context, inp.output.text)
+            estimates, estimator_notes = score_with_notes(
+                self.estimator, drafts, context, inp.output.text
+            )
         except Exception as exc:  # noqa: BLE001 - an estimator fault is policy's to handle
             return self._failed(policy, exc, start)
+        notes = list(estimator_notes)
         claims = [
             self._claim(i, d, e, context, policy)
             for i, (d, e) in enumerate(zip(drafts, estimates, strict=True), 1)

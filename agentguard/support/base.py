@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from agentguard.claims import ClaimDraft
 from agentguard.context import Context
@@ -38,3 +38,26 @@ class Estimator(Protocol):
     ) -> list[Estimate]:
         """One estimate per claim, in order."""
         ...
+
+
+@runtime_checkable
+class NotedEstimator(Estimator, Protocol):
+    """An estimator that also returns notes for the report (token usage, a fallback taken).
+
+    Optional: the monitor calls `score_noted` when an estimator has it, `score` otherwise.
+    """
+
+    def score_noted(
+        self, claims: Sequence[ClaimDraft], context: Context, output_text: str
+    ) -> tuple[list[Estimate], tuple[str, ...]]:
+        """One estimate per claim, in order, and the notes to append to the report."""
+        ...
+
+
+def score_with_notes(
+    estimator: Estimator, claims: Sequence[ClaimDraft], context: Context, output_text: str
+) -> tuple[list[Estimate], tuple[str, ...]]:
+    """Estimates and notes: by `score_noted` where the estimator has one, else by `score`."""
+    if isinstance(estimator, NotedEstimator):
+        return estimator.score_noted(claims, context, output_text)
+    return estimator.score(claims, context, output_text), ()
