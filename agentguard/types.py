@@ -144,3 +144,33 @@ class Report(_Frozen):
         """Claims that carry at least one flag, in order."""
         ids = {f.claim_id for f in self.flags}
         return [c for c in self.claims if c.id in ids]
+
+    def unsupported_spans(self) -> list[tuple[int, int]]:
+        """Character spans `[start, end)` of the output's content that no source supports.
+
+        The spans of the text claims labelled `unsupported` or `contradicted`, sorted, with
+        overlapping or touching spans merged. Questions and tool-call arguments are left out:
+        a question asserts nothing and an argument has no place in the text.
+
+        Example:
+            >>> from agentguard import Monitor
+            >>> output = "Your order shipped on May 2. It will arrive on June 3."
+            >>> report = Monitor().check(
+            ...     messages=[{"role": "user", "content": "My order shipped on May 2."}],
+            ...     output=output,
+            ... )
+            >>> [output[a:b] for a, b in report.unsupported_spans()]
+            ['It will arrive on June 3.']
+        """
+        spans = sorted(
+            c.span
+            for c in self.claims
+            if c.kind == "text" and c.span is not None and c.label != "supported"
+        )
+        merged: list[tuple[int, int]] = []
+        for start, end in spans:
+            if merged and start <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+            else:
+                merged.append((start, end))
+        return merged

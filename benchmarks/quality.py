@@ -16,6 +16,17 @@ prints, next to the issue's targets (PASS/FAIL; the targets are fixed here, neve
   other detectors of the sample `metadata`: AUROC of the probability ones and balanced
   accuracy of the 0/1 verdicts (1 = consistent, a verdict counts as "consistent" at >= 0.5),
   each only on the samples where that detector has a value (n is printed).
+- FaithBench span level, on every dev sample, by characters of the summary (the output's
+  content, which the annotation offsets index). Gold: the characters inside an annotated span
+  whose label starts with "Unwanted" (the union of such spans). Predicted: the characters of
+  `report.unsupported_spans()` (text claims labelled unsupported or contradicted). Per sample
+  tp = |predicted & gold|; summed over samples (micro average), precision = sum tp / sum
+  |predicted|, recall = sum tp / sum |gold|, F1 = 2 sum tp / (sum |predicted| + sum |gold|).
+  A figure whose denominator is 0 is undefined (n/a with a note). The 95% interval resamples
+  samples (not characters) and recomputes the micro figure. References on the same samples:
+  "every character unsupported" (predicted = the whole summary: recall 1) and "no character
+  unsupported" (predicted = nothing: precision undefined, recall 0, F1 0 whenever some gold
+  character exists). Also printed: the share of samples with any predicted span.
 - BFCL multi-turn: in `bfcl-miss-param`, the share of `-missing` cases whose withheld
   arguments are all flagged (a flag whose `claim_id` is an argument claim of the same tool,
   path and value), and the share of `-given` cases, and of `bfcl-base` turns, where any
@@ -57,7 +68,16 @@ import numpy as np
 from agentguard import Monitor, __version__
 from agentguard.errors import InputError
 from agentguard.evaluation.adapters import PUBLIC_SETS, PublicSuite, load_public
-from agentguard.evaluation.metrics import Array, Metric, Statistic, with_interval, with_intervals
+from agentguard.evaluation.metrics import (
+    Array,
+    Metric,
+    Statistic,
+    evaluate,
+    percentile_interval,
+    replicates,
+    with_interval,
+    with_intervals,
+)
 from agentguard.evaluation.resampling import claim_statistics
 from agentguard.evaluation.runner import gold_label
 from agentguard.evaluation.suite import EvalCase
@@ -307,6 +327,8 @@ def text_figures(runs: Sequence[Checked], threshold: float, n_boot: int) -> dict
             }
     if any("detectors" in c.metadata for c in cases):
         figures["detectors"] = detector_figures(runs, threshold, n_boot)
+    if any("spans" in c.metadata for c in cases):
+        figures["spans"] = span_figures(runs, n_boot)
     return figures
 
 
@@ -345,6 +367,89 @@ def detector_figures(
             }
         )
     return rows
+
+
+Span = tuple[int, int]
+Counts = tuple[int, int, int]
+
+
+def characters(spans: Iterable[Sequence[int]]) -> set[int]:
+    """The character offsets covered by `[start, end)` spans (overlaps counted once)."""
+    return {i for span in spans for i in range(span[0], span[1])}
+
+
+def gold_spans(case: EvalCase) -> list[Span]:
+    """The annotated spans of a case whose label starts with "Unwanted"."""
+    return [
+        (int(a), int(b))
+        for a, b, label in case.metadata.get("spans", [])
+        if label.startswith("Unwanted")
+    ]
+
+
+def char_counts(predicted: Iterable[Sequence[int]], gold: Iterable[Sequence[int]]) -> Counts:
+    """`(tp, predicted, gold)` character counts of one sample: overlap and the two sizes."""
+    pred, true = characters(predicted), characters(gold)
+    return len(pred & true), len(pred), len(true)
+
+
+def _ratio(undefined: str) -> Statistic:
+    def fn(num: Array, den: Array) -> Array:
+        n, d = num.sum(axis=1), den.sum(axis=1)
+        return np.where(d > 0, n / np.maximum(d, 1), np.nan)
+
+    return Statistic("ratio", fn, undefined)
+
+
+def _ratio_metric(num: Array, den: Array, undefined: str, n_boot: int) -> Metric:
+    stat, n = _ratio(undefined), int(num.size)
+    value = evaluate(stat, num, den)
+    if value is None:
+        return Metric(None, n=n, note="no samples" if n == 0 else undefined)
+    if n < 2:
+        return Metric(value, n=n, note="only one case: no interval")
+    low, high = percentile_interval(replicates(stat, num, den, n_boot=n_boot))
+    return Metric(value, low, high, n=n)
+
+
+def char_scores(counts: Sequence[Counts], n_boot: int) -> dict[str, Metric]:
+    """Micro precision, recall and F1 over characters, from per-sample `(tp, predicted, gold)`.
+
+    The intervals resample samples; all three figures see the same resamples.
+    """
+    a = np.array(counts, dtype=float).reshape(-1, 3)
+    tp, pred, gold = a[:, 0], a[:, 1], a[:, 2]
+    return {
+        "precision": _ratio_metric(tp, pred, "none predicted", n_boot),
+        "recall": _ratio_metric(tp, gold, "no gold spans", n_boot),
+        "f1": _ratio_metric(2 * tp, pred + gold, "nothing to score", n_boot),
+    }
+
+
+def span_figures(runs: Sequence[Checked], n_boot: int) -> dict[str, Any]:
+    """Character-level scores of `report.unsupported_spans()` and of the two references."""
+    outputs = [case_texts(r.case)[0] for r in runs]
+    golds = [gold_spans(r.case) for r in runs]
+    predicted = [r.report.unsupported_spans() for r in runs]
+    whole = [[(0, len(text))] for text in outputs]
+    gold_chars = sum(len(characters(g)) for g in golds)
+    return {
+        "n": len(runs),
+        "gold_samples": sum(bool(g) for g in golds),
+        "gold_chars": gold_chars,
+        "chars": sum(len(text) for text in outputs),
+        "agentguard": _scored(predicted, golds, n_boot),
+        "all_unsupported": _scored(whole, golds, n_boot),
+        "none_unsupported": _scored([[] for _ in golds], golds, n_boot),
+        "any_predicted": share([bool(p) for p in predicted], n_boot),
+    }
+
+
+def _scored(
+    predicted: Sequence[Sequence[Span]], golds: Sequence[Sequence[Span]], n_boot: int
+) -> dict[str, Metric]:
+    counts = [char_counts(p, g) for p, g in zip(predicted, golds, strict=True)]
+    return char_scores(counts, n_boot)
 
 
 def _argument_claim_ids(report: Report) -> set[str]:
@@ -475,6 +580,8 @@ def print_text(name: str, fig: dict[str, Any], threshold: float) -> None:
     print_row("naive floor AUROC (documents only)", fig["floor"]["docs_auroc"])
     if "detectors" in fig:
         print_detectors(fig["detectors"])
+    if "spans" in fig:
+        print_spans(fig["spans"])
 
 
 def print_detectors(rows: list[dict[str, Any]]) -> None:
@@ -490,6 +597,27 @@ def print_detectors(rows: list[dict[str, Any]]) -> None:
             f"   {row['detector']:<18}{metric:<19}{row['n']:>5}   "
             f"{_cell(row['detector_value']):<27}{_cell(row['agentguard'])}".rstrip()
         )
+
+
+def print_spans(fig: dict[str, Any]) -> None:
+    """Character-level scores of the unsupported spans against the Unwanted annotations."""
+    print("   span level, by character: predicted = report.unsupported_spans(), gold = the")
+    print(
+        f"   Unwanted* spans ({fig['gold_chars']} of {fig['chars']} characters, in "
+        f"{fig['gold_samples']} of {fig['n']} samples)"
+    )
+    print("   micro average over characters; 95% interval over resampled samples")
+    names = {"precision": "precision", "recall": "recall", "f1": "F1"}
+    for key, title in (
+        ("agentguard", ""),
+        ("all_unsupported", "reference: every character unsupported"),
+        ("none_unsupported", "reference: no character unsupported"),
+    ):
+        if title:
+            print(f"   {title}")
+        for metric, name in names.items():
+            print_row(f"{'  ' if title else ''}char {name}", fig[key][metric])
+    print_row("samples with any predicted span", fig["any_predicted"])
 
 
 def print_bfcl(fig: dict[str, Any]) -> None:

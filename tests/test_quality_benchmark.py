@@ -227,6 +227,45 @@ def test_detectors_side_by_side(data: Path) -> None:
     }
 
 
+def test_char_level_scores_by_hand() -> None:
+    assert q.characters([(0, 3), (2, 5)]) == {0, 1, 2, 3, 4}
+    # predicted 0-3, gold 2-7 (two annotations): overlap 2, 3
+    assert q.char_counts([(0, 4)], [(2, 6), (5, 8)]) == (2, 4, 6)
+    # sums: tp 3, predicted 6, gold 10 -> P 3/6, R 3/10, F1 2*3/(6+10)
+    scores = q.char_scores([(2, 4, 6), (0, 0, 3), (1, 2, 1)], n_boot=50)
+    assert scores["precision"].value == pytest.approx(0.5)
+    assert scores["recall"].value == pytest.approx(0.3)
+    assert scores["f1"].value == pytest.approx(0.375)
+    for m in scores.values():
+        assert m.n == 3 and m.low is not None and m.high is not None
+        assert m.low <= m.value <= m.high
+    nothing = q.char_scores([(0, 0, 3), (0, 0, 0)], n_boot=50)
+    assert nothing["precision"].value is None and nothing["precision"].note == "none predicted"
+    assert nothing["recall"].value == 0.0 and nothing["f1"].value == 0.0
+    empty = q.char_scores([(0, 0, 0), (0, 0, 0)], n_boot=50)
+    assert {k: m.value for k, m in empty.items()} == dict.fromkeys(empty)
+
+
+def test_span_figures_on_fixture(data: Path) -> None:
+    runs = q.check_cases(load_public("faithbench", data, split="dev").cases)
+    fig = q.span_figures(runs, n_boot=20)
+    lengths = [len(r.case.output.content) for r in runs]
+    assert fig["n"] == 4 and fig["gold_samples"] == 2 and fig["gold_chars"] == 6
+    assert fig["chars"] == sum(lengths)
+    assert fig["all_unsupported"]["recall"].value == 1.0
+    assert fig["all_unsupported"]["precision"].value == pytest.approx(6 / sum(lengths))
+    assert fig["none_unsupported"]["f1"].value == 0.0
+    tp = pred = 0
+    for r in runs:
+        chars = q.characters(r.report.unsupported_spans())
+        pred += len(chars)
+        tp += len(chars & {4, 5, 6}) if r.case.gold.supported is False else 0
+    assert fig["agentguard"]["f1"].value == pytest.approx(2 * tp / (pred + 6))
+    assert fig["any_predicted"].value == pytest.approx(
+        np.mean([bool(r.report.unsupported_spans()) for r in runs])
+    )
+
+
 def _flag(claim_id: str | None) -> Flag:
     return Flag(type="silent_assumption", claim_id=claim_id, risk=0.9, message="assumed")
 
@@ -284,6 +323,7 @@ def test_main_on_fixture_writes_json(
     assert doc["sets"]["bfcl-miss-param"]["missing_cases"] == 1
     assert doc["targets"]["bfcl"]["complete_flagged"] == {"bound": 0.05, "at_most": True}
     assert "ece" in doc["bfcl_pooled"]
+    assert set(doc["sets"]["faithbench"]["spans"]["agentguard"]) == {"precision", "recall", "f1"}
 
 
 def test_data_absent_skips(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
