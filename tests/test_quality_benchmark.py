@@ -14,10 +14,14 @@ from sklearn.metrics import balanced_accuracy_score, roc_auc_score
 from agentguard.evaluation.adapters import load_public
 from agentguard.types import Flag
 
-SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "quality.py"
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+SCRIPT = BENCHMARKS / "quality.py"
 
 
 def _load() -> ModuleType:
+    # the script imports its helper modules from its own folder, as when run from the shell
+    if str(BENCHMARKS) not in sys.path:
+        sys.path.insert(0, str(BENCHMARKS))
     spec = importlib.util.spec_from_file_location("quality_benchmark", SCRIPT)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -27,6 +31,8 @@ def _load() -> ModuleType:
 
 
 q = _load()
+qs = importlib.import_module("quality_scores")
+qf = importlib.import_module("quality_figures")
 TRAIN_LINES = "{}\n" * 6000  # HaluEval dev starts at line 6001; train lines are never parsed
 
 
@@ -157,10 +163,10 @@ def data(tmp_path: Path) -> Path:
 
 
 def test_words_and_naive_floor() -> None:
-    assert q.words("Don't STOP_me at 42!") == ["don", "t", "stop", "me", "at", "42"]
-    assert q.naive_score("Berlin is the capital", "The capital of France is Paris") == 0.5
-    assert q.naive_score("Paris is the capital", "The capital of France is Paris") == 1.0
-    assert q.naive_score("It is what it is.", "anything") == 1.0  # stopwords only
+    assert qs.words("Don't STOP_me at 42!") == ["don", "t", "stop", "me", "at", "42"]
+    assert qs.naive_score("Berlin is the capital", "The capital of France is Paris") == 0.5
+    assert qs.naive_score("Paris is the capital", "The capital of France is Paris") == 1.0
+    assert qs.naive_score("It is what it is.", "anything") == 1.0  # stopwords only
 
 
 def test_pair_selection_and_floor_scores(data: Path) -> None:
@@ -171,23 +177,23 @@ def test_pair_selection_and_floor_scores(data: Path) -> None:
         "halueval-qa-6002-right",
         "halueval-qa-6002-hallucinated",
     ]
-    assert q.sentence_pair_mask(cases).tolist() == [False, False, True, True]
-    assert q.hard_pair_mask(cases).tolist() == [True, True, False, False]
+    assert qs.sentence_pair_mask(cases).tolist() == [False, False, True, True]
+    assert qs.hard_pair_mask(cases).tolist() == [True, True, False, False]
     # eiffel, tower, completed, eiffel occur; 1925 and gustave do not ("by", "was" stopwords)
-    assert q.naive_scores(cases) == pytest.approx([1.0, 1.0, 1.0, 4 / 6])
+    assert qs.naive_scores(cases) == pytest.approx([1.0, 1.0, 1.0, 4 / 6])
 
 
 def test_text_figures_on_fixture(data: Path) -> None:
     cases = load_public("halueval-qa", data, split="dev").cases
-    runs = q.check_cases(cases)
-    fig = q.text_figures(runs, 0.5, n_boot=20)
+    runs = qs.check_cases(cases)
+    fig = qf.text_figures(runs, 0.5, n_boot=20)
     assert fig["n"] == 4
     assert fig["sentence_pairs"]["pairs"] == 1 and fig["hard_pairs"]["pairs"] == 1
     # floor p = [1, 1, 1, 2/3], y = [1, 0, 1, 0]: two ties and two wins over four pairs
     assert fig["floor"]["auroc"].value == pytest.approx(0.75)
     assert fig["sentence_pairs"]["floor_auroc"].value == pytest.approx(1.0)
     assert fig["hard_pairs"]["floor_auroc"].value == pytest.approx(0.5)
-    p, y, no_claims = q.response_scores(runs)
+    p, y, no_claims = qs.response_scores(runs)
     assert y.tolist() == [1.0, 0.0, 1.0, 0.0]
     assert fig["metrics"]["auroc"].value == pytest.approx(roc_auc_score(y, p))
     assert fig["no_claims"] == no_claims
@@ -197,7 +203,7 @@ def test_text_figures_on_fixture(data: Path) -> None:
 def test_balanced_accuracy_matches_sklearn() -> None:
     p = np.array([0.9, 0.2, 0.7, 0.6, 0.1, 0.55])
     y = np.array([1, 1, 0, 0, 0, 1])
-    stat = q.balanced_accuracy_statistic(0.5)
+    stat = qs.balanced_accuracy_statistic(0.5)
     value = stat(p[None, :], y[None, :].astype(float))[0]
     assert value == pytest.approx(balanced_accuracy_score(y, p >= 0.5))
     one_class = stat(p[None, :], np.ones((1, 6)))[0]
@@ -205,9 +211,9 @@ def test_balanced_accuracy_matches_sklearn() -> None:
 
 
 def test_detectors_side_by_side(data: Path) -> None:
-    runs = q.check_cases(load_public("faithbench", data, split="dev").cases)
-    rows = {r["detector"]: r for r in q.detector_figures(runs, 0.5, n_boot=20)}
-    p, y, _ = q.response_scores(runs)
+    runs = qs.check_cases(load_public("faithbench", data, split="dev").cases)
+    rows = {r["detector"]: r for r in qf.detector_figures(runs, 0.5, n_boot=20)}
+    p, y, _ = qs.response_scores(runs)
     assert y.tolist() == [1.0, 0.0, 1.0, 0.0]
     assert rows["hhemv1"]["metric"] == "auroc" and rows["hhemv1"]["n"] == 4
     assert rows["hhemv1"]["detector_value"].value == pytest.approx(1.0)
@@ -228,27 +234,27 @@ def test_detectors_side_by_side(data: Path) -> None:
 
 
 def test_char_level_scores_by_hand() -> None:
-    assert q.characters([(0, 3), (2, 5)]) == {0, 1, 2, 3, 4}
+    assert qs.characters([(0, 3), (2, 5)]) == {0, 1, 2, 3, 4}
     # predicted 0-3, gold 2-7 (two annotations): overlap 2, 3
-    assert q.char_counts([(0, 4)], [(2, 6), (5, 8)]) == (2, 4, 6)
+    assert qs.char_counts([(0, 4)], [(2, 6), (5, 8)]) == (2, 4, 6)
     # sums: tp 3, predicted 6, gold 10 -> P 3/6, R 3/10, F1 2*3/(6+10)
-    scores = q.char_scores([(2, 4, 6), (0, 0, 3), (1, 2, 1)], n_boot=50)
+    scores = qs.char_scores([(2, 4, 6), (0, 0, 3), (1, 2, 1)], n_boot=50)
     assert scores["precision"].value == pytest.approx(0.5)
     assert scores["recall"].value == pytest.approx(0.3)
     assert scores["f1"].value == pytest.approx(0.375)
     for m in scores.values():
         assert m.n == 3 and m.low is not None and m.high is not None
         assert m.low <= m.value <= m.high
-    nothing = q.char_scores([(0, 0, 3), (0, 0, 0)], n_boot=50)
+    nothing = qs.char_scores([(0, 0, 3), (0, 0, 0)], n_boot=50)
     assert nothing["precision"].value is None and nothing["precision"].note == "none predicted"
     assert nothing["recall"].value == 0.0 and nothing["f1"].value == 0.0
-    empty = q.char_scores([(0, 0, 0), (0, 0, 0)], n_boot=50)
+    empty = qs.char_scores([(0, 0, 0), (0, 0, 0)], n_boot=50)
     assert {k: m.value for k, m in empty.items()} == dict.fromkeys(empty)
 
 
 def test_span_figures_on_fixture(data: Path) -> None:
-    runs = q.check_cases(load_public("faithbench", data, split="dev").cases)
-    fig = q.span_figures(runs, n_boot=20)
+    runs = qs.check_cases(load_public("faithbench", data, split="dev").cases)
+    fig = qf.span_figures(runs, n_boot=20)
     lengths = [len(r.case.output.content) for r in runs]
     assert fig["n"] == 4 and fig["gold_samples"] == 2 and fig["gold_chars"] == 6
     assert fig["chars"] == sum(lengths)
@@ -257,7 +263,7 @@ def test_span_figures_on_fixture(data: Path) -> None:
     assert fig["none_unsupported"]["f1"].value == 0.0
     tp = pred = 0
     for r in runs:
-        chars = q.characters(r.report.unsupported_spans())
+        chars = qs.characters(r.report.unsupported_spans())
         pred += len(chars)
         tp += len(chars & {4, 5, 6}) if r.case.gold.supported is False else 0
     assert fig["agentguard"]["f1"].value == pytest.approx(2 * tp / (pred + 6))
@@ -271,14 +277,14 @@ def _flag(claim_id: str | None) -> Flag:
 
 
 def test_bfcl_flagged_shares(data: Path) -> None:
-    missing, given = q.check_cases(load_public("bfcl-miss-param", data, split="dev").cases)
+    missing, given = qs.check_cases(load_public("bfcl-miss-param", data, split="dev").cases)
     assert missing.case.id.endswith("-missing") and given.case.id.endswith("-given")
     ids = {c.path: c.id for c in missing.report.claims if c.kind == "argument"}
     assert set(ids) == {"file_name", "lines"}
 
     def with_flags(run: Any, *claim_ids: str | None) -> Any:
         report = run.report.model_copy(update={"flags": tuple(_flag(i) for i in claim_ids)})
-        return q.Checked(run.case, report, run.ms)
+        return qs.Checked(run.case, report, run.ms)
 
     cases = {
         "none": ([], False),
@@ -288,18 +294,18 @@ def test_bfcl_flagged_shares(data: Path) -> None:
     }
     for name, (flags, any_flag) in cases.items():
         run = with_flags(missing, *flags)
-        assert q.withheld_flagged(run.case, run.report) == [name == "withheld"], name
-        assert q.any_argument_flagged(run.report) is any_flag, name
+        assert qf.withheld_flagged(run.case, run.report) == [name == "withheld"], name
+        assert qf.any_argument_flagged(run.report) is any_flag, name
 
-    fig = q.bfcl_figures([with_flags(missing, ids["lines"]), with_flags(given)], n_boot=20)
+    fig = qf.bfcl_figures([with_flags(missing, ids["lines"]), with_flags(given)], n_boot=20)
     assert fig["missing_flagged"].value == 1.0 and fig["missing_flagged"].n == 1
     assert fig["complete_flagged"].value == 0.0 and fig["complete_flagged"].n == 1
     given_ids = [c.id for c in given.report.claims if c.kind == "argument"]
-    fig = q.bfcl_figures([with_flags(missing), with_flags(given, given_ids[0])], n_boot=20)
+    fig = qf.bfcl_figures([with_flags(missing), with_flags(given, given_ids[0])], n_boot=20)
     assert fig["missing_flagged"].value == 0.0
     assert fig["complete_flagged"].value == 1.0
 
-    p, y = q.argument_claims([missing])  # gold: file_name stated, lines withheld
+    p, y = qf.argument_claims([missing])  # gold: file_name stated, lines withheld
     assert sorted(y.tolist()) == [0.0, 1.0]
     assert p.tolist() == [c.support for c in missing.report.claims if c.kind == "argument"]
 
