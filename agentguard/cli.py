@@ -257,6 +257,11 @@ def main(
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 141
+    except OSError as exc:
+        # An unreadable or unwritable path: one line, like any other bad input.
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"agentguard: error: {where}{exc.strerror or exc}", file=err)
+        return 2
     return code
 
 

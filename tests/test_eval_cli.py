@@ -150,3 +150,27 @@ def test_eval_with_a_live_model_through_litellm(
     # "Chicago" is right where the user said it and a guess everywhere else.
     said = {r["case"]: r["behaviour"] for r in results}
     assert said["t-1"] == "answer" and said["t-0"] == "ask_user"
+
+
+def test_out_that_is_a_file_is_refused(suite: Path, tmp_path: Path) -> None:
+    afile = tmp_path / "notes.txt"
+    afile.write_text("mine")
+    code, _, err = run_cli("eval", str(suite), "--out", str(afile), "--no-progress")
+    assert code == 2
+    assert err.startswith(f"agentguard: error: {afile}: is a file")
+    assert afile.read_text() == "mine"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["--limit", "-1"], ["--concurrency", "0"], ["--concurrency", "two"]],
+)
+def test_bad_counts_are_usage_errors(
+    suite: Path, argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["eval", str(suite), *argv])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert f"argument {argv[0]}:" in err
+    assert "must be at least" in err or "not an integer" in err

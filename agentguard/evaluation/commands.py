@@ -174,6 +174,21 @@ def render_fit(report: dict[str, Any], n: int, folds: int) -> str:
     return "\n".join(lines)
 
 
+def _count(minimum: int) -> Any:
+    """An argparse type: an integer of at least `minimum`."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, not {value}")
+        return value
+
+    return parse
+
+
 def add_parsers(sub: Any, policies: list[str]) -> None:
     """Add the eval subcommands to the `agentguard` parser."""
     ev = sub.add_parser(
@@ -191,11 +206,11 @@ def add_parsers(sub: Any, policies: list[str]) -> None:
     ev.add_argument(
         "--out", metavar="DIR", help="run folder (default: runs/<suites>-<policy>-<model>)"
     )
-    ev.add_argument("--concurrency", type=int, default=1, metavar="N", help="cases at once")
+    ev.add_argument("--concurrency", type=_count(1), default=1, metavar="N", help="cases at once")
     ev.add_argument("--data", metavar="DIR", help="folder holding the public sets")
     ev.add_argument("--split", choices=["dev", "train", "all"], default="dev",
                     help="split of a public set (default: dev)")  # fmt: skip
-    ev.add_argument("--limit", type=int, metavar="N", help="first N cases of each suite")
+    ev.add_argument("--limit", type=_count(0), metavar="N", help="first N cases of each suite")
     ev.add_argument("--calibration", metavar="FILE", help="calibration file to apply")
     ev.add_argument("--fresh", action="store_true", help="start over instead of resuming")
     ev.add_argument("--json", action="store_true", help="print the summary as JSON")
@@ -219,12 +234,12 @@ def add_parsers(sub: Any, policies: list[str]) -> None:
     cmp.add_argument("run_b", metavar="RUN_B", help="candidate run folder")
     cmp.add_argument("--metric", help="metric to gate on, e.g. claims.ece_width")
     cmp.add_argument("--tolerance", type=float, default=0.0, help="allowed worsening")
-    cmp.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples")
+    cmp.add_argument("--n-boot", type=_count(0), default=1000, help="bootstrap resamples")
     cmp.set_defaults(func=cmd_compare)
 
     cal = sub.add_parser("calibrate", help="fit isotonic and Platt maps on a run's labeled claims")
     cal.add_argument("run", metavar="RUN", help="run folder")
     cal.add_argument("-o", "--output", required=True, metavar="FILE", help="calibration JSON")
-    cal.add_argument("--folds", type=int, default=5, help="cross-validation folds")
+    cal.add_argument("--folds", type=_count(2), default=5, help="cross-validation folds")
     cal.add_argument("--seed", type=int, default=0, help="fold shuffle seed")
     cal.set_defaults(func=cmd_calibrate)

@@ -203,7 +203,12 @@ def _prepare(
     if fresh:
         for name in ("run.json", "results.jsonl", "trace.jsonl", "summary.json", "report.html"):
             (out / name).unlink(missing_ok=True)
-    out.mkdir(parents=True, exist_ok=True)
+    if out.exists() and not out.is_dir():
+        raise InputError(str(out), "is a file; a run needs a folder (choose another --out)")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(str(out), f"cannot create the run folder ({exc.strerror})") from None
     if header_path.exists():
         header = json.loads(header_path.read_text(encoding="utf-8"))
         if header.get("settings") != settings.to_json():
