@@ -97,6 +97,8 @@ def test_calibrate_then_use_the_map(suite: Path, tmp_path: Path) -> None:
         (["report", "."], "not a run folder"),
         (["compare", ".", "."], "not a run folder"),
         (["calibrate", ".", "-o", "x.json"], "not a run folder"),
+        (["compare", ".", ".", "--metric", "nope"], "--metric: unknown metric 'nope'; known:"),
+        (["compare", ".", ".", "--tolerance", "-1"], "--tolerance: must be >= 0"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(argv: list[str], message: str) -> None:

@@ -130,6 +130,13 @@ def cmd_compare(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int
     from agentguard.evaluation.compare import compare, gate, render_differences
     from agentguard.evaluation.runner import load_run, rows
 
+    if args.tolerance < 0:
+        raise InputError("--tolerance", f"must be >= 0, not {args.tolerance}")
+    if args.metric is not None:
+        try:  # an unknown name is refused before any work, with the names it could be
+            compare(([], [], []), ([], [], []), metrics=[args.metric], n_boot=0)
+        except ValueError as exc:
+            raise InputError("--metric", str(exc)) from None
     runs = [rows(load_run(r)[1]) for r in (args.run_a, args.run_b)]
     diffs = compare(runs[0], runs[1], n_boot=args.n_boot, seed=0)
     stdout.write(render_differences(diffs) + "\n")
