@@ -41,7 +41,8 @@ from agentguard.runtime.models import (
 from agentguard.runtime.result import AgentResult
 from agentguard.runtime.tools import Tool, ToolResult, tool
 from agentguard.support.base import Estimate, Estimator
-from agentguard.support.default import Coefficients, DefaultEstimator
+from agentguard.support.coefficients import Coefficients
+from agentguard.support.default import DefaultEstimator
 from agentguard.support.ensemble import Ensemble, WithFallback
 from agentguard.support.llm import LLMJudge
 from agentguard.trace import TRACE_VERSION, Trace, TraceError, TraceWriter, read_trace

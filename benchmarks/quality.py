@@ -45,6 +45,10 @@ Run:
     .venv/bin/python benchmarks/quality.py --quick         # 100 cases per set, 100 resamples
     .venv/bin/python benchmarks/quality.py --sets faithbench --json out.json
     .venv/bin/python benchmarks/quality.py --data /path/to/data --limit 400 --n-boot 200
+    .venv/bin/python benchmarks/quality.py --coefficients fitted   # benchmarks/fit.py weights
+
+`--coefficients` picks the default estimator's weights: `hand` (the default, as shipped) or
+`fitted` (`Coefficients.fitted()`, fitted on the train splits by `benchmarks/fit.py`).
 
 The data folder defaults to `../shared/data` beside the repository; without it the script
 says so and exits 0. A malformed data file stops it with the adapter's error and exit 2.
@@ -70,9 +74,11 @@ from agentguard.errors import InputError
 from agentguard.evaluation.adapters import PUBLIC_SETS, PublicSuite, load_public
 from agentguard.evaluation.metrics import Metric
 from agentguard.policy import load_policy
+from agentguard.support.default import Coefficients, DefaultEstimator
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 BFCL_SETS = ("bfcl-miss-param", "bfcl-base")
+COEFFICIENTS = {"hand": Coefficients, "fitted": Coefficients.fitted}
 QUICK_LIMIT = 100
 QUICK_BOOT = 100
 TITLES = {
@@ -239,11 +245,14 @@ def print_speed(fig: dict[str, Any]) -> None:
 # --- main ---------------------------------------------------------------------------------
 
 
-def measure(name: str, data: Path, limit: int | None, n_boot: int) -> dict[str, Any]:
+def measure(
+    name: str, data: Path, limit: int | None, n_boot: int, coefficients: str = "hand"
+) -> dict[str, Any]:
     """Load the dev split of one set, check it, and compute its figures."""
     start = time.perf_counter()
     suite: PublicSuite = load_public(name, data, split="dev", limit=limit)
-    runs = check_cases(suite.cases, label=f"{name} cases")
+    estimator = DefaultEstimator(COEFFICIENTS[coefficients]())
+    runs = check_cases(suite.cases, label=f"{name} cases", estimator=estimator)
     check_ms = sum(r.ms for r in runs)
     threshold = load_policy(POLICY).threshold
     text = name not in BFCL_SETS
@@ -330,6 +339,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         metavar="N",
         help="bootstrap resamples per interval (default 1000)",
     )
+    parser.add_argument(
+        "--coefficients",
+        choices=list(COEFFICIENTS),
+        default="hand",
+        help="the default estimator's weights: hand-set (default) or fitted on train",
+    )
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write figures as JSON")
     return parser.parse_args(argv)
 
@@ -347,7 +362,8 @@ def main(argv: list[str] | None = None) -> int:
     n_boot = min(args.n_boot, QUICK_BOOT) if args.quick else args.n_boot
     print(
         f"agentguard {__version__} quality benchmark{' (--quick)' if args.quick else ''}: "
-        f"default estimator, policy {POLICY}, dev splits of {args.data}"
+        f"default estimator ({args.coefficients} coefficients), policy {POLICY}, "
+        f"dev splits of {args.data}"
     )
     print(
         f"Python {platform.python_version()}; {n_boot} bootstrap resamples per 95% interval; "
@@ -357,7 +373,7 @@ def main(argv: list[str] | None = None) -> int:
     figures: dict[str, dict[str, Any]] = {}
     try:
         for name in args.sets:
-            figures[name] = measure(name, args.data, limit, n_boot)
+            figures[name] = measure(name, args.data, limit, n_boot, args.coefficients)
             print_set(name, figures[name])
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -371,6 +387,7 @@ def main(argv: list[str] | None = None) -> int:
             "agentguard": __version__,
             "python": platform.python_version(),
             "policy": POLICY,
+            "coefficients": args.coefficients,
             "data": str(args.data),
             "limit": limit,
             "n_boot": n_boot,

@@ -30,6 +30,7 @@ from agentguard.evaluation.resampling import claim_statistics
 from agentguard.evaluation.suite import EvalCase
 from agentguard.policy import add_resolvers
 from agentguard.progress import Progress
+from agentguard.support.base import Estimator
 from agentguard.support.lexicon import STOPWORDS
 from agentguard.types import Report
 
@@ -51,9 +52,14 @@ class Checked:
 # --- running ------------------------------------------------------------------------------
 
 
-def check_cases(cases: Sequence[EvalCase], *, label: str = "cases") -> list[Checked]:
-    """Check every case with the default monitor (a progress bar for long sets)."""
-    base = Monitor(POLICY)
+def check_cases(
+    cases: Sequence[EvalCase], *, label: str = "cases", estimator: Estimator | None = None
+) -> list[Checked]:
+    """Check every case with the default monitor (a progress bar for long sets).
+
+    `estimator` replaces the default estimator (the fitted coefficients, say) when given.
+    """
+    base = Monitor(POLICY, estimator=estimator)
     by_resolvers: dict[tuple[tuple[str, str], ...], Monitor] = {}
     out = []
     with Progress(len(cases), label, enabled=len(cases) >= PROGRESS_FROM) as bar:

@@ -1,7 +1,11 @@
 """The embedded default estimator: value grounding, lexical support, contradiction and hedge cues.
 
-Runs offline on the standard library. Signals are combined by a logistic model whose
-coefficients live in `Coefficients`; they are set by hand for now and meant to be refitted.
+Runs offline on the standard library. Each claim gets a feature vector f (floats, in the fixed
+order of `FEATURES` for its kind) and its support is p = sigmoid(w . f), with the weights w taken
+from `Coefficients`. The default weights are set by hand; `Coefficients.fitted()` loads weights
+fitted on the train splits of the public sets (`benchmarks/fit.py` writes them).
+
+The features and their weights are described in `agentguard.support.coefficients`.
 """
 
 from __future__ import annotations
@@ -10,13 +14,14 @@ import heapq
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from agentguard.claims import ClaimDraft
 from agentguard.context import Context
 from agentguard.support.base import Estimate
+from agentguard.support.coefficients import Coefficients, FeatureKind
 from agentguard.support.index import ContextIndex, Hit
 from agentguard.support.lexicon import HEDGE_RE, QUESTION_FILLER
 from agentguard.support.text import content_terms, has_negation
@@ -29,29 +34,6 @@ _MAY_BE_VALUE = re.compile(
     re.IGNORECASE,
 )
 _CONTRADICTABLE = ("number", "money", "date", "time", "email", "phone", "id", "name")
-
-
-@dataclass(frozen=True)
-class Coefficients:
-    """Weights of the logistic combination of signals (log-odds units)."""
-
-    text_bias: float = -2.6
-    text_best_sentence: float = 4.0
-    text_anywhere: float = 1.6
-    text_values_found: float = 0.8
-    text_values_missing: float = -2.0
-    text_any_value_missing: float = -3.5
-    text_contradiction: float = -4.5
-    arg_exact: float = 3.2
-    arg_schema_default: float = 1.7
-    arg_partial_bias: float = -3.0
-    arg_partial: float = 6.0
-    arg_nothing: float = -2.4
-    arg_bool_mentioned: float = 0.4
-    question_bias: float = -2.5
-    question_slot: float = 3.0
-    question_value: float = 1.5
-    question_user_exact: float = 1.0
 
 
 def _sigmoid(z: float) -> float:
@@ -73,6 +55,18 @@ def _whole_value(text: str, index: ContextIndex) -> Value | None:
     if len(values) == 1 and len(values[0].text) >= 0.8 * len(text.strip()):
         return values[0]
     return None
+
+
+@dataclass(frozen=True)
+class _Signals:
+    """What the estimator found about one claim, before the weights are applied."""
+
+    kind: FeatureKind
+    features: list[float]
+    contradicted: bool = False
+    hedged: bool = False
+    evidence: tuple[Evidence, ...] = ()
+    schema_only: bool = False  # only the schema default supports it: report p without it too
 
 
 @dataclass
@@ -102,12 +96,43 @@ class DefaultEstimator:
         self, claims: Sequence[ClaimDraft], context: Context, output_text: str
     ) -> list[Estimate]:
         """One estimate per claim; the context is indexed once for the whole batch."""
+        out = []
+        for s in self._signals(claims, context, output_text):
+            p = _sigmoid(self.logit(s.kind, s.features))
+            without = _sigmoid(self.k.arg_nothing) if s.schema_only else None
+            out.append(Estimate(p, s.contradicted, s.hedged, s.evidence, without))
+        return out
+
+    def features(
+        self, claims: Sequence[ClaimDraft], context: Context, output_text: str
+    ) -> list[tuple[str, list[float]]]:
+        """Per claim, the kind of weight vector that applies and its feature vector.
+
+        The kind is `text`, `argument` or `question` (a free-text argument is scored as
+        text); the vector follows the order of `FEATURES[kind]`, and `score` gives
+        p = sigmoid(`logit(kind, vector)`).
+        """
+        return [(s.kind, s.features) for s in self._signals(claims, context, output_text)]
+
+    def logit(self, kind: FeatureKind, features: Sequence[float]) -> float:
+        """The log-odds w . f of a feature vector under this estimator's coefficients."""
+        weights = self.k.weights(kind)
+        if len(features) != len(weights):
+            raise ValueError(f"{kind}: {len(features)} features, expected {len(weights)}")
+        z = 0.0
+        for w, f in zip(weights, features, strict=True):
+            z += w * f  # summed in order, left to right, so the hand-set weights stay exact
+        return z
+
+    def _signals(
+        self, claims: Sequence[ClaimDraft], context: Context, output_text: str
+    ) -> list[_Signals]:
         index = ContextIndex.build(context)
         terms = [content_terms(c.text) if c.kind != "argument" else set() for c in claims]
         index.prefetch([t for ts in terms for t in ts])
         hedge_spans = [m.span() for m in HEDGE_RE.finditer(output_text)]
         hedges = [fold(output_text[max(0, a - 80) : b + 80]) for a, b in hedge_spans]
-        out = []
+        out: list[_Signals] = []
         for claim, claim_terms in zip(claims, terms, strict=True):
             if claim.kind == "argument":
                 out.append(self._argument(claim, index, hedges))
@@ -115,17 +140,18 @@ class DefaultEstimator:
                 out.append(self._question(claim, index))
             else:
                 lex = self._lexical(claim_terms, index)
-                est = self._text(claim.text, list(claim.values), index, lex)
+                sig = self._text(claim.text, list(claim.values), index, lex)
                 sa, sb = claim.sentence_span or claim.span or (0, 0)
                 if any(sa <= a < sb for a, _ in hedge_spans):
-                    est = Estimate(est.p, est.contradicted, True, est.evidence)
-                out.append(est)
+                    sig = replace(sig, hedged=True)
+                out.append(sig)
         return out
 
     # -- text ------------------------------------------------------------------------------
 
     def _lexical(self, stems: set[str], index: ContextIndex) -> _Lexical:
-        weights = {t: index.idf(t) for t in stems}
+        # Sorted, so sums and ties do not follow the process's string hashing.
+        weights = {t: index.idf(t) for t in sorted(stems)}
         total = sum(weights.values()) or 1.0
         found = [t for t in weights if len(index.sentences_with(t))]
         anywhere = sum(weights[t] for t in found)
@@ -139,7 +165,7 @@ class DefaultEstimator:
                 w = weights[t]
                 for si in p.tolist():
                     acc[si] = acc.get(si, 0.0) + w
-            ranked = heapq.nlargest(3, acc.items(), key=lambda kv: kv[1])
+            ranked = heapq.nlargest(3, acc.items(), key=lambda kv: (kv[1], -kv[0]))
             top = [(si, score / total) for si, score in ranked]
             return _Lexical(top, top[0][1], anywhere / total)
         # Weighted word overlap of every sentence at once: one bincount over the postings.
@@ -149,7 +175,9 @@ class DefaultEstimator:
             minlength=index.n_sentences,
         )
         best = np.argpartition(scores, -3)[-3:] if len(scores) > 3 else np.arange(len(scores))
-        ranked = sorted(((int(i), float(scores[i]) / total) for i in best), key=lambda kv: -kv[1])
+        ranked = sorted(
+            ((int(i), float(scores[i]) / total) for i in best), key=lambda kv: (-kv[1], kv[0])
+        )
         top = [(si, cov) for si, cov in ranked if cov > 0]
         return _Lexical(top, top[0][1] if top else 0.0, anywhere / total)
 
@@ -159,8 +187,7 @@ class DefaultEstimator:
         values: list[Value],
         index: ContextIndex,
         lex: _Lexical | None = None,
-    ) -> Estimate:
-        k = self.k
+    ) -> _Signals:
         if lex is None:
             lex = self._lexical(content_terms(text), index)
         evidence: list[Evidence] = []
@@ -176,12 +203,16 @@ class DefaultEstimator:
         contradiction = self._contradiction(text, values, missing, lex, index, evidence)
         if lex.top and lex.best >= 0.3:
             evidence.append(_evidence(index, index.sentence(lex.top[0][0])))
-        z = k.text_bias + k.text_best_sentence * lex.best + k.text_anywhere * lex.anywhere
-        if values:
-            z += k.text_values_found * (not missing) + k.text_any_value_missing * bool(missing)
-            z += k.text_values_missing * len(missing) / len(values)
-        z += k.text_contradiction * contradiction
-        return Estimate(_sigmoid(z), contradiction, False, tuple(_dedupe(evidence)))
+        features = [
+            1.0,
+            lex.best,
+            lex.anywhere,
+            float(bool(values) and not missing),
+            float(bool(missing)),
+            len(missing) / len(values) if values else 0.0,
+            float(contradiction),
+        ]
+        return _Signals("text", features, contradiction, False, tuple(_dedupe(evidence)))
 
     def _contradiction(
         self,
@@ -219,8 +250,7 @@ class DefaultEstimator:
 
     # -- arguments -------------------------------------------------------------------------
 
-    def _argument(self, claim: ClaimDraft, index: ContextIndex, hedges: list[str]) -> Estimate:
-        k = self.k
+    def _argument(self, claim: ClaimDraft, index: ContextIndex, hedges: list[str]) -> _Signals:
         value = claim.value
         param = index.context.param(claim.tool, claim.path)
         # Hedged when a hedge in the output text sits next to the value ("I'll assume economy").
@@ -234,27 +264,32 @@ class DefaultEstimator:
         if isinstance(value, str) and len(value.split()) > 6:
             # Free text the model composed (a message body, a search query): score it as text.
             values = extract_values(value, index.today, claim=True)
-            est = self._text(value, values, index)
-            return Estimate(est.p, est.contradicted, hedged, est.evidence)
+            return replace(self._text(value, values, index), hedged=hedged)
 
         hits, partial, parts = self._argument_hits(claim, index)
+        # exact, schema_default, partial_branch, partial_coverage, nothing, bool_mentioned
+        features = [0.0] * 6
         if hits:
-            z = k.arg_exact
+            features[0] = 1.0
         elif schema_ev:
-            z = k.arg_schema_default
+            features[1] = 1.0
         elif isinstance(value, bool):
-            z = k.arg_nothing + partial * (k.arg_bool_mentioned - k.arg_nothing)
+            features[4], features[5] = 1.0 - partial, partial
         elif partial > 0:
-            z = k.arg_partial_bias + k.arg_partial * partial
+            features[2], features[3] = 1.0, partial
         else:
-            z = k.arg_nothing
+            features[4] = 1.0
         evidence = [_evidence(index, h) for h in hits or parts]
         contradicted = False
         if not hits and not schema_ev:
             contradicted = self._slot_contradiction(claim, index, evidence)
-        without_schema = _sigmoid(k.arg_nothing) if schema_ev and not hits else None
-        return Estimate(
-            _sigmoid(z), contradicted, hedged, tuple(_dedupe(evidence or schema_ev)), without_schema
+        return _Signals(
+            "argument",
+            features,
+            contradicted,
+            hedged,
+            tuple(_dedupe(evidence or schema_ev)),
+            schema_only=bool(schema_ev) and not hits,
         )
 
     def _argument_hits(
@@ -312,7 +347,7 @@ class DefaultEstimator:
         whole = _whole_value(str(claim.value), index)
         if whole is None or whole.kind not in _CONTRADICTABLE or whole.kind == "name":
             return False
-        for t in content_terms((claim.path or "").replace("_", " ")):
+        for t in sorted(content_terms((claim.path or "").replace("_", " "))):
             for si in index.sentences_with(t).tolist():
                 if index.sentence_kind(si) not in ("user", "tool"):
                     continue
@@ -324,18 +359,17 @@ class DefaultEstimator:
 
     # -- questions -------------------------------------------------------------------------
 
-    def _question(self, claim: ClaimDraft, index: ContextIndex) -> Estimate:
-        """P(the context already answers the question): its slot words sit next to a value."""
-        k = self.k
+    def _question(self, claim: ClaimDraft, index: ContextIndex) -> _Signals:
+        """Whether the context already answers the question: its slot words sit by a value."""
         slot = {t for t in content_terms(claim.text) if t not in QUESTION_FILLER and len(t) > 2}
         counts: dict[int, int] = {}
         for t in slot:
             for si in index.sentences_with(t).tolist():
                 counts[si] = counts.get(si, 0) + 1
         if not counts:
-            return Estimate(_sigmoid(k.question_bias))
+            return _Signals("question", [1.0, 0.0, 0.0, 0.0])
         best_si, best = -1, -1.0
-        for si, n in heapq.nlargest(5, counts.items(), key=lambda kv: kv[1]):
+        for si, n in heapq.nlargest(5, counts.items(), key=lambda kv: (kv[1], -kv[0])):
             score = n / len(slot) + (0.5 if index.sentence_has_value(si) else 0.0)
             if score > best:
                 best_si, best = si, score
@@ -344,10 +378,9 @@ class DefaultEstimator:
         # One slot word ("where ... flying from?") says less about what is asked than two
         # ("order number"): its coverage counts half.
         cov_weight = min(1.0, len(slot) / 2)
-        z = k.question_bias + k.question_slot * cov * cov_weight + k.question_value * has_value
-        if index.sentence_kind(best_si) == "user" and cov == 1.0 and len(slot) >= 2:
-            z += k.question_user_exact
-        return Estimate(_sigmoid(z), False, False, (_evidence(index, index.sentence(best_si)),))
+        user_exact = index.sentence_kind(best_si) == "user" and cov == 1.0 and len(slot) >= 2
+        features = [1.0, cov * cov_weight, float(has_value), float(user_exact)]
+        return _Signals("question", features, evidence=(_evidence(index, index.sentence(best_si)),))
 
 
 def _dedupe(evidence: list[Evidence]) -> list[Evidence]:

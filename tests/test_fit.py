@@ -1,0 +1,172 @@
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from collections.abc import Sequence
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from agentguard import Coefficients, DefaultEstimator, InputError, Monitor
+from agentguard.claims import ClaimDraft
+from agentguard.context import Context
+from agentguard.support.base import Estimate
+from agentguard.support.coefficients import FEATURES, FITTED_PATH
+from tests.conftest import call, tool, user
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT.parent / "shared" / "data"
+FIT = ROOT / "benchmarks" / "fit.py"
+
+
+class _Capture:
+    """Passes scoring to the default estimator, keeping what the monitor asked it."""
+
+    name = "default"
+
+    def __init__(self) -> None:
+        self.inner = DefaultEstimator()
+        self.calls: list[tuple[Sequence[ClaimDraft], Context, str]] = []
+
+    def score(
+        self, claims: Sequence[ClaimDraft], context: Context, output_text: str
+    ) -> list[Estimate]:
+        self.calls.append((claims, context, output_text))
+        return self.inner.score(claims, context, output_text)
+
+
+BOOK = tool(
+    "book_flight",
+    origin={"type": "string"},
+    destination={"type": "string"},
+    date={"type": "string"},
+    cabin={"type": "string", "enum": ["economy", "business"], "default": "economy"},
+    refundable={"type": "boolean"},
+    note={"type": "string"},
+)
+CHECKS: list[dict[str, Any]] = [
+    {
+        "messages": [user("Book me a refundable flight from Boston to Denver on 2024-05-03.")],
+        "tools": [BOOK],
+        "output": {
+            "role": "assistant",
+            "tool_calls": [
+                call(
+                    "book_flight",
+                    {
+                        "origin": "Boston",
+                        "destination": "Denver Intl",
+                        "date": "2024-05-04",
+                        "cabin": "economy",
+                        "refundable": True,
+                        "note": "please seat the passenger near the front of the plane",
+                    },
+                )
+            ],
+        },
+    },
+    {
+        "messages": [user("When does the museum open?")],
+        "documents": [
+            {"id": "d1", "text": "The museum opens at 9 am. Tickets cost $20 for adults."}
+        ],
+        "output": {
+            "role": "assistant",
+            "content": "The museum opens at 10 am. Tickets cost $20. It was built in 1901.",
+        },
+    },
+    {
+        "messages": [user("I need to change my order.")],
+        "output": {"role": "assistant", "content": "What is your order number?"},
+    },
+]
+
+
+def _captured() -> list[tuple[Sequence[ClaimDraft], Context, str]]:
+    capture = _Capture()
+    monitor = Monitor(estimator=capture)
+    for check in CHECKS:
+        monitor.check(check)
+    return capture.calls
+
+
+def test_support_is_the_sigmoid_of_features_times_hand_weights() -> None:
+    estimator, hand = DefaultEstimator(), Coefficients()
+    kinds: set[str] = set()
+    for claims, context, text in _captured():
+        features = estimator.features(claims, context, text)
+        estimates = estimator.score(claims, context, text)
+        assert len(features) == len(estimates) == len(claims)
+        for (kind, f), est in zip(features, estimates, strict=True):
+            kinds.add(kind)
+            names = FEATURES[kind]  # type: ignore[index]
+            assert len(f) == len(names)
+            z = sum(getattr(hand, field) * x for (_, field), x in zip(names, f, strict=True))
+            assert math.log(est.p / (1.0 - est.p)) == pytest.approx(z, abs=1e-9)
+    assert kinds == {"text", "argument", "question"}
+
+
+def test_fitted_weights_give_other_support_than_hand_ones() -> None:
+    fitted = DefaultEstimator(Coefficients.fitted())
+    claims, context, text = _captured()[1]
+    p_hand = [e.p for e in DefaultEstimator().score(claims, context, text)]
+    p_fitted = [e.p for e in fitted.score(claims, context, text)]
+    assert p_hand != p_fitted
+
+
+def test_fitted_loads_the_shipped_file_and_keeps_hand_question_weights() -> None:
+    fitted, hand = Coefficients.fitted(), Coefficients()
+    data = json.loads(FITTED_PATH.read_text(encoding="utf-8"))
+    assert fitted.weights("text") == [data["weights"]["text"][n] for n, _ in FEATURES["text"]]
+    assert fitted.weights("argument") != hand.weights("argument")
+    assert fitted.weights("text") != hand.weights("text")
+    assert fitted.weights("question") == hand.weights("question")
+    assert all(math.isfinite(getattr(fitted, f.name)) for f in fields(fitted))
+    assert Coefficients() == hand  # the default stays hand-set
+
+
+def test_fitted_file_missing_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no fitted coefficients"):
+        Coefficients.fitted(tmp_path / "absent.json")
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{not json", "unreadable fitted coefficients"),
+        ("[]", "expected an object with a `weights` object"),
+        ('{"weights": {"image": {}}}', "unknown kind 'image'"),
+        ('{"weights": {"text": {"bias": 1.0}}}', r"weights\.text: expected the features"),
+    ],
+)
+def test_malformed_fitted_file_is_a_clear_error(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "fitted.json"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(InputError, match=message):
+        Coefficients.fitted(path)
+
+
+def test_non_number_weight_names_its_place(tmp_path: Path) -> None:
+    data = json.loads(FITTED_PATH.read_text(encoding="utf-8"))
+    data["weights"]["argument"]["exact"] = "high"
+    path = tmp_path / "fitted.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(InputError, match=r"weights\.argument\.exact: not a finite number"):
+        Coefficients.fitted(path)
+
+
+@pytest.mark.skipif(not DATA.is_dir(), reason=f"no public data at {DATA} (needed to fit)")
+def test_fit_check_passes_on_the_committed_file() -> None:
+    # One fresh fit takes most of this file's time budget, so the exit-1 path is not run here.
+    done = subprocess.run(
+        [sys.executable, str(FIT), "--check", "--data", str(DATA)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "is up to date" in done.stdout
