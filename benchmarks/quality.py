@@ -228,6 +228,7 @@ def print_bfcl(fig: dict[str, Any]) -> None:
     else:
         label = "complete turns: any argument flagged"
     print_row(label, fig["complete_flagged"], targets["complete_flagged"])
+    print_row("  calls whose values are all stated", fig["complete_flagged_stated"])
     print("   argument claims with a gold label (p = claim support):")
     for key, m in fig["argument_claims"].items():
         print_row(f"  {_METRIC_LABELS[key]}", m, targets["ece"] if key == "ece" else None)

@@ -200,5 +200,11 @@ def bfcl_figures(runs: Sequence[Checked], n_boot: int) -> dict[str, Any]:
         figures["withheld_arguments_flagged"] = share([x for f in per_arg for x in f], n_boot)
         figures["missing_flagged_not_in_state"] = share(outside, n_boot)
     figures["complete_flagged"] = share([any_argument_flagged(r.report) for r in complete], n_boot)
+    # Calls whose every value the dialogue states (the adapter lists the others in `unmatched`,
+    # e.g. values from tool results BFCL does not record): flags there are false alarms for sure.
+    stated = [r for r in complete if not r.case.metadata.get("unmatched")]
+    figures["complete_flagged_stated"] = share(
+        [any_argument_flagged(r.report) for r in stated], n_boot
+    )
     figures["argument_claims"] = claim_metrics(*argument_claims(runs), n_boot)
     return figures

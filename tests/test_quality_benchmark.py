@@ -304,6 +304,17 @@ def test_bfcl_flagged_shares(data: Path) -> None:
     fig = qf.bfcl_figures([with_flags(missing), with_flags(given, given_ids[0])], n_boot=20)
     assert fig["missing_flagged"].value == 0.0
     assert fig["complete_flagged"].value == 1.0
+    # The "given" call's values are all stated, so its flag also counts among those calls...
+    assert not given.case.metadata.get("unmatched")
+    assert fig["complete_flagged_stated"].value == 1.0 and fig["complete_flagged_stated"].n == 1
+    # ...and a call with a value the dialogue never states is left out of that share.
+    unstated = qs.Checked(
+        given.case.model_copy(update={"metadata": {**given.case.metadata, "unmatched": ["x"]}}),
+        given.report,
+        given.ms,
+    )
+    fig = qf.bfcl_figures([with_flags(missing), unstated], n_boot=20)
+    assert fig["complete_flagged_stated"].n == 0
 
     p, y = qf.argument_claims([missing])  # gold: file_name stated, lines withheld
     assert sorted(y.tolist()) == [0.0, 1.0]
