@@ -226,9 +226,13 @@ def _prepare(
             "created": _now(),
         }
     done = read_results(results_path)
-    # Drop a half-written last line so new results start on a line of their own.
+    # A half-written last line (a crash mid-write) is cut off, so new results start on a line of
+    # their own; a whole file is left as it is.
     if results_path.exists():
-        results_path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in done))
+        with results_path.open("rb+") as f:
+            data = f.read()
+            if data and not data.endswith(b"\n"):
+                f.truncate(data.rfind(b"\n") + 1)
     return header, done
 
 

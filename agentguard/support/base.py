@@ -58,6 +58,9 @@ def score_with_notes(
     estimator: Estimator, claims: Sequence[ClaimDraft], context: Context, output_text: str
 ) -> tuple[list[Estimate], tuple[str, ...]]:
     """Estimates and notes: by `score_noted` where the estimator has one, else by `score`."""
-    if isinstance(estimator, NotedEstimator):
-        return estimator.score_noted(claims, context, output_text)
+    # getattr, not isinstance on the runtime protocol: that check costs ~18 us on every check.
+    noted = getattr(estimator, "score_noted", None)
+    if noted is not None:
+        result: tuple[list[Estimate], tuple[str, ...]] = noted(claims, context, output_text)
+        return result
     return estimator.score(claims, context, output_text), ()
