@@ -44,6 +44,15 @@ class ToolCall(BaseModel):
     """Name and arguments."""
 
 
+def content_text(content: str | list[dict[str, Any]] | None) -> str:
+    """A message's text: the string itself, or its `text` parts joined by newlines."""
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    return "\n".join(str(p.get("text", "")) for p in content if p.get("type") == "text")
+
+
 class Message(BaseModel):
     """One OpenAI chat message."""
 
@@ -63,11 +72,7 @@ class Message(BaseModel):
     @property
     def text(self) -> str:
         """The message's text content, content parts joined by newlines."""
-        if self.content is None:
-            return ""
-        if isinstance(self.content, str):
-            return self.content
-        return "\n".join(str(p.get("text", "")) for p in self.content if p.get("type") == "text")
+        return content_text(self.content)
 
 
 class FunctionDef(BaseModel):
@@ -125,7 +130,7 @@ class Output(BaseModel):
     @property
     def text(self) -> str:
         """The output's text content."""
-        return Message(role="assistant", content=self.content).text
+        return content_text(self.content)
 
 
 class CheckInput(BaseModel):

@@ -59,3 +59,22 @@ def test_sentences_with_finds_every_sentence_of_a_term() -> None:
     index = _index("I booked a room.", "The booking is confirmed.", "Nothing here.")
     found = [index.sentence(i).source for i in index.sentences_with(term("books")).tolist()]
     assert found == ["user#1", "user#2"]
+
+
+def test_a_month_name_confirms_a_date_only_with_its_day_beside_it() -> None:
+    from agentguard.support.values import extract_values
+
+    index = _index(
+        "Today is 1 April 2024. The desk shipped on May 5 and the chair on the 3rd   of May, late.",
+        "Your refund of September 14, 2024 is approved; May also works.",
+    )
+    today = index.today
+
+    def found(text: str) -> list[str]:
+        (value,) = [v for v in extract_values(text, today, claim=True) if v.kind == "date"]
+        return [index.originals[h.source][h.span[0] : h.span[1]] for h in index.find_value(value)]
+
+    assert found("It shipped on 3 May.") == ["3rd   of May"]
+    assert found("It shipped on May 5th.") == ["May 5"]
+    assert found("It was approved on 14 September 2024.") == ["September 14, 2024"]
+    assert found("It shipped on May 4.") == []

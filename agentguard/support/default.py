@@ -165,8 +165,9 @@ class DefaultEstimator:
                 w = weights[t]
                 for si in p.tolist():
                     acc[si] = acc.get(si, 0.0) + w
-            ranked = heapq.nlargest(3, acc.items(), key=lambda kv: (kv[1], -kv[0]))
-            top = [(si, score / total) for si, score in ranked]
+            # Highest score first, then the earliest sentence: plain tuples, no key function.
+            leaders = heapq.nsmallest(3, [(-score, si) for si, score in acc.items()])
+            top = [(si, -neg / total) for neg, si in leaders]
             return _Lexical(top, top[0][1], anywhere / total)
         # Weighted word overlap of every sentence at once: one bincount over the postings.
         scores = np.bincount(

@@ -104,8 +104,10 @@ class ContextIndex:
     _keys: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     _key_sentences: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     _postings: dict[str, IntArray] = field(default_factory=dict)
+    _idf: dict[str, float] = field(default_factory=dict)
     _values: dict[int, list[Value]] = field(default_factory=dict)
     _found: dict[tuple[str, tuple[str, ...]], list[Hit]] = field(default_factory=dict)
+    _phrases: dict[str, list[Hit]] = field(default_factory=dict)
     _has_slash: bool | None = None
     _at: dict[int, list[Value]] = field(default_factory=dict)
 
@@ -214,19 +216,26 @@ class ContextIndex:
 
     def idf(self, term: str) -> float:
         """Inverse sentence frequency: rare words weigh more; unseen words weigh most."""
-        n = self.n_sentences
-        return math.log((n + 1) / (len(self.sentences_with(term)) + 0.5)) + 1.0
+        found = self._idf.get(term)
+        if found is None:
+            n = self.n_sentences
+            found = math.log((n + 1) / (len(self.sentences_with(term)) + 0.5)) + 1.0
+            self._idf[term] = found
+        return found
 
     # -- phrases and values ----------------------------------------------------------------
 
     def find_phrase(self, phrase: str) -> list[Hit]:
         """Whole-word occurrences of a phrase (case, accents, `_`/`-` and spacing ignored)."""
+        cached = self._phrases.get(phrase)
+        if cached is not None:
+            return cached
         words = fold(phrase).replace("_", " ").replace("-", " ").split()
-        if not words:
-            return []
         hits = []
         for variant in dict.fromkeys((" ".join(words), "-".join(words), "_".join(words))):
-            hits += [self._hit(a, b) for a, b in self._find_words(variant)]
+            if variant:
+                hits += [self._hit(a, b) for a, b in self._find_words(variant)]
+        self._phrases[phrase] = hits
         return hits
 
     def _find_words(self, needle: str) -> list[tuple[int, int]]:
@@ -255,13 +264,19 @@ class ContextIndex:
         wanted = set(value.query)
         hits: dict[tuple[int, int], None] = {}
         blob = self.blob
+        days = _days(value.query) if value.kind == "date" else set()
         for anchor in anchors(value, self.today):
             if not self._may_hold(anchor):
                 continue
+            # A month name says nothing until the day is beside it: most month names in a
+            # context belong to other dates of that month.
+            month = bool(days) and anchor in _MONTH_ANCHORS
             pos = blob.find(anchor)
             while pos >= 0:
                 span = None
-                if value.kind == "id" or _plausible(blob, anchor, pos):
+                if month and not _day_near(blob, pos, days):
+                    pass
+                elif value.kind == "id" or _plausible(blob, anchor, pos):
                     span = self._confirm(value, wanted, pos, pos + len(anchor))
                 if span is not None:
                     hits[span] = None
@@ -370,6 +385,24 @@ def _plausible(blob: str, anchor: str, pos: int) -> bool:
         # "may" the verb has no day number beside it
         return _DIGIT.search(blob, max(0, pos - 12), pos + 16) is not None
     return True
+
+
+_DAY_RUN = re.compile(r"(?<![0-9])[0-9]{1,2}(?![0-9])")
+
+
+def _days(query: tuple[str, ...]) -> set[int]:
+    """The day numbers of a date value's keys (`date:2024-05-03`, `md:05-03` -> {3})."""
+    return {int(key[-2:]) for key in query if key.startswith(("date:", "md:"))}
+
+
+def _day_near(blob: str, pos: int, days: set[int]) -> bool:
+    """True if one of `days` is written as a number close to the month name at `pos`.
+
+    "3rd of may" and "september 3" put the day within 16 characters before or 20 after the
+    start of the month's three-letter anchor; a window cut through a number can only let
+    more hits through to the normaliser, never fewer.
+    """
+    return any(int(m.group()) in days for m in _DAY_RUN.finditer(blob, max(0, pos - 16), pos + 20))
 
 
 def _token_matches(token: str, wanted: set[str]) -> bool:
