@@ -107,6 +107,8 @@ def sentence_ends(text: str, *, brackets: bool = False) -> list[int]:
 
 def _abbreviation(text: str, dot: int) -> bool:
     """True when the period at `dot` ends an initial or a title, not a sentence."""
+    if dot >= 7 and text[dot - 7 : dot].isalpha():
+        return False  # a word of seven letters or more: longer than any title
     word_start = dot
     while word_start > dot - 7 and word_start > 0 and text[word_start - 1].isalpha():
         word_start -= 1
