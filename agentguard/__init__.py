@@ -45,6 +45,7 @@ from agentguard.support.coefficients import Coefficients
 from agentguard.support.default import DefaultEstimator
 from agentguard.support.ensemble import Ensemble, WithFallback
 from agentguard.support.llm import LLMJudge
+from agentguard.support.nli import NLIError, NLIEstimator
 from agentguard.trace import TRACE_VERSION, Trace, TraceError, TraceWriter, read_trace
 from agentguard.types import (
     Claim,
@@ -90,6 +91,8 @@ __all__ = [
     "InputError",
     "LLMJudge",
     "Monitor",
+    "NLIError",
+    "NLIEstimator",
     "ParamRule",
     "Policy",
     "PolicyError",
