@@ -27,11 +27,16 @@ prints, next to the issue's targets (PASS/FAIL; the targets are fixed here, neve
   "every character unsupported" (predicted = the whole summary: recall 1) and "no character
   unsupported" (predicted = nothing: precision undefined, recall 0, F1 0 whenever some gold
   character exists). Also printed: the share of samples with any predicted span.
-- BFCL multi-turn: in `bfcl-miss-param`, the share of `-missing` cases whose withheld
-  arguments are all flagged (a flag whose `claim_id` is an argument claim of the same tool,
-  path and value), and the share of `-given` cases, and of `bfcl-base` turns, where any
-  argument is flagged (complete calls should pass). Calibration on argument claims: p =
-  claim support, y = the gold label (`gold_label`), over argument claims that have one.
+- BFCL: in `bfcl-miss-param`, the share of `-missing` cases whose withheld arguments are
+  all flagged (a flag whose `claim_id` is an argument claim of the same tool, path and value),
+  and the share of complete calls where any argument is flagged (complete calls should pass):
+  the `-given` cases, the `bfcl-base` turns and the single-turn `bfcl-simple` and
+  `bfcl-multiple` requests. Beside it, the same share on the calls whose every value the
+  context states (metadata `unmatched` empty), and the 5 argument paths (`claim.path`) with
+  the most flagged claims in complete calls, with counts (a claim counts once). Calibration on
+  argument claims: p = claim support, y = the gold label (`gold_label`), over argument claims
+  that have one. Pooled over the BFCL sets measured: the complete-call share (resampling the
+  calls of all sets together) and the argument-claim calibration.
 - Speed: wall time of the checks per set and ms per case (loading the set apart).
 
 Word tokens: maximal runs of letters and digits (`[^\\W_]+`) of the lower-cased text. The
@@ -51,7 +56,9 @@ Run:
 `fitted` (`Coefficients.fitted()`, fitted on the train splits by `benchmarks/fit.py`).
 
 The data folder defaults to `../shared/data` beside the repository; without it the script
-says so and exits 0. A malformed data file stops it with the adapter's error and exit 2.
+says so and exits 0. Without `--sets`, a set whose files the folder lacks is printed as not
+measured and the others go on; a set named in `--sets` must be there. A malformed data file
+stops it with the adapter's error and exit 2.
 """
 
 from __future__ import annotations
@@ -66,8 +73,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from quality_figures import argument_claims, bfcl_figures, text_figures
-from quality_scores import MIN_SENTENCE_WORDS, POLICY, check_cases, claim_metrics
+from quality_figures import (
+    any_argument_flagged,
+    argument_claims,
+    bfcl_figures,
+    complete_runs,
+    text_figures,
+)
+from quality_scores import MIN_SENTENCE_WORDS, POLICY, check_cases, claim_metrics, share
 
 from agentguard import __version__
 from agentguard.errors import InputError
@@ -77,7 +90,7 @@ from agentguard.policy import load_policy
 from agentguard.support.default import Coefficients, DefaultEstimator
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-BFCL_SETS = ("bfcl-miss-param", "bfcl-base")
+BFCL_SETS = ("bfcl-miss-param", "bfcl-base", "bfcl-simple", "bfcl-multiple")
 COEFFICIENTS = {"hand": Coefficients, "fitted": Coefficients.fitted}
 QUICK_LIMIT = 100
 QUICK_BOOT = 100
@@ -87,6 +100,14 @@ TITLES = {
     "faithbench": "FaithBench",
     "bfcl-miss-param": "BFCL multi-turn miss_param",
     "bfcl-base": "BFCL multi-turn base",
+    "bfcl-simple": "BFCL single-turn simple_python",
+    "bfcl-multiple": "BFCL single-turn multiple",
+}
+COMPLETE_LABELS = {  # what one complete case of a BFCL set is
+    "bfcl-miss-param": "-given",
+    "bfcl-base": "complete turns",
+    "bfcl-simple": "complete calls",
+    "bfcl-multiple": "complete calls",
 }
 
 
@@ -212,8 +233,11 @@ def print_spans(fig: dict[str, Any]) -> None:
     print_row("samples with any predicted span", fig["any_predicted"])
 
 
-def print_bfcl(fig: dict[str, Any]) -> None:
-    """The flagged shares and argument-claim calibration of a BFCL set."""
+def print_bfcl(fig: dict[str, Any], complete: str = "complete turns") -> None:
+    """The flagged shares and argument-claim calibration of a BFCL set.
+
+    `complete` names the set's complete cases in the labels (`-given`, `complete calls`).
+    """
     targets = TARGETS["bfcl"]
     print(f"   {'':<40}{'value':>7}  {'95% interval':<16}{'n':>6}")
     if "missing_flagged" in fig:
@@ -224,14 +248,28 @@ def print_bfcl(fig: dict[str, Any]) -> None:
         )
         print_row("  by withheld argument", fig["withheld_arguments_flagged"])
         print_row("  cases whose value is not in the state", fig["missing_flagged_not_in_state"])
-        label = "-given: any argument flagged"
-    else:
-        label = "complete turns: any argument flagged"
-    print_row(label, fig["complete_flagged"], targets["complete_flagged"])
+    print_row(
+        f"{complete}: any argument flagged", fig["complete_flagged"], targets["complete_flagged"]
+    )
     print_row("  calls whose values are all stated", fig["complete_flagged_stated"])
+    print_paths(fig, complete)
     print("   argument claims with a gold label (p = claim support):")
     for key, m in fig["argument_claims"].items():
         print_row(f"  {_METRIC_LABELS[key]}", m, targets["ece"] if key == "ece" else None)
+
+
+def print_paths(fig: dict[str, Any], complete: str) -> None:
+    """The argument paths with the most flagged claims in the complete cases, with counts."""
+    top = fig.get("flagged_paths", [])
+    if not top:
+        print(f"   {complete}: no argument claim flagged")
+        return
+    print(
+        f"   {complete}: {fig['flagged_claims']} flagged argument claims; "
+        f"most flagged paths (top {len(top)}):"
+    )
+    for row in top:
+        print(f"   {'  ' + row['path']:<40}{row['count']:>7}")
 
 
 def print_speed(fig: dict[str, Any]) -> None:
@@ -274,25 +312,29 @@ def print_set(name: str, fig: dict[str, Any]) -> None:
     for note in fig["notes"]:
         print(f"   {note}")
     if name in BFCL_SETS:
-        print_bfcl(fig)
+        print_bfcl(fig, COMPLETE_LABELS[name])
     else:
         print_text(name, fig, load_policy(POLICY).threshold)
     print_speed(fig)
 
 
 def print_bfcl_pooled(figures: dict[str, dict[str, Any]], n_boot: int) -> dict[str, Metric]:
-    """Argument-claim calibration over all BFCL sets measured, against the ECE target."""
-    runs = [r for name in BFCL_SETS if name in figures for r in figures[name]["_runs"]]
-    pooled = claim_metrics(*argument_claims(runs), n_boot)
-    sets = ", ".join(name for name in BFCL_SETS if name in figures)
-    print(f"\n== BFCL argument claims, pooled ({sets}) ==")
+    """Complete-call flags and argument-claim calibration over all BFCL sets measured."""
+    measured = [name for name in BFCL_SETS if "_runs" in figures.get(name, {})]
+    runs = [r for name in measured for r in figures[name]["_runs"]]
+    complete = share([any_argument_flagged(r.report) for r in complete_runs(runs)], n_boot)
+    pooled = {"complete_flagged": complete, **claim_metrics(*argument_claims(runs), n_boot)}
+    targets = TARGETS["bfcl"]
+    print(f"\n== BFCL, pooled ({', '.join(measured)}) ==")
+    print(f"   {'':<40}{'value':>7}  {'95% interval':<16}{'n':>6}")
+    print_row("complete calls: any argument flagged", complete, targets["complete_flagged"])
+    print("   argument claims with a gold label (p = claim support):")
     for key, m in pooled.items():
-        target = TARGETS["bfcl"]["ece"] if key == "ece" else None
-        print_row(_METRIC_LABELS[key], m, target)
-    singles = ("simple_python", "multiple")
-    if not any(s.replace("_", "-") in n for n in PUBLIC_SETS for s in singles):
-        print("   single-turn simple_python / multiple: not measured (the adapters have no")
-        print("   single-turn BFCL set yet: load_public reads only multi-turn miss_param and base)")
+        if key != "complete_flagged":
+            print_row(f"  {_METRIC_LABELS[key]}", m, targets["ece"] if key == "ece" else None)
+    absent = [name for name in BFCL_SETS if "not_measured" in figures.get(name, {})]
+    if absent:
+        print(f"   not measured (no data files): {', '.join(absent)}")
     return pooled
 
 
@@ -323,9 +365,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--sets",
         nargs="+",
         choices=list(PUBLIC_SETS),
-        default=list(PUBLIC_SETS),
         metavar="NAME",
-        help=f"sets to measure (default all: {', '.join(PUBLIC_SETS)})",
+        help=f"sets to measure (default all: {', '.join(PUBLIC_SETS)}; without this option, a "
+        "set whose files the data folder lacks is reported as not measured)",
     )
     parser.add_argument("--limit", type=int, metavar="N", help="at most N dev cases per set")
     parser.add_argument(
@@ -348,6 +390,22 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write figures as JSON")
     return parser.parse_args(argv)
+
+
+def measure_or_note(
+    name: str, args: argparse.Namespace, limit: int | None, n_boot: int
+) -> dict[str, Any]:
+    """Measure and print one set; without `--sets`, a set whose files are absent is a note."""
+    try:
+        fig = measure(name, args.data, limit, n_boot, args.coefficients)
+    except InputError as exc:
+        # The adapters name the set itself (not a file and line) when its files are absent.
+        if args.sets or exc.where != name:
+            raise
+        print(f"\n== {TITLES.get(name, name)} ({name}, dev): not measured ==\n   {exc.what}")
+        return {"not_measured": exc.what}
+    print_set(name, fig)
+    return fig
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -373,14 +431,13 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     figures: dict[str, dict[str, Any]] = {}
     try:
-        for name in args.sets:
-            figures[name] = measure(name, args.data, limit, n_boot, args.coefficients)
-            print_set(name, figures[name])
+        for name in args.sets or PUBLIC_SETS:
+            figures[name] = measure_or_note(name, args, limit, n_boot)
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     out: dict[str, Any] = {"sets": figures}
-    if any(name in figures for name in BFCL_SETS):
+    if any("_runs" in figures.get(name, {}) for name in BFCL_SETS):
         out["bfcl_pooled"] = print_bfcl_pooled(figures, n_boot)
     elapsed = time.perf_counter() - start
     if args.json:

@@ -2,12 +2,14 @@
 
 Free-text sets: response-level metrics, the naive floor, the answer pairs, the other
 detectors of FaithBench and its span level. BFCL sets: the flagged shares of the `-missing`
-and complete cases and the calibration of the argument claims. `quality.py` documents them.
+and complete cases, the argument paths flagged most often in complete cases and the
+calibration of the argument claims. `quality.py` documents them.
 """
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -38,6 +40,7 @@ from agentguard.evaluation.runner import gold_label
 from agentguard.evaluation.suite import EvalCase
 from agentguard.types import Report
 
+TOP_PATHS = 5
 PROBABILITY_DETECTORS = ("hhemv1", "hhem-2.1", "hhem-2.1-english")
 VERDICT_DETECTORS = ("trueteacher", "true_nli", "gpt-3.5-turbo", "gpt-4-turbo", "gpt_4o")
 
@@ -147,6 +150,28 @@ def any_argument_flagged(report: Report) -> bool:
     return any(f.claim_id in ids for f in report.flags)
 
 
+def complete_runs(runs: Iterable[Checked]) -> list[Checked]:
+    """The cases whose call is complete: every case of a BFCL set but the `-missing` ones."""
+    return [r for r in runs if not r.case.id.endswith("-missing")]
+
+
+def flagged_path_counts(runs: Iterable[Checked]) -> Counter[str]:
+    """How many flagged argument claims each argument path has (a claim counts once)."""
+    counts: Counter[str] = Counter()
+    for r in runs:
+        flagged = {f.claim_id for f in r.report.flags}
+        counts.update(
+            c.path or "" for c in r.report.claims if c.kind == "argument" and c.id in flagged
+        )
+    return counts
+
+
+def top_paths(counts: Counter[str], top: int = TOP_PATHS) -> list[dict[str, Any]]:
+    """The `top` paths with the most flagged claims, most first (ties by path)."""
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
+    return [{"path": path, "count": n} for path, n in ranked]
+
+
 def withheld_flagged(case: EvalCase, report: Report) -> list[bool]:
     """For each distinct withheld argument of the case, whether its claim is flagged.
 
@@ -184,9 +209,9 @@ def argument_claims(runs: Iterable[Checked]) -> tuple[Array, Array]:
 
 
 def bfcl_figures(runs: Sequence[Checked], n_boot: int) -> dict[str, Any]:
-    """Flagged shares of a BFCL set and the calibration of its argument claims."""
+    """Flagged shares of a BFCL set, its most flagged paths and its argument-claim calibration."""
     missing = [r for r in runs if r.case.id.endswith("-missing")]
-    complete = [r for r in runs if not r.case.id.endswith("-missing")]
+    complete = complete_runs(runs)
     per_arg = [withheld_flagged(r.case, r.report) for r in missing]
     outside = [
         all(f) and bool(f)
@@ -200,11 +225,14 @@ def bfcl_figures(runs: Sequence[Checked], n_boot: int) -> dict[str, Any]:
         figures["withheld_arguments_flagged"] = share([x for f in per_arg for x in f], n_boot)
         figures["missing_flagged_not_in_state"] = share(outside, n_boot)
     figures["complete_flagged"] = share([any_argument_flagged(r.report) for r in complete], n_boot)
-    # Calls whose every value the dialogue states (the adapter lists the others in `unmatched`,
+    # Calls whose every value the context states (the adapters list the others in `unmatched`,
     # e.g. values from tool results BFCL does not record): flags there are false alarms for sure.
     stated = [r for r in complete if not r.case.metadata.get("unmatched")]
     figures["complete_flagged_stated"] = share(
         [any_argument_flagged(r.report) for r in stated], n_boot
     )
+    paths = flagged_path_counts(complete)
+    figures["flagged_claims"] = sum(paths.values())
+    figures["flagged_paths"] = top_paths(paths)
     figures["argument_claims"] = claim_metrics(*argument_claims(runs), n_boot)
     return figures

@@ -6,11 +6,12 @@ in the `check` input form with gold labels. Every case goes through `parse_case`
 built here is valid input for the runner.
 
 Splits follow the sets' own layout: HaluEval lines 1-6000 are train and 6001-8000 dev;
-FaithBench batches 1-8 train and 9-12 dev; BFCL dialogues with an even numeric id suffix train
-and odd ones dev (the same suffix is the same dialogue in every BFCL file).
+FaithBench batches 1-8 train and 9-12 dev; BFCL dialogues and entries with an even numeric id suffix
+train and odd ones dev (the same suffix is the same dialogue in every BFCL file).
 
-The HaluEval and FaithBench adapters live here; the BFCL one is in `bfcl`, and what they
-share (the split names, file reading, field checks) in `public_common`.
+The HaluEval and FaithBench adapters live here; the BFCL multi-turn ones are in `bfcl`, the
+single-turn ones in `bfcl_single`, and what they share (the split names, file reading, field
+checks) in `public_common`.
 
 Example:
     >>> suite = load_public("halueval-qa", "../shared/data", split="dev", limit=4)
@@ -31,6 +32,7 @@ from typing import Any, Literal
 
 from agentguard.errors import InputError
 from agentguard.evaluation.bfcl import bfcl_source
+from agentguard.evaluation.bfcl_single import bfcl_single_source
 from agentguard.evaluation.public_common import (
     HINT,
     CaseSource,
@@ -52,6 +54,10 @@ PUBLIC_SETS: dict[str, str] = {
     "of its values (ask the user) and the same call after (answer)",
     "bfcl-base": "BFCL multi-turn base: every turn's ground-truth tool calls, all arguments "
     "supported",
+    "bfcl-simple": "BFCL single-turn simple_python: a request and its ground-truth call to the "
+    "one tool offered, all arguments supported",
+    "bfcl-multiple": "BFCL single-turn multiple: a request and its ground-truth call to one of "
+    "two to four tools offered, all arguments supported",
 }
 _HALUEVAL_DEV_FROM = 6001
 _FAITHBENCH_DEV_FROM = 9
@@ -301,4 +307,6 @@ _SOURCES: dict[str, Callable[[Path, Split, Counter[str]], CaseSource]] = {
     "faithbench": _faithbench,
     "bfcl-miss-param": bfcl_source("miss_param"),
     "bfcl-base": bfcl_source("base"),
+    "bfcl-simple": bfcl_single_source("simple_python"),
+    "bfcl-multiple": bfcl_single_source("multiple"),
 }

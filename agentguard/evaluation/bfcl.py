@@ -256,12 +256,16 @@ def _bfcl_dialogues(kind: str, root: Path, split: Split) -> Iterator[_Dialogue]:
     cache: dict[str, list[_Function]] = {}
     for n, record in read_jsonl(entries):
         where = f"{entries}:{n}"
-        did = text_field(record, "id", where)
-        suffix = re.search(r"_(\d+)$", did)
-        if suffix is None:
-            raise InputError(f"{where}: id", f"{did!r} has no numeric suffix to split on")
-        if split == "all" or (int(suffix.group(1)) % 2 == 1) == (split == "dev"):
+        if _in_split(text_field(record, "id", where), split, where):
             yield _dialogue(record, where, answers, root, cache)
+
+
+def _in_split(entry_id: str, split: Split, where: str) -> bool:
+    """Whether an entry belongs to `split`: an even numeric id suffix is train, odd dev."""
+    suffix = re.search(r"_(\d+)$", entry_id)
+    if suffix is None:
+        raise InputError(f"{where}: id", f"{entry_id!r} has no numeric suffix to split on")
+    return split == "all" or (int(suffix.group(1)) % 2 == 1) == (split == "dev")
 
 
 def _leaves(value: Any, path: str) -> Iterator[tuple[str, Any]]:
