@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -75,14 +76,16 @@ def _walk_schema(
         path = f"{prefix}.{name}" if prefix else name
         enum = sub.get("enum")
         typ = sub.get("type")
+        description = str(sub.get("description") or "")
+        default = (sub["default"],) if "default" in sub else described_default(description)
         out[(tool, path)] = ParamSchema(
             tool=tool,
             path=path,
-            description=str(sub.get("description") or ""),
+            description=description,
             type=typ if isinstance(typ, str) else None,
             enum=tuple(enum) if isinstance(enum, list) else None,
-            default=sub.get("default"),
-            has_default="default" in sub,
+            default=default[0] if default else None,
+            has_default=default is not None,
             required=name in required,
         )
         if typ == "object":
@@ -91,6 +94,36 @@ def _walk_schema(
             items = sub["items"]
             if items.get("type") == "object":
                 _walk_schema(tool, items, f"{path}[]", out)
+
+
+_DESCRIBED_DEFAULT = re.compile(
+    r"\bdefaults?(?: value)?(?: is| to| of|\s*[:=])\s*(?:'(?P<q1>[^'\n]{1,80})'"
+    r"|\"(?P<q2>[^\"\n]{1,80})\"|(?P<num>-?\d+(?:\.\d+)?(?:e-?\d+)?)(?![\w])"
+    r"|(?P<word>true|false|zero)\b|(?P<bare>[\w/%°²³-]+))",
+    re.IGNORECASE,
+)
+_DEFAULT_WORDS = {"true": True, "false": False, "zero": 0}
+
+
+def described_default(description: str) -> tuple[Any] | None:
+    """The default a parameter's description states ("Default is 'cm'", "defaults to 0").
+
+    A quoted string, a number, true, false or zero, or else the word that follows ("Default
+    is km/h"). A default told in other words ("the current date") gives its first word,
+    which no argument equals, so it supports nothing. The value is wrapped in a 1-tuple,
+    so that a missing default (`None`) and a stated null differ.
+    """
+    if "efault" not in description:  # most descriptions: no need for the expression
+        return None
+    m = _DESCRIBED_DEFAULT.search(description)
+    if m is None:
+        return None
+    if m["num"] is not None:
+        x = float(m["num"])
+        return (int(x) if x.is_integer() and "." not in m["num"] else x,)
+    if m["word"] is not None:
+        return (_DEFAULT_WORDS[m["word"].lower()],)
+    return (next(g for g in (m["q1"], m["q2"], m["bare"]) if g is not None),)
 
 
 def _schema_sources(params: dict[tuple[str, str], ParamSchema]) -> list[Source]:

@@ -14,7 +14,7 @@ import datetime as dt
 import re
 
 from agentguard.support.dates import WEEKDAYS
-from agentguard.support.values import Value, fold
+from agentguard.support.values import Value, fold, round_number
 
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _DIGITS = re.compile(r"\d+")
@@ -23,6 +23,20 @@ _SMALL = (
     "fifteen sixteen seventeen eighteen nineteen twenty"
 ).split()
 _WEEKDAY_NAMES = {v: k for k, v in WEEKDAYS.items()}
+_SCALES = (1_000, 1_000_000, 1_000_000_000)
+_SCALE_STEP = {1_000: 1_000, 1_000_000: 1_000, 1_000_000_000: 1_000_000}
+"""A scale's leading digits are an anchor when they are whole or have at most three decimals."""
+
+
+def _plain(x: float) -> str:
+    """A number as digits: `8`, `0.05`, `-74.006`; a tiny one as `1e-9`."""
+    x = round_number(x)
+    if x.is_integer():
+        return str(int(x))
+    if abs(x) < 1e-4:
+        mantissa, exponent = f"{x:.14e}".split("e")
+        return f"{mantissa.rstrip('0').rstrip('.')}e{int(exponent)}"
+    return repr(x)  # the shortest digits that read back as x: "89.99", not "89.98999..."
 
 
 def _number_anchors(x: float) -> list[str]:
@@ -33,11 +47,14 @@ def _number_anchors(x: float) -> list[str]:
             out.append(f"{n:,}")
         if 0 <= n < len(_SMALL):
             out.append(_SMALL[n])
+        # "50 million", "2.5 billion": the leading digits, confirmed with the scale word.
+        out += [_plain(n / s) for s in _SCALES if abs(n) >= s and n % _SCALE_STEP[s] == 0]
         return out
-    text = f"{x:.6f}".rstrip("0")
-    out = [text]
+    out = [_plain(x)]
     if abs(x) >= 1000:
         out.append(f"{x:,.6f}".rstrip("0"))
+    if 1e-4 <= abs(x) < 1:
+        out.append(_plain(x * 100))  # "8%" or "8 percent" for 0.08
     return out
 
 
@@ -46,6 +63,9 @@ def _date_anchors(key: str, today: dt.date | None) -> list[str]:
     parts = [int(p) for p in body.split("-")]
     y, m, d = (parts[0], parts[1], parts[2]) if len(parts) == 3 else (None, parts[0], parts[1])
     out = [_MONTHS[m - 1], f"{m}/{d}", f"{m:02d}/{d:02d}", f"{d}/{m}", f"{d:02d}/{m:02d}"]
+    out += [f"{m}-{d}-", f"{m:02d}-{d:02d}-"]  # 07-10-2024 (month first, as with slashes)
+    if d > 12:  # 25-12-2024 can only be day first
+        out += [f"{d}-{m}-", f"{d:02d}-{m:02d}-"]
     if y is not None:
         out += [f"{y}-{m:02d}-{d:02d}", f"{y}/{m:02d}/{d:02d}"]
         if today is not None:

@@ -23,7 +23,7 @@ from agentguard.context import Context
 from agentguard.support.base import Estimate
 from agentguard.support.coefficients import Coefficients, FeatureKind
 from agentguard.support.index import ContextIndex, Hit
-from agentguard.support.lexicon import HEDGE_RE, QUESTION_FILLER
+from agentguard.support.lexicon import CURRENCY_NAMES, HEDGE_RE, QUESTION_FILLER
 from agentguard.support.text import content_terms, has_negation
 from agentguard.support.values import Value, extract_values, fold, num_key
 from agentguard.types import Evidence
@@ -302,8 +302,10 @@ class DefaultEstimator:
         """
         value = claim.value
         if isinstance(value, bool):
+            # "including human impact" names `include_human_impact`: the parameter's words,
+            # stemmed, in one sentence.
             words = (claim.path or "").split(".")[-1].split("[")[0]
-            return [], 1.0 if index.find_phrase(words) else 0.0, []
+            return [], 1.0 if self._token_coverage(words, index) == 1.0 else 0.0, []
         if isinstance(value, (int, float)):
             key = num_key(value)
             found = index.find_value(Value("number", str(value), (0, 0), (key,), (key,)))
@@ -311,6 +313,10 @@ class DefaultEstimator:
         text = str(value)
         whole = _whole_value(text, index)
         hits = (index.find_value(whole) if whole else []) or index.find_phrase(text)
+        for name in CURRENCY_NAMES.get(text.upper(), ()) if not hits else ():
+            hits = index.find_phrase(name)  # `"USD"` for "500 US dollars"
+            if hits:
+                break
         if hits:
             return hits, 0.0, []
         share, parts = self._value_coverage(text, index)

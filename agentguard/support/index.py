@@ -307,16 +307,35 @@ class ContextIndex:
             b -= 1
         return a, b
 
+    def _number_token(self, wanted: set[str], a: int, b: int) -> tuple[int, int] | None:
+        """The digit token around an anchor hit, if it reads as a wanted number or id.
+
+        A scale word after the token counts ("50 million", "8 percent"); in a list written
+        without spaces ("[200,300,400]", "46.60,1.88") the comma-separated part holding the
+        hit is read on its own when the whole token reads as something else.
+        """
+        blob = self.blob
+        ta, tb = self._token_at(a, b)
+        token = blob[ta:tb]
+        if _token_matches(token, wanted, _scale_after(blob, tb)):
+            return ta, tb
+        listed = ta > 0 and blob[ta - 1] in "[("
+        if "," not in token or (_THOUSANDS.fullmatch(token) and not listed):
+            return None  # "1,200" is one number, unless a bracket opens it as a list
+        pa = blob.rfind(",", ta, a) + 1 or ta
+        pb = blob.find(",", b, tb)
+        pb = tb if pb < 0 else pb
+        return (pa, pb) if _token_matches(blob[pa:pb], wanted, 1.0) else None
+
     def _confirm(self, value: Value, wanted: set[str], a: int, b: int) -> tuple[int, int] | None:
         """The span of the value at this anchor hit, if the text there normalises to it."""
         blob = self.blob
         if value.kind in ("email", "url"):
             ok = (a == 0 or blob[a - 1] not in _TOKEN_CHARS) and (b >= len(blob) or blob[b] != "@")
             return (a, b) if ok else None
-        if value.kind in ("number", "money", "id") and blob[a].isdigit():
+        if value.kind in ("number", "money", "id") and _number_start(blob, a):
             # A digit token decides by itself ("2" in "2024" is no 2).
-            ta, tb = self._token_at(a, b)
-            return (ta, tb) if _token_matches(blob[ta:tb], wanted) else None
+            return self._number_token(wanted, a, b)
         n = bisect.bisect_right(self.src_starts, a) - 1
         floor = max(a - _WINDOW, self.src_starts[n])
         for start in _token_starts(blob, a, floor, _TOKENS_BACK.get(value.kind, 2)):
@@ -380,7 +399,8 @@ def _plausible(blob: str, anchor: str, pos: int) -> bool:
         return False  # "two" inside "network", "4" inside "2024"
     end = pos + len(anchor)
     if anchor[-1].isdigit() and end < len(blob) and blob[end].isdigit():
-        return False  # "20" at the start of "2024"
+        # "20" at the start of "2024"; but "74.006" may go on with zeros ("74.0060")
+        return "." in anchor and blob[end] == "0"
     if anchor in _MONTH_ANCHORS:
         # "may" the verb has no day number beside it
         return _DIGIT.search(blob, max(0, pos - 12), pos + 16) is not None
@@ -405,17 +425,53 @@ def _day_near(blob: str, pos: int, days: set[int]) -> bool:
     return any(int(m.group()) in days for m in _DAY_RUN.finditer(blob, max(0, pos - 16), pos + 20))
 
 
-def _token_matches(token: str, wanted: set[str]) -> bool:
-    """A digit-bearing token ("$1,200.50", "ord-58213", "10kg", "$2k") against wanted keys."""
+_THOUSANDS = re.compile(r"[#$€£¥]?-?\d{1,3}(?:,\d{3})+(?:\.\d+)?%?")
+_SCALE_WORDS = {"percent": 0.01, "thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
+_SCALE_AFTER = re.compile(r" ?(percent|thousand|million|billion|trillion)\b")
+_SCALE_STARTS = frozenset([" " + w[0] for w in _SCALE_WORDS] + [w[:2] for w in _SCALE_WORDS])
+
+
+def _number_start(blob: str, a: int) -> bool:
+    """A digit, or a minus sign that opens a negative number ("-74.006", "=-3")."""
+    c = blob[a]
+    return c.isdigit() or (
+        c == "-" and a + 1 < len(blob) and blob[a + 1].isdigit() and not blob[a - 1 : a].isalnum()
+    )
+
+
+def _scale_after(blob: str, end: int) -> float:
+    """The multiplier a scale word right after a number gives ("50 million"), else 1."""
+    after = blob[end : end + 2]
+    if after[:1] == "%" or after == " %":
+        return _SCALE_WORDS["percent"]
+    if after not in _SCALE_STARTS:  # most numbers: no scale word, no expression run
+        return 1.0
+    m = _SCALE_AFTER.match(blob, end)
+    return _SCALE_WORDS[m.group(1)] if m else 1.0
+
+
+def _token_matches(token: str, wanted: set[str], scale: float) -> bool:
+    """A digit-bearing token ("$1,200.50", "ord-58213", "10kg", "$2k", "8%") against keys.
+
+    `scale` is what a word after the token multiplies it by. A percentage also reads as a
+    fraction ("8%" is 8 and 0.08), and a one-letter multiplier may be a unit instead
+    ("300k" is 300,000 or 300 kelvin, "5000m" five billion or 5000 metres).
+    """
     if "id:" + "".join(c for c in token if c.isalnum()) in wanted:
         return True
-    bare = token.lstrip("#$€£¥").replace(",", "").rstrip("%")
+    bare = token.lstrip("#$€£¥").replace(",", "")
+    percent = bare.endswith("%")
+    bare = bare.rstrip("%")
     digits = bare.rstrip("abcdefghijklmnopqrstuvwxyz")
     unit = bare[len(digits) :]
     if not digits or len(unit) > 3:
         return False
     try:
-        x = float(digits) * _MULTIPLIERS.get(unit, 1.0)
+        x = float(digits)
     except ValueError:
         return False
-    return num_key(x) in wanted
+    if num_key(x * scale) in wanted:
+        return True
+    if unit in _MULTIPLIERS and num_key(x * _MULTIPLIERS[unit]) in wanted:
+        return True
+    return (percent or scale == 0.01) and (num_key(x) in wanted or num_key(x / 100) in wanted)

@@ -74,3 +74,29 @@ QUESTION_FILLER = frozenset(
     us our like need want should shall the a an of for to with on in at by be is it that this
     ok okay so also just exactly""".split()
 )
+
+# The names people write for the currencies whose ISO codes tools take ("500 US dollars" for
+# `base_currency="USD"`). Only names that point at one currency: a bare "dollars" does not.
+CURRENCY_NAMES: dict[str, tuple[str, ...]] = {
+    "USD": ("us dollar", "us dollars", "u.s. dollar", "u.s. dollars", "american dollar",
+            "american dollars"),
+    "EUR": ("euro", "euros"),
+    "GBP": ("british pound", "british pounds", "pound sterling", "pounds sterling", "sterling"),
+    "JPY": ("japanese yen", "yen"),
+    "CAD": ("canadian dollar", "canadian dollars"),
+    "AUD": ("australian dollar", "australian dollars"),
+    "NZD": ("new zealand dollar", "new zealand dollars"),
+    "CHF": ("swiss franc", "swiss francs"),
+    "CNY": ("chinese yuan", "yuan", "renminbi", "rmb"),
+    "INR": ("indian rupee", "indian rupees"),
+    "MXN": ("mexican peso", "mexican pesos"),
+    "BRL": ("brazilian real", "brazilian reais"),
+    "KRW": ("south korean won", "korean won"),
+    "SEK": ("swedish krona", "swedish kronor"),
+    "NOK": ("norwegian krone", "norwegian kroner"),
+    "DKK": ("danish krone", "danish kroner"),
+    "SGD": ("singapore dollar", "singapore dollars"),
+    "HKD": ("hong kong dollar", "hong kong dollars"),
+    "ZAR": ("south african rand", "rand"),
+    "RUB": ("russian ruble", "russian rubles", "ruble", "rubles"),
+}  # fmt: skip

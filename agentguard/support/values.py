@@ -28,6 +28,7 @@ from agentguard.support.lexicon import COMMON_CAPITALISED
 ValueKind = str  # date | time | money | number | email | phone | url | id | quoted | name
 
 _NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+_SCALE = {"percent": 0.01, "thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
 
 
 def _by_first_letter(words: list[str]) -> str:
@@ -52,13 +53,15 @@ _TIME_DIGITS = (
 _DIGIT_LED = [
     r"(?P<iso>(?P<iy>\d{4})[-/](?P<im>\d{1,2})[-/](?P<id_>\d{1,2})"
     r"(?:[t ](?P<it>\d{1,2}:\d{2}))?\b)",
-    r"(?P<numdate>(?P<na>\d{1,2})/(?P<nb>\d{1,2})/(?P<ny>\d{4}|\d{2})\b)",
+    r"(?P<numdate>(?P<na>\d{1,2})(?:/(?P<nb>\d{1,2})/(?P<ny>\d{4}|\d{2})"
+    r"|-(?P<nb2>\d{1,2})-(?P<ny2>\d{4}))\b)",
     rf"(?P<dmy>(?P<dd>\d{{1,2}}){_ORD}(?:\s+of)?\s+(?P<dm>{MONTH_RE})(?:,?\s+(?P<dy>\d{{4}})\b)?)",
     _TIME_DIGITS,
     rf"(?P<money_n>(?P<amt2>{_NUM})\s?(?:dollars|euros|pounds|usd|eur|gbp)\b)",
     r"(?P<phone_d>\d{3}[\s.-]\d{3}[\s.-]\d{4}\b)",
     r"(?P<alnum_d>\d[\w-]*[a-z][\w-]*[a-z0-9]\b)",
-    rf"(?P<number>{_NUM}(?:(?P<pct>%)|(?P<unit>[a-z]{{1,3}}))?(?![\w]))",
+    rf"(?P<number>{_NUM}(?:(?P<pct>%)|\s(?P<scale>{'|'.join(_SCALE)})\b"
+    r"|(?P<unit>[a-z]{1,3}))?(?![\w]))",
 ]
 _LETTER_LED = [
     r"(?P<url>https?://[^\s<>\"')\]]+)",
@@ -166,8 +169,19 @@ def fold(text: str) -> str:
 
 def num_key(x: float) -> str:
     """Canonical key of a number: `num:1200`, `num:3.5`."""
-    x = round(x, 6)  # first, so float noise ("$2.01k" = 2010.0000000000002) still gives `num:2010`
+    # round_number, inlined: this runs for every number read
+    x = round(x, 6) if abs(x) >= 1e-4 or x == 0 else float(f"{x:.6g}")
     return f"num:{int(x)}" if float(x).is_integer() else f"num:{x!r}"
+
+
+def round_number(x: float) -> float:
+    """`x` to six decimals, or to six significant digits when it is smaller than 1e-4.
+
+    Rounding first lets float noise ("$2.01k" = 2010.0000000000002) give `num:2010`; the
+    significant digits keep a small number (a charge of 1e-9) from reading as 0.
+    """
+    x = float(x)
+    return round(x, 6) if abs(x) >= 1e-4 or x == 0 else float(f"{x:.6g}")
 
 
 def _to_float(s: str) -> float:
@@ -195,7 +209,8 @@ def _date_from_match(m: re.Match[str], today: dt.date | None) -> tuple[int | Non
     if g == "iso":
         return safe_date(int(m["iy"]), int(m["im"]), int(m["id_"]))
     if g == "numdate":
-        a, b, y = int(m["na"]), int(m["nb"]), expand_year(int(m["ny"]))
+        a, b = int(m["na"]), int(m["nb"] or m["nb2"])
+        y = expand_year(int(m["ny"] or m["ny2"]))
         # US month/day order unless the first number cannot be a month.
         return safe_date(y, b, a) if a > 12 else safe_date(y, a, b)
     if g == "mdy":
@@ -280,16 +295,28 @@ def _structured(
     if g in ("hashid", "alnum", "alnum_d"):
         return _id_value(s, span)
     if g == "number":
-        x = _to_float(s[: -len(m["unit"])] if m["unit"] else s.rstrip("%"))  # "1.5kg" -> 1.5
-        keys: tuple[str, ...] = (num_key(x),)
-        if s.isdigit() and len(s) >= 4:
-            keys += ("id:" + s,)  # long digit strings are often ids: "order 12345"
-        return Value("number", s, span, keys, keys)
+        return _number(m, s, span)
     if g == "numword" and not claim:
         parts = s.lower().split("-")
         n = sum(NUMBER_WORDS.get(p, 0) for p in parts)
         return Value("number", s, span, (num_key(n),), (num_key(n),))
     return None
+
+
+def _number(m: re.Match[str], s: str, span: tuple[int, int]) -> Value:
+    """A plain number: "1.5kg" is 1.5, "8%" and "8 percent" 8 and 0.08, "50 million" 5e7."""
+    scale = m["scale"]
+    if scale:
+        x = _to_float(s[: -len(scale)].rstrip())
+        keys: tuple[str, ...] = (num_key(x * _SCALE[scale]),)
+        if scale == "percent":
+            keys = (num_key(x), *keys)
+        return Value("number", s, span, keys, keys)
+    x = _to_float(s[: -len(m["unit"])] if m["unit"] else s.rstrip("%"))
+    keys = (num_key(x), num_key(x / 100)) if m["pct"] else (num_key(x),)
+    if s.isdigit() and len(s) >= 4:
+        keys += ("id:" + s,)  # long digit strings are often ids: "order 12345"
+    return Value("number", s, span, keys, keys)
 
 
 _I_FORMS = frozenset({"I", "I'm", "I'll", "I've", "I'd", "I’m", "I’ll", "I’ve", "I’d"})
