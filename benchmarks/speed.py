@@ -658,7 +658,9 @@ def main(argv: list[str] | None = None) -> int:
     pinning = pin_one_core()
     n_typical, warmup, runs = _plan(args.quick)
     print(f"agentguard {__version__} speed benchmark{' (--quick)' if args.quick else ''}")
-    print(f"Python {platform.python_version()} on {platform.machine()}, {pinning}")
+    python = f"Python {platform.python_version()} ({sys.executable})"
+    print(f"{python} on {platform.machine()}, {pinning}")
+    print("The interpreter's build matters: see the README for the same run on two builds.")
     print("Tokens are estimated as characters / 4; latencies are wall-clock ms per check.")
     start = time.perf_counter()
     monitor = Monitor()
@@ -676,6 +678,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         figures = {"typical": typical, "mixed": mixed, "scaling": scaling, "import": imports}
         meta = {"agentguard": __version__, "python": platform.python_version(), "cpu": pinning}
+        meta["interpreter"] = sys.executable
         args.json.write_text(json.dumps({"meta": meta, "quick": args.quick} | figures, indent=2))
         print(f"\nwrote {args.json}")
     print(f"\n(benchmark ran for {time.perf_counter() - start:.0f} s)")
