@@ -56,7 +56,9 @@ class Monitor:
         estimator: The support estimator; the offline default when omitted.
         trace: A path (or an open `TraceWriter`) where every report is appended.
         calibration: A calibration file (`agentguard calibrate`) or map applied to the support
-            of text and argument claims before labels and decisions.
+            of text and argument claims before labels and decisions. With one, the report's
+            support is the product of the claims' supports; without, the estimator's own
+            `response_support` gives it where the estimator has one (`DefaultEstimator`).
 
     Example:
         >>> from agentguard import Monitor
@@ -144,7 +146,7 @@ class Monitor:
         flags = make_flags(claims, malformed, policy)
         decision = decide(claims, flags, context, policy)
         asserted = [c.support for c in claims if c.kind != "question"]
-        support = math.prod(asserted) if asserted else None
+        support = self._response_support(asserted)
         if not claims and not malformed:
             notes.append("no claims: the output asserts nothing checkable")
         return Report(
@@ -158,6 +160,14 @@ class Monitor:
             notes=tuple(notes),
             latency_ms=round((time.perf_counter() - start) * 1000, 3),
         )
+
+    def _response_support(self, asserted: list[float]) -> float | None:
+        """The estimator's response model where it has one and no map of ours overrides it."""
+        combine = getattr(self.estimator, "response_support", None)
+        if combine is not None and self.calibration is None:
+            value: float | None = combine(asserted)
+            return value
+        return math.prod(asserted) if asserted else None
 
     def _claim(self, i: int, d: ClaimDraft, e: Estimate, context: Context, policy: Policy) -> Claim:
         p = e.p

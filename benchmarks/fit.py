@@ -1,7 +1,8 @@
 """Fit the default estimator's text and argument weights on the TRAIN splits of the public sets.
 
-Writes `agentguard/support/fitted_coefficients.json`, which `Coefficients.fitted()` loads. The
-default estimator keeps its hand-set weights; the fitted ones are opt-in.
+Writes `agentguard/support/fitted_coefficients.json`: the weights, which `Coefficients.fitted()`
+loads, and the calibration fitted beside them, which `DefaultEstimator.fitted()` applies with
+the weights. The default estimator keeps its hand-set weights; the fitted bundle is opt-in.
 
 Training rows, one per claim, from the train splits only (dev is for reporting):
 
@@ -11,17 +12,39 @@ Training rows, one per claim, from the train splits only (dev is for reporting):
   overlaps an annotated summary span labelled `Unwanted*` is unsupported; a claim of a sample
   without any `Unwanted*` annotation is supported; a claim of a hallucinated sample that
   overlaps no `Unwanted*` span is left out (its status is unknown, and counted in `skipped`).
-- argument claims: `bfcl-miss-param` and `bfcl-base` argument claims with a gold label
-  (`agentguard.evaluation.runner.gold_label`). A long free-text argument is scored with the
-  text weights; such claims are left out of both fits (counted in `skipped`).
+- argument claims: `bfcl-miss-param`, `bfcl-base`, `bfcl-simple` and `bfcl-multiple` argument
+  claims with a gold label (`agentguard.evaluation.runner.gold_label`). A long free-text
+  argument is scored with the text weights; such claims are left out of both fits (counted in
+  `skipped`). So is a supported argument whose value the context never states (case metadata
+  `unstated`: the user turns so far, the initial state and the tool schema do not give it; it
+  comes from a tool result BFCL does not record, from world knowledge, or is computed): from
+  the context the monitor sees, its label cannot be judged.
 - questions: no public set labels them, so the hand-set question weights stay.
+
+Calibration (`agentguard.support.calibrated`), fitted on the same train rows after the weights:
+
+- claim level: an isotonic map per kind from p = sigmoid(w . f) (rounded to 4 decimals, as the
+  monitor reports claim support) to the share of supported rows;
+- response level: a logistic model of P(every claim is supported) over `RESPONSE_FEATURES` of
+  the calibrated claim supports, fitted on the HaluEval QA answers and FaithBench summaries
+  with two or more asserted claims (one claim: its calibrated support is the response's). A
+  FaithBench summary weighs `RESPONSE_WEIGHT` rows; L2 `L2` on every weight but the bias.
+
+The design was chosen by 5-fold cross-validation on train only (folds by answer pair and by
+sample; the weights refitted in each fold), taking the lowest of the larger of the HaluEval QA
+and FaithBench ECEs (15 equal-mass bins) among: the product of uncalibrated supports; claim
+isotonic maps alone; a response model over the claims' raw log-odds; claim maps plus a response
+model (Platt or isotonic claim maps; response features sum log p, min logit, mean logit,
+log(1 + n), share below 0.5 in four subsets; FaithBench weight 1, 3, 10 or 30).
 
 Features come from `DefaultEstimator.features` (see `agentguard.support.coefficients.FEATURES`),
 read while `Monitor().check` runs each case, so the fit sees exactly what the estimator
 computes.
 Each kind gets a logistic regression fitted by Newton's method (IRLS) in float64 with an L2
 penalty of 1.0 on every weight except the text `bias` (the argument features are one-hot
-branches and have no separate bias, so all of them are penalised). Rows are in load order and
+branches and have no separate bias, so all of them are penalised). A feature that no training
+row has (booleans named in the request: every supported boolean is left out as `unstated`)
+keeps its hand-set weight, listed under `hand_set`. Rows are in load order and
 nothing is random, and the estimator's sums and ties do not depend on string hashing, so two
 runs write byte-identical files.
 
@@ -38,7 +61,7 @@ import json
 import sys
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -49,10 +72,12 @@ from agentguard.claims import ClaimDraft
 from agentguard.context import Context
 from agentguard.errors import InputError
 from agentguard.evaluation.adapters import load_public
+from agentguard.evaluation.calibration import CalibrationMap, fit_isotonic
 from agentguard.evaluation.runner import gold_label
 from agentguard.evaluation.suite import EvalCase
 from agentguard.support.base import Estimate
-from agentguard.support.coefficients import FEATURES, FITTED_PATH
+from agentguard.support.calibrated import RESPONSE_FEATURES, SupportCalibration, response_features
+from agentguard.support.coefficients import FEATURES, FITTED_PATH, Coefficients
 from agentguard.support.default import DefaultEstimator
 from agentguard.types import Claim
 
@@ -62,6 +87,11 @@ L2 = 1.0
 FITTED_KINDS = ("text", "argument")
 UNPENALISED = {("text", "bias")}
 DECIMALS = 6
+UNSTATED = "supported arguments whose value the dialogue never states"
+P_DECIMALS = 4  # the monitor reports claim support to 4 decimals
+# Row weight of a FaithBench summary in the response model (a HaluEval answer weighs 1):
+# chosen among 1, 3, 10 and 30 by 5-fold cross-validation on train (see the docstring).
+RESPONSE_WEIGHT = {"faithbench": 30.0}
 
 
 class _Recorder:
@@ -80,6 +110,15 @@ class _Recorder:
         return self.inner.score(claims, context, output_text)
 
 
+@dataclass(frozen=True)
+class Report:
+    """A free-text output of the train splits: its gold and the asserted claims' features."""
+
+    source: str
+    supported: bool
+    claims: list[tuple[str, list[float]]]
+
+
 @dataclass
 class Rows:
     """Training rows per kind, with counts of where they came from."""
@@ -88,6 +127,7 @@ class Rows:
     y: dict[str, list[float]] = field(default_factory=lambda: {k: [] for k in FITTED_KINDS})
     counts: Counter[tuple[str, str, str]] = field(default_factory=Counter)
     skipped: Counter[str] = field(default_factory=Counter)
+    reports: list[Report] = field(default_factory=list)
 
     def add(self, kind: str, source: str, features: list[float], supported: bool) -> None:
         self.x[kind].append(features)
@@ -120,14 +160,21 @@ def collect(data: Path) -> Rows:
     _halueval_rows(rows, _checked(monitor, recorder, qa))
     fb = load_public("faithbench", data, split="train").cases
     _faithbench_rows(rows, _checked(monitor, recorder, fb))
-    for name in ("bfcl-miss-param", "bfcl-base"):
+    for name in ("bfcl-miss-param", "bfcl-base", "bfcl-simple", "bfcl-multiple"):
         suite = load_public(name, data, split="train").cases
         _argument_rows(rows, name, _checked(monitor, recorder, suite))
     return rows
 
 
+def _report(rows: Rows, source: str, case: EvalCase, claims: list[Any]) -> None:
+    if case.gold.supported is not None:
+        asserted = [(k, f) for c, k, f in claims if c.kind != "question"]
+        rows.reports.append(Report(source, case.gold.supported, asserted))
+
+
 def _halueval_rows(rows: Rows, checked: Iterable[tuple[EvalCase, list[Any]]]) -> None:
     for case, claims in checked:
+        _report(rows, "halueval-qa", case, claims)
         text = [f for c, _, f in claims if c.kind == "text"]
         if len(text) != 1 or case.gold.supported is None:
             rows.skipped["halueval-qa: answers without exactly one text claim"] += 1
@@ -137,6 +184,7 @@ def _halueval_rows(rows: Rows, checked: Iterable[tuple[EvalCase, list[Any]]]) ->
 
 def _faithbench_rows(rows: Rows, checked: Iterable[tuple[EvalCase, list[Any]]]) -> None:
     for case, claims in checked:
+        _report(rows, "faithbench", case, claims)
         spans = case.metadata["spans"]
         unwanted = [(a, b) for a, b, label in spans if label.startswith("Unwanted")]
         for claim, kind, f in claims:
@@ -152,6 +200,7 @@ def _faithbench_rows(rows: Rows, checked: Iterable[tuple[EvalCase, list[Any]]]) 
 
 def _argument_rows(rows: Rows, name: str, checked: Iterable[tuple[EvalCase, list[Any]]]) -> None:
     for case, claims in checked:
+        unstated = {(u["call_id"], u["path"]) for u in case.metadata.get("unstated", [])}
         for claim, kind, f in claims:
             label = gold_label(claim, case.gold) if claim.kind == "argument" else None
             if label is None:
@@ -159,21 +208,32 @@ def _argument_rows(rows: Rows, name: str, checked: Iterable[tuple[EvalCase, list
             if kind != "argument":
                 rows.skipped[f"{name}: free-text arguments scored as text"] += 1
                 continue
+            if label and (claim.call_id, claim.path) in unstated:
+                # Supported, but by a tool result BFCL does not record or a computation: the
+                # context the monitor sees cannot tell it from a guess.
+                rows.skipped[f"{name}: {UNSTATED}"] += 1
+                continue
             rows.add("argument", name, f, label)
 
 
 def fit_logistic(
-    x: np.ndarray, y: np.ndarray, penalty: np.ndarray, iterations: int = 100
+    x: np.ndarray,
+    y: np.ndarray,
+    penalty: np.ndarray,
+    iterations: int = 100,
+    weight: np.ndarray | None = None,
 ) -> tuple[np.ndarray, int]:
     """Penalised logistic regression by Newton's method; the weights and the steps taken.
 
-    Minimises sum(log loss) + 0.5 * sum(penalty * w**2), so `penalty` is L2 per weight.
+    Minimises sum(weight * log loss) + 0.5 * sum(penalty * w**2), so `penalty` is L2 per
+    weight and `weight` (1 for every row when omitted) weighs the rows.
     """
+    r = np.ones(len(y)) if weight is None else weight
     w = np.zeros(x.shape[1])
     for step in range(1, iterations + 1):
         p = 1.0 / (1.0 + np.exp(-(x @ w)))
-        grad = x.T @ (p - y) + penalty * w
-        hess = (x * (p * (1.0 - p))[:, None]).T @ x + np.diag(penalty)
+        grad = x.T @ (r * (p - y)) + penalty * w
+        hess = (x * (r * p * (1.0 - p))[:, None]).T @ x + np.diag(penalty)
         delta = np.linalg.solve(hess, grad)
         w = w - delta
         if float(np.max(np.abs(delta))) < 1e-10:
@@ -190,9 +250,8 @@ def _mean_log_loss(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> float:
 def _data_files(data: Path) -> dict[str, int]:
     """Sizes in bytes of the files the train loaders read."""
     names = ["halueval/qa.jsonl", *(f"faithbench/batch_{i}.json" for i in range(1, 9))]
-    for kind in ("miss_param", "base"):
-        names += [f"bfcl/BFCL_v4_multi_turn_{kind}.json"]
-        names += [f"bfcl/possible_answer/BFCL_v4_multi_turn_{kind}.json"]
+    for kind in ("multi_turn_miss_param", "multi_turn_base", "simple_python", "multiple"):
+        names += [f"bfcl/BFCL_v4_{kind}.json", f"bfcl/possible_answer/BFCL_v4_{kind}.json"]
     names += sorted(
         p.relative_to(data).as_posix() for p in (data / "bfcl" / "multi_turn_func_doc").glob("*")
     )
@@ -210,8 +269,15 @@ def build(data: Path) -> dict[str, Any]:
         y = np.array(rows.y[kind], dtype=np.float64)
         if len(y) == 0 or y.min() == y.max():
             raise RuntimeError(f"{kind}: the train rows hold a single label or none")
-        penalty = np.array([0.0 if (kind, n) in UNPENALISED else L2 for n in names])
-        w, steps = fit_logistic(x, y, penalty)
+        # A feature no training row has keeps its hand-set weight: the data say nothing of it.
+        seen = [j for j in range(len(names)) if np.any(x[:, j])]
+        unseen = [names[j] for j in range(len(names)) if j not in seen]
+        penalty = np.array([0.0 if (kind, names[j]) in UNPENALISED else L2 for j in seen])
+        w_seen, steps = fit_logistic(x[:, seen], y, penalty)
+        hand = Coefficients()
+        attrs = dict(FEATURES[kind])  # type: ignore[index]
+        w = np.array([getattr(hand, attrs[n]) for n in names], dtype=np.float64)
+        w[seen] = w_seen
         weights[kind] = {n: round(float(v), DECIMALS) + 0.0 for n, v in zip(names, w, strict=True)}
         by_source: dict[str, dict[str, int]] = {}
         for (k, source, label), n in sorted(rows.counts.items()):
@@ -219,6 +285,7 @@ def build(data: Path) -> dict[str, Any]:
                 by_source.setdefault(source, {})[label] = n
         fits[kind] = {
             "features": names,
+            "hand_set": unseen,
             "rows": len(y),
             "by_source": by_source,
             "newton_steps": steps,
@@ -227,6 +294,7 @@ def build(data: Path) -> dict[str, Any]:
     return {
         "about": "Weights of DefaultEstimator fitted on the train splits by benchmarks/fit.py; "
         "question weights are not fitted (no public labels) and stay hand-set.",
+        "calibration": calibration(rows, weights),
         "l2": L2,
         "unpenalised": sorted(f"{k}.{n}" for k, n in UNPENALISED),
         "weights": weights,
@@ -234,6 +302,62 @@ def build(data: Path) -> dict[str, Any]:
         "skipped": dict(sorted(rows.skipped.items())),
         "data_files": _data_files(data),
     }
+
+
+def _coefficients(weights: dict[str, dict[str, float]]) -> Coefficients:
+    """The hand-set coefficients with the fitted kinds' weights in place."""
+    fitted = {
+        attr: weights[kind][name]
+        for kind in FITTED_KINDS
+        for name, attr in FEATURES[kind]  # type: ignore[index]
+    }
+    return replace(Coefficients(), **fitted)
+
+
+def _claim_map(kind: str, rows: Rows, estimator: DefaultEstimator) -> CalibrationMap:
+    """Isotonic map of one kind's training rows, on p as the estimator computes it."""
+    p = [round(_sigmoid(estimator.logit(kind, f)), P_DECIMALS) for f in rows.x[kind]]  # type: ignore[arg-type]
+    m = fit_isotonic(p, rows.y[kind], source=f"benchmarks/fit.py: {kind} training rows")
+    ys = tuple(round(v, DECIMALS) + 0.0 for v in m.ys)
+    return CalibrationMap("isotonic", m.xs, ys, n=m.n, source=m.source)
+
+
+def calibration(rows: Rows, weights: dict[str, dict[str, float]]) -> dict[str, Any]:
+    """The `calibration` entry: claim maps per kind and the response model."""
+    estimator = DefaultEstimator(_coefficients(weights))
+    maps = {kind: _claim_map(kind, rows, estimator) for kind in FITTED_KINDS}
+    cal = SupportCalibration(maps, (0.0,) * len(RESPONSE_FEATURES))
+    x, y, weight = [], [], []
+    used: Counter[str] = Counter()
+    for report in rows.reports:
+        if len(report.claims) < 2:
+            continue  # one claim: its calibrated support is the report's
+        supports = [
+            round(cal.claim(k, _sigmoid(estimator.logit(k, f))), P_DECIMALS)  # type: ignore[arg-type]
+            for k, f in report.claims
+        ]
+        x.append(response_features(supports))
+        y.append(1.0 if report.supported else 0.0)
+        weight.append(RESPONSE_WEIGHT.get(report.source, 1.0))
+        used[f"{report.source}: {'supported' if report.supported else 'unsupported'}"] += 1
+    penalty = np.array([0.0] + [L2] * (len(RESPONSE_FEATURES) - 1))
+    w, steps = fit_logistic(np.array(x), np.array(y), penalty, weight=np.array(weight))
+    return {
+        "claims": {kind: m.to_json() for kind, m in maps.items()},
+        "response": {
+            "weights": {
+                n: round(float(v), DECIMALS) + 0.0
+                for n, v in zip(RESPONSE_FEATURES, w, strict=True)
+            },
+            "rows": dict(sorted(used.items())),
+            "row_weight": RESPONSE_WEIGHT,
+            "newton_steps": steps,
+        },
+    }
+
+
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + float(np.exp(-z)))
 
 
 def render(content: dict[str, Any]) -> str:

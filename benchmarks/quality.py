@@ -35,8 +35,10 @@ prints, next to the issue's targets (PASS/FAIL; the targets are fixed here, neve
   context states (metadata `unmatched` empty), and the 5 argument paths (`claim.path`) with
   the most flagged claims in complete calls, with counts (a claim counts once). Calibration on
   argument claims: p = claim support, y = the gold label (`gold_label`), over argument claims
-  that have one. Pooled over the BFCL sets measured: the complete-call share (resampling the
-  calls of all sets together) and the argument-claim calibration.
+  that have one, printed again without the supported claims whose value the context never
+  states (metadata `unstated`), which no context-based estimator can tell from a guess.
+  Pooled over the BFCL sets measured: the complete-call share (resampling the calls of all
+  sets together) and the argument-claim calibration.
 - Speed: wall time of the checks per set and ms per case (loading the set apart).
 
 Word tokens: maximal runs of letters and digits (`[^\\W_]+`) of the lower-cased text. The
@@ -52,8 +54,10 @@ Run:
     .venv/bin/python benchmarks/quality.py --data /path/to/data --limit 400 --n-boot 200
     .venv/bin/python benchmarks/quality.py --coefficients fitted   # benchmarks/fit.py weights
 
-`--coefficients` picks the default estimator's weights: `hand` (the default, as shipped) or
-`fitted` (`Coefficients.fitted()`, fitted on the train splits by `benchmarks/fit.py`).
+`--coefficients` picks the default estimator: `hand` (hand-set weights, no calibration; the
+default, as shipped), `fitted` (`DefaultEstimator.fitted()`: the weights and the claim- and
+response-level calibration fitted on the train splits by `benchmarks/fit.py`), or
+`fitted-weights` (the fitted weights alone, `DefaultEstimator(Coefficients.fitted())`).
 
 The data folder defaults to `../shared/data` beside the repository; without it the script
 says so and exits 0. Without `--sets`, a set whose files the folder lacks is printed as not
@@ -68,6 +72,7 @@ import json
 import platform
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -91,7 +96,11 @@ from agentguard.support.default import Coefficients, DefaultEstimator
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 BFCL_SETS = ("bfcl-miss-param", "bfcl-base", "bfcl-simple", "bfcl-multiple")
-COEFFICIENTS = {"hand": Coefficients, "fitted": Coefficients.fitted}
+ESTIMATORS: dict[str, Callable[[], DefaultEstimator]] = {
+    "hand": DefaultEstimator,
+    "fitted": DefaultEstimator.fitted,
+    "fitted-weights": lambda: DefaultEstimator(Coefficients.fitted()),
+}
 QUICK_LIMIT = 100
 QUICK_BOOT = 100
 TITLES = {
@@ -256,6 +265,9 @@ def print_bfcl(fig: dict[str, Any], complete: str = "complete turns") -> None:
     print("   argument claims with a gold label (p = claim support):")
     for key, m in fig["argument_claims"].items():
         print_row(f"  {_METRIC_LABELS[key]}", m, targets["ece"] if key == "ece" else None)
+    print("   the same, without supported values the dialogue never states:")
+    for key, m in fig["argument_claims_stated"].items():
+        print_row(f"  {_METRIC_LABELS[key]}", m)
 
 
 def print_paths(fig: dict[str, Any], complete: str) -> None:
@@ -290,7 +302,7 @@ def measure(
     """Load the dev split of one set, check it, and compute its figures."""
     start = time.perf_counter()
     suite: PublicSuite = load_public(name, data, split="dev", limit=limit)
-    estimator = DefaultEstimator(COEFFICIENTS[coefficients]())
+    estimator = ESTIMATORS[coefficients]()
     runs = check_cases(suite.cases, label=f"{name} cases", estimator=estimator)
     check_ms = sum(r.ms for r in runs)
     threshold = load_policy(POLICY).threshold
@@ -332,6 +344,10 @@ def print_bfcl_pooled(figures: dict[str, dict[str, Any]], n_boot: int) -> dict[s
     for key, m in pooled.items():
         if key != "complete_flagged":
             print_row(f"  {_METRIC_LABELS[key]}", m, targets["ece"] if key == "ece" else None)
+    stated = claim_metrics(*argument_claims(runs, stated_only=True), n_boot)
+    print("   the same, without supported values the context never states:")
+    for key, m in stated.items():
+        print_row(f"  {_METRIC_LABELS[key]}", m)
     absent = [name for name in BFCL_SETS if "not_measured" in figures.get(name, {})]
     if absent:
         print(f"   not measured (no data files): {', '.join(absent)}")
@@ -384,9 +400,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--coefficients",
-        choices=list(COEFFICIENTS),
+        choices=list(ESTIMATORS),
         default="hand",
-        help="the default estimator's weights: hand-set (default) or fitted on train",
+        help="the default estimator's weights: hand-set (default), fitted on train with the "
+        "calibration fitted beside them, or the fitted weights alone",
     )
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write figures as JSON")
     return parser.parse_args(argv)

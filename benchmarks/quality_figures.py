@@ -196,15 +196,22 @@ def withheld_flagged(case: EvalCase, report: Report) -> list[bool]:
     return out
 
 
-def argument_claims(runs: Iterable[Checked]) -> tuple[Array, Array]:
-    """Support and gold label of every argument claim that has a gold label."""
+def argument_claims(runs: Iterable[Checked], *, stated_only: bool = False) -> tuple[Array, Array]:
+    """Support and gold label of every argument claim that has a gold label.
+
+    With `stated_only`, a supported claim whose value the dialogue never states (metadata
+    `unstated`: a value from a tool result BFCL does not record, or a computed one) is left
+    out: the context the monitor sees cannot tell it from a guess.
+    """
     p, y = [], []
     for r in runs:
+        unstated = {(u["call_id"], u["path"]) for u in r.case.metadata.get("unstated", [])}
         for c in r.report.claims:
             label = gold_label(c, r.case.gold) if c.kind == "argument" else None
-            if label is not None:
-                p.append(c.support)
-                y.append(float(label))
+            if label is None or (stated_only and label and (c.call_id, c.path) in unstated):
+                continue
+            p.append(c.support)
+            y.append(float(label))
     return np.array(p, dtype=float), np.array(y, dtype=float)
 
 
@@ -235,4 +242,7 @@ def bfcl_figures(runs: Sequence[Checked], n_boot: int) -> dict[str, Any]:
     figures["flagged_claims"] = sum(paths.values())
     figures["flagged_paths"] = top_paths(paths)
     figures["argument_claims"] = claim_metrics(*argument_claims(runs), n_boot)
+    figures["argument_claims_stated"] = claim_metrics(
+        *argument_claims(runs, stated_only=True), n_boot
+    )
     return figures

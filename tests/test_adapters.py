@@ -265,6 +265,11 @@ def test_bfcl_miss_param_pair(tmp_path: Path) -> None:
     assert missing.metadata["withheld"] == [
         {"tool": "tail", "path": "lines", "value": 20, "in_state": False}
     ]
+    # The withheld value is not stated yet, and the output's call id names where it sits.
+    assert missing.metadata["unstated"] == [
+        {"call_id": "call_2_0", "tool": "tail", "path": "lines"}
+    ]
+    assert missing.metadata["unmatched"] == ["tail.lines"]
     assert missing.output is not None
     call = missing.output.tool_calls[0]
     assert call.function.name == "tail"
@@ -325,7 +330,7 @@ def test_bfcl_base_every_turn_and_split(tmp_path: Path) -> None:
     second = train.cases[1]
     assert (second.gold.action, second.gold.supported, second.gold.others) == ("answer", True, True)
     assert [m.role for m in second.messages] == ["user", "assistant", "tool", "user"]
-    assert second.metadata["unmatched"] == []
+    assert second.metadata["unmatched"] == second.metadata["unstated"] == []
 
 
 # Errors

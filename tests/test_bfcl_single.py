@@ -172,6 +172,7 @@ def test_simple_cases_first_allowed_value(tmp_path: Path) -> None:
     assert area.metadata == {
         "entry": "simple_python_0",
         "unmatched": [],
+        "unstated": [],
         "omissible": ["geometry.triangle_area.unit"],
     }
     assert query.metadata["omissible"] == ["database.query.limit"]
@@ -420,3 +421,15 @@ def test_real_dev_and_train() -> None:
                 assert args
                 assert "" not in args.values()
         assert len(load_public(name, DATA, split="dev", limit=10).cases) == 10
+
+
+def test_values_neither_request_nor_schema_states_are_marked_unstated(tmp_path: Path) -> None:
+    rows = [("Area of a circle, please.", CIRCLE, {"radius": [2.5]})]
+    write_simple(tmp_path, rows)
+    (case,) = load_public("bfcl-simple", tmp_path, split="all").cases
+    assert case.metadata["unstated"] == [
+        {"call_id": "call_0_0", "tool": "circle_area", "path": "radius"}
+    ]
+    assert case.metadata["unmatched"] == ["circle_area.radius"]
+    (call,) = case.output.tool_calls if case.output else ()
+    assert call.id == "call_0_0"

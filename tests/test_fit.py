@@ -14,7 +14,13 @@ import pytest
 from agentguard import Coefficients, DefaultEstimator, InputError, Monitor
 from agentguard.claims import ClaimDraft
 from agentguard.context import Context
+from agentguard.evaluation.calibration import fit_platt
 from agentguard.support.base import Estimate
+from agentguard.support.calibrated import (
+    RESPONSE_FEATURES,
+    SupportCalibration,
+    response_features,
+)
 from agentguard.support.coefficients import FEATURES, FITTED_PATH
 from tests.conftest import call, tool, user
 
@@ -170,3 +176,68 @@ def test_fit_check_passes_on_the_committed_file() -> None:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "is up to date" in done.stdout
+
+
+def test_fitted_estimator_calibrates_claims_and_combines_responses() -> None:
+    cal = SupportCalibration.fitted()
+    assert set(cal.claims) == {"text", "argument"}
+    assert all(m.method == "isotonic" for m in cal.claims.values())
+    assert len(cal.response) == len(RESPONSE_FEATURES)
+    fitted = DefaultEstimator.fitted()
+    raw = DefaultEstimator(Coefficients.fitted())
+    for claims, context, text in _captured():
+        kinds = [k for k, _ in raw.features(claims, context, text)]
+        for kind, e_raw, e_cal in zip(
+            kinds,
+            raw.score(claims, context, text),
+            fitted.score(claims, context, text),
+            strict=True,
+        ):
+            expected = e_raw.p if kind == "question" else cal.claim(kind, e_raw.p)
+            assert e_cal.p == pytest.approx(expected)
+    assert fitted.response_support([]) is None
+    assert fitted.response_support([0.7]) == 0.7
+    many = fitted.response_support([0.9, 0.8, 0.95])
+    assert many is not None and 0.0 < many < 1.0
+    assert DefaultEstimator().response_support([0.5, 0.5]) == 0.25
+
+
+def test_response_features_are_clipped_and_ordered() -> None:
+    f = response_features([1.0, 0.5])
+    assert f[0] == 1.0 and f[3] == pytest.approx(math.log(3))
+    assert f[1] == pytest.approx(math.log(1 - 1e-4) + math.log(0.5))
+    assert f[2] == pytest.approx(0.0)
+
+
+def test_monitor_report_support_comes_from_the_response_model() -> None:
+    fitted = DefaultEstimator.fitted()
+    report = Monitor(estimator=fitted).check(CHECKS[1])
+    asserted = [c.support for c in report.claims if c.kind != "question"]
+    assert len(asserted) >= 2
+    expected = fitted.response_support(asserted)
+    assert expected is not None and report.support == pytest.approx(expected, abs=1e-6)
+    assert report.support != pytest.approx(math.prod(asserted), abs=1e-4)
+    # A calibration map of the monitor's own replaces the response model by the product.
+    mapped = Monitor(estimator=fitted, calibration=fit_platt([0.2, 0.8], [0, 1])).check(CHECKS[1])
+    claimed = [c.support for c in mapped.claims if c.kind != "question"]
+    assert mapped.support == pytest.approx(math.prod(claimed), abs=1e-6)
+    hand = Monitor().check(CHECKS[1])
+    claimed = [c.support for c in hand.claims if c.kind != "question"]
+    assert hand.support == pytest.approx(math.prod(claimed), abs=1e-6)
+
+
+def test_missing_calibration_entry_is_a_clear_error(tmp_path: Path) -> None:
+    data = json.loads(FITTED_PATH.read_text(encoding="utf-8"))
+    path = tmp_path / "fitted.json"
+    bad = {k: v for k, v in data.items() if k != "calibration"}
+    path.write_text(json.dumps(bad), encoding="utf-8")
+    with pytest.raises(InputError, match="calibration: missing"):
+        DefaultEstimator.fitted(path)
+    data["calibration"]["response"]["weights"]["min_logit"] = None
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(InputError, match=r"response\.weights\.min_logit: not a finite number"):
+        SupportCalibration.fitted(path)
+    del data["calibration"]["claims"]["argument"]
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(InputError, match=r"calibration\.claims: expected one map per kind"):
+        SupportCalibration.fitted(path)

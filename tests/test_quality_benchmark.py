@@ -319,6 +319,17 @@ def test_bfcl_flagged_shares(data: Path) -> None:
     p, y = qf.argument_claims([missing])  # gold: file_name stated, lines withheld
     assert sorted(y.tolist()) == [0.0, 1.0]
     assert p.tolist() == [c.support for c in missing.report.claims if c.kind == "argument"]
+    # A supported value the dialogue never states is left out of the stated-only figures;
+    # an unsupported one stays.
+    name = next(c for c in missing.report.claims if c.path == "file_name")
+    lines = next(c for c in missing.report.claims if c.path == "lines")
+    meta = {
+        **missing.case.metadata,
+        "unstated": [{"call_id": c.call_id, "tool": c.tool, "path": c.path} for c in (name, lines)],
+    }
+    both = qs.Checked(missing.case.model_copy(update={"metadata": meta}), missing.report, 0.0)
+    p, y = qf.argument_claims([both], stated_only=True)
+    assert y.tolist() == [0.0] and p.tolist() == [lines.support]
 
 
 def test_main_on_fixture_writes_json(
@@ -366,3 +377,12 @@ def test_quick_run_on_real_data(capsys: pytest.CaptureFixture[str]) -> None:
     printed = capsys.readouterr().out
     for name, title in q.TITLES.items():
         assert f"== {title} ({name}, dev)" in printed
+
+
+def test_fitted_bundle_on_fixture(data: Path, tmp_path: Path) -> None:
+    out = tmp_path / "quality.json"
+    argv = ["--data", str(data), "--n-boot", "20", "--coefficients", "fitted", "--json", str(out)]
+    assert q.main(argv) == 0
+    doc = json.loads(out.read_text())
+    assert doc["meta"]["coefficients"] == "fitted"
+    assert "ece" in doc["sets"]["bfcl-base"]["argument_claims_stated"]

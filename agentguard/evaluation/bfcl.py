@@ -310,10 +310,15 @@ def _stated(d: _Dialogue, tool: str, path: str, value: Any, text: str) -> bool:
     return default or _mentions(text, value) or _mentions(d.state, value)
 
 
-def _unmatched(d: _Dialogue, calls: list[Call], text: str) -> list[str]:
+def _unstated(d: _Dialogue, calls: list[Call], turn: int, text: str) -> list[dict[str, Any]]:
+    """The arguments of `calls` (made at ground-truth `turn`) that `text` and the state miss.
+
+    Each entry names the call id of the case's output and the argument path, so that a claim
+    (`call_id`, `path`) can be matched to it even when a call is repeated.
+    """
     return [
-        f"{tool}.{path}"
-        for tool, args in calls
+        {"call_id": f"call_{turn}_{i}", "tool": tool, "path": path}
+        for i, (tool, args) in enumerate(calls)
         for path, value in _leaves(args, "")
         if not _stated(d, tool, path, value, text)
     ]
@@ -397,6 +402,7 @@ def _bfcl_case(
 ) -> tuple[dict[str, Any], str]:
     """A case at `turn` whose output makes `calls` (the ground truth of the turn they name)."""
     truth_turn, made = calls
+    unstated = _unstated(d, made, truth_turn, _user_text(d, 0, turn))
     case = {
         "id": f"{d.id}-{suffix}",
         "domain": name,
@@ -412,7 +418,8 @@ def _bfcl_case(
         "metadata": {
             "dialogue": d.id,
             "turn": turn,
-            "unmatched": _unmatched(d, made, _user_text(d, 0, turn)),
+            "unmatched": [f"{u['tool']}.{u['path']}" for u in unstated],
+            "unstated": unstated,
             **meta,
         },
     }

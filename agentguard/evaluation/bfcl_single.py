@@ -109,20 +109,23 @@ def _entry_functions(record: dict[str, Any], where: str) -> dict[str, _Function]
     return functions
 
 
-def _unmatched(calls: list[Call], functions: dict[str, _Function], text: str) -> list[str]:
-    """`tool.path` of each value that neither the request nor the tool's schema states.
+def _unstated(
+    calls: list[Call], functions: dict[str, _Function], text: str
+) -> list[dict[str, Any]]:
+    """Each value that neither the request nor the tool's schema states, with its call id.
 
     The schema counts whole (a default, an enum, a description): BFCL often gives a default
-    only in the parameter's description ("defaults to 'units'").
+    only in the parameter's description ("defaults to 'units'"). Call ids are those of
+    `_call_dicts(calls, 0)`, the output's calls.
     """
     out = []
-    for tool, args in calls:
+    for i, (tool, args) in enumerate(calls):
         f = functions[tool]
         schema = json.dumps(f.tool, ensure_ascii=False)
         for path, value in _leaves(args, ""):
             default = path in f.defaults and f.defaults[path] == value
             if not (default or _mentions(text, value) or _mentions(schema, value)):
-                out.append(f"{tool}.{path}")
+                out.append({"call_id": f"call_0_{i}", "tool": tool, "path": path})
     return out
 
 
@@ -156,6 +159,7 @@ def _single_case(
         skips["every ground-truth argument may be left out: the call has no argument"] += 1
         return None
     text = "\n".join(m["content"] for m in messages)
+    unstated = _unstated(calls, functions, text)
     return {
         "id": eid,
         "domain": name,
@@ -165,7 +169,8 @@ def _single_case(
         "gold": {"action": "answer", "supported": True, "others": True},
         "metadata": {
             "entry": eid,
-            "unmatched": _unmatched(calls, functions, text),
+            "unmatched": [f"{u['tool']}.{u['path']}" for u in unstated],
+            "unstated": unstated,
             "omissible": _omissible(truth),
         },
     }

@@ -3,7 +3,9 @@
 Runs offline on the standard library. Each claim gets a feature vector f (floats, in the fixed
 order of `FEATURES` for its kind) and its support is p = sigmoid(w . f), with the weights w taken
 from `Coefficients`. The default weights are set by hand; `Coefficients.fitted()` loads weights
-fitted on the train splits of the public sets (`benchmarks/fit.py` writes them).
+fitted on the train splits of the public sets (`benchmarks/fit.py` writes them), and
+`DefaultEstimator.fitted()` those weights with the calibration fitted beside them
+(`agentguard.support.calibrated`).
 
 The features and their weights are described in `agentguard.support.coefficients`.
 """
@@ -15,12 +17,14 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
 
 from agentguard.claims import ClaimDraft
 from agentguard.context import Context
 from agentguard.support.base import Estimate
+from agentguard.support.calibrated import SupportCalibration
 from agentguard.support.coefficients import Coefficients, FeatureKind
 from agentguard.support.index import ContextIndex, Hit
 from agentguard.support.lexicon import CURRENCY_NAMES, HEDGE_RE, QUESTION_FILLER
@@ -89,19 +93,50 @@ class DefaultEstimator:
 
     name = "default"
 
-    def __init__(self, coefficients: Coefficients | None = None) -> None:
+    def __init__(
+        self,
+        coefficients: Coefficients | None = None,
+        calibration: SupportCalibration | None = None,
+    ) -> None:
         self.k = coefficients or Coefficients()
+        self.calibration = calibration
+
+    @classmethod
+    def fitted(cls, path: str | Path | None = None) -> DefaultEstimator:
+        """The weights and calibration fitted on the train splits (`benchmarks/fit.py`).
+
+        Args:
+            path: The fitted file; defaults to the `fitted_coefficients.json` the package ships.
+
+        Raises:
+            InputError: when the file is missing or malformed (naming the field).
+        """
+        return cls(Coefficients.fitted(path), SupportCalibration.fitted(path))
 
     def score(
         self, claims: Sequence[ClaimDraft], context: Context, output_text: str
     ) -> list[Estimate]:
         """One estimate per claim; the context is indexed once for the whole batch."""
         out = []
+        cal = self.calibration
         for s in self._signals(claims, context, output_text):
             p = _sigmoid(self.logit(s.kind, s.features))
             without = _sigmoid(self.k.arg_nothing) if s.schema_only else None
+            if cal is not None and s.kind != "question":
+                p = cal.claim(s.kind, p)
+                without = None if without is None else cal.claim(s.kind, without)
             out.append(Estimate(p, s.contradicted, s.hedged, s.evidence, without))
         return out
+
+    def response_support(self, supports: Sequence[float]) -> float | None:
+        """P(every claim is supported) from the supports of an output's asserted claims.
+
+        The product of the supports, or the fitted response model when the estimator has a
+        calibration; None without claims.
+        """
+        if self.calibration is not None:
+            return self.calibration.response_support(supports)
+        return math.prod(supports) if supports else None
 
     def features(
         self, claims: Sequence[ClaimDraft], context: Context, output_text: str
@@ -262,8 +297,9 @@ class DefaultEstimator:
             text = index.originals[sid]
             schema_ev = [Evidence(source=sid, span=(0, len(text)), text=text)]
 
-        if isinstance(value, str) and len(value.split()) > 6:
+        if isinstance(value, str) and len(value.split()) > 6 and not index.find_phrase(value):
             # Free text the model composed (a message body, a search query): score it as text.
+            # Text the context holds word for word (a post the user dictated) is a value found.
             values = extract_values(value, index.today, claim=True)
             return replace(self._text(value, values, index), hedged=hedged)
 
