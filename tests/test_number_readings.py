@@ -1,5 +1,6 @@
-"""How argument values meet the ways people write them: percentages, scale words, signs,
-lists, dashed dates, currency names, defaults told in a description, booleans by name."""
+"""How values meet the ways people write them: percentages, scale words, signs, lists, dashed
+dates, currency names, defaults told in a description, booleans by name; and questions whose
+kind of value the context already holds."""
 
 from typing import Any
 
@@ -156,3 +157,38 @@ def test_a_boolean_is_mentioned_by_the_stems_of_its_name() -> None:
     assert _support(unsaid, {"include_human_impact": True}, schema) != {
         "include_human_impact": "supported"
     }
+
+
+def _question(user: str, question: str) -> tuple[float, list[str]]:
+    report = MONITOR.check(
+        {"messages": [{"role": "user", "content": user}], "output": {"content": question}}
+    )
+    (claim,) = [c for c in report.claims if c.kind == "question"]
+    return claim.support, [f.type for f in report.flags]
+
+
+@pytest.mark.parametrize(
+    ("user", "question"),
+    [
+        ("My email is grace@example.com. I'd like to return something.", "What is your email?"),
+        ("What's a 22% tip on a $132.50 bill?", "How much was the bill?"),
+        ("I'm ordering 23 folding chairs at $19.66 each.", "How many chairs are you ordering?"),
+    ],
+)
+def test_a_question_whose_kind_of_value_is_given_is_redundant(user: str, question: str) -> None:
+    support, flags = _question(user, question)
+    assert support > 0.75
+    assert flags == ["redundant_question"]
+
+
+@pytest.mark.parametrize(
+    ("user", "question"),
+    [
+        ("What's a 20% tip on my dinner bill?", "How much was the bill?"),
+        ("I'd like to return something I bought.", "What is your email address?"),
+    ],
+)
+def test_a_question_the_context_does_not_answer_is_not(user: str, question: str) -> None:
+    support, flags = _question(user, question)
+    assert support < 0.75
+    assert "redundant_question" not in flags

@@ -14,7 +14,9 @@ Features (`FEATURES`, name: meaning):
   `nothing` = 1 - m and `bool_mentioned` = m, with m = 1 when the parameter's words occur.
 - questions: `bias` 1; `slot_coverage` the share of the slot words in the best sentence
   (half weight with a single slot word); `value_present` 1 when that sentence holds a value;
-  `user_exact` 1 when a user sentence holds all of two or more slot words.
+  `user_exact` 1 when a user sentence holds all of two or more slot words; `kind_answered` 1
+  when a sentence with a slot word holds a value of the kind the question asks for (an email
+  for "what is your email?", an amount for "how much was the bill?"; `QUESTION_KINDS`).
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ FEATURES: dict[FeatureKind, tuple[tuple[str, str], ...]] = {
         ("slot_coverage", "question_slot"),
         ("value_present", "question_value"),
         ("user_exact", "question_user_exact"),
+        ("kind_answered", "question_kind_answered"),
     ),
 }
 FITTED_PATH = Path(__file__).with_name("fitted_coefficients.json")
@@ -79,6 +82,7 @@ class Coefficients:
     question_slot: float = 3.0
     question_value: float = 1.5
     question_user_exact: float = 1.0
+    question_kind_answered: float = 1.5
 
     def weights(self, kind: FeatureKind) -> list[float]:
         """The weight vector of a claim kind, in the order of `FEATURES[kind]`."""

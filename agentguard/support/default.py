@@ -27,7 +27,7 @@ from agentguard.support.base import Estimate
 from agentguard.support.calibrated import SupportCalibration
 from agentguard.support.coefficients import Coefficients, FeatureKind
 from agentguard.support.index import ContextIndex, Hit
-from agentguard.support.lexicon import CURRENCY_NAMES, HEDGE_RE, QUESTION_FILLER
+from agentguard.support.lexicon import CURRENCY_NAMES, HEDGE_RE, QUESTION_FILLER, QUESTION_KINDS
 from agentguard.support.text import content_terms, has_negation
 from agentguard.support.values import Value, extract_values, fold, num_key
 from agentguard.types import Evidence
@@ -410,9 +410,10 @@ class DefaultEstimator:
             for si in index.sentences_with(t).tolist():
                 counts[si] = counts.get(si, 0) + 1
         if not counts:
-            return _Signals("question", [1.0, 0.0, 0.0, 0.0])
+            return _Signals("question", [1.0, 0.0, 0.0, 0.0, 0.0])
         best_si, best = -1, -1.0
-        for si, n in heapq.nlargest(5, counts.items(), key=lambda kv: (kv[1], -kv[0])):
+        candidates = heapq.nlargest(5, counts.items(), key=lambda kv: (kv[1], -kv[0]))
+        for si, n in candidates:
             score = n / len(slot) + (0.5 if index.sentence_has_value(si) else 0.0)
             if score > best:
                 best_si, best = si, score
@@ -422,8 +423,36 @@ class DefaultEstimator:
         # ("order number"): its coverage counts half.
         cov_weight = min(1.0, len(slot) / 2)
         user_exact = index.sentence_kind(best_si) == "user" and cov == 1.0 and len(slot) >= 2
-        features = [1.0, cov * cov_weight, float(has_value), float(user_exact)]
+        # A sentence with a slot word that holds a value of the kind asked for answers it.
+        asked = _asked_kinds(claim.text)
+        answered = next(
+            (
+                si
+                for si, _ in candidates
+                if asked and any(_answers(v, asked) for v in index.sentence_values(si))
+            ),
+            None,
+        )
+        features = [1.0, cov * cov_weight, float(has_value), float(user_exact), 0.0]
+        if answered is not None:
+            features[4] = 1.0
+            best_si = answered
         return _Signals("question", features, evidence=(_evidence(index, index.sentence(best_si)),))
+
+
+def _asked_kinds(question: str) -> frozenset[str]:
+    """The value kinds a question asks for, by its wording (`QUESTION_KINDS`)."""
+    folded = fold(question)
+    kinds: frozenset[str] = frozenset()
+    for pattern, found in QUESTION_KINDS:
+        if pattern.search(folded):
+            kinds |= found
+    return kinds
+
+
+def _answers(value: Value, asked: frozenset[str]) -> bool:
+    """A value of a kind asked for; a percentage is a rate, never the amount asked for."""
+    return value.kind in asked and not value.text.endswith(("%", "percent"))
 
 
 def _dedupe(evidence: list[Evidence]) -> list[Evidence]:

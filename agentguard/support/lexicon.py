@@ -75,6 +75,23 @@ QUESTION_FILLER = frozenset(
     ok okay so also just exactly""".split()
 )
 
+# What kind of value a question asks for, by its wording: a question whose slot words sit in a
+# sentence that holds a value of that kind is already answered ("What is your email?" after
+# "My email is dana@example.com").
+QUESTION_KINDS: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = tuple(
+    (re.compile(rf"\b(?:{cues})\b"), frozenset(kinds.split()))
+    for cues, kinds in (
+        (r"e-?mail", "email"),
+        (r"phone|mobile|cell", "phone"),
+        (r"(?:order|booking|reference|confirmation|ticket|tracking|account|case) (?:number|id)",
+         "id number"),
+        (r"when|date|which day|what day", "date"),
+        (r"what time|which time|at what time", "time"),
+        (r"how much|price|cost|total|bill|amount|fee|budget|pay", "money number"),
+        (r"how many|quantity|number of", "number"),
+    )
+)  # fmt: skip
+
 # The names people write for the currencies whose ISO codes tools take ("500 US dollars" for
 # `base_currency="USD"`). Only names that point at one currency: a bare "dollars" does not.
 CURRENCY_NAMES: dict[str, tuple[str, ...]] = {
