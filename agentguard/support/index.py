@@ -23,6 +23,7 @@ from agentguard.context import Context
 from agentguard.support.anchors import anchors
 from agentguard.support.text import has_negation, sentence_ends, term, term_key
 from agentguard.support.values import (
+    SCALE_WORDS,
     Value,
     extract_values,
     fold,
@@ -426,9 +427,8 @@ def _day_near(blob: str, pos: int, days: set[int]) -> bool:
 
 
 _THOUSANDS = re.compile(r"[#$€£¥]?-?\d{1,3}(?:,\d{3})+(?:\.\d+)?%?")
-_SCALE_WORDS = {"percent": 0.01, "thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
-_SCALE_AFTER = re.compile(r" ?(percent|thousand|million|billion|trillion)\b")
-_SCALE_STARTS = frozenset([" " + w[0] for w in _SCALE_WORDS] + [w[:2] for w in _SCALE_WORDS])
+_SCALE_AFTER = re.compile(rf" ?({'|'.join(SCALE_WORDS)})\b")
+_SCALE_STARTS = frozenset([" " + w[0] for w in SCALE_WORDS] + [w[:2] for w in SCALE_WORDS])
 
 
 def _number_start(blob: str, a: int) -> bool:
@@ -443,11 +443,11 @@ def _scale_after(blob: str, end: int) -> float:
     """The multiplier a scale word right after a number gives ("50 million"), else 1."""
     after = blob[end : end + 2]
     if after[:1] == "%" or after == " %":
-        return _SCALE_WORDS["percent"]
+        return SCALE_WORDS["percent"]
     if after not in _SCALE_STARTS:  # most numbers: no scale word, no expression run
         return 1.0
     m = _SCALE_AFTER.match(blob, end)
-    return _SCALE_WORDS[m.group(1)] if m else 1.0
+    return SCALE_WORDS[m.group(1)] if m else 1.0
 
 
 def _token_matches(token: str, wanted: set[str], scale: float) -> bool:

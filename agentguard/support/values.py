@@ -28,7 +28,8 @@ from agentguard.support.lexicon import COMMON_CAPITALISED
 ValueKind = str  # date | time | money | number | email | phone | url | id | quoted | name
 
 _NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
-_SCALE = {"percent": 0.01, "thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
+SCALE_WORDS = {"percent": 0.01, "thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
+"""What a word after a number multiplies it by ("50 million", "8 percent")."""
 
 
 def _by_first_letter(words: list[str]) -> str:
@@ -60,7 +61,7 @@ _DIGIT_LED = [
     rf"(?P<money_n>(?P<amt2>{_NUM})\s?(?:dollars|euros|pounds|usd|eur|gbp)\b)",
     r"(?P<phone_d>\d{3}[\s.-]\d{3}[\s.-]\d{4}\b)",
     r"(?P<alnum_d>\d[\w-]*[a-z][\w-]*[a-z0-9]\b)",
-    rf"(?P<number>{_NUM}(?:(?P<pct>%)|\s(?P<scale>{'|'.join(_SCALE)})\b"
+    rf"(?P<number>{_NUM}(?:(?P<pct>%)|\s(?P<scale>{'|'.join(SCALE_WORDS)})\b"
     r"|(?P<unit>[a-z]{1,3}))?(?![\w]))",
 ]
 _LETTER_LED = [
@@ -308,7 +309,7 @@ def _number(m: re.Match[str], s: str, span: tuple[int, int]) -> Value:
     scale = m["scale"]
     if scale:
         x = _to_float(s[: -len(scale)].rstrip())
-        keys: tuple[str, ...] = (num_key(x * _SCALE[scale]),)
+        keys: tuple[str, ...] = (num_key(x * SCALE_WORDS[scale]),)
         if scale == "percent":
             keys = (num_key(x), *keys)
         return Value("number", s, span, keys, keys)
