@@ -21,13 +21,12 @@ import numpy as np
 
 from agentguard.context import Context
 from agentguard.support.anchors import anchors
+from agentguard.support.number_tokens import THOUSANDS, number_start, scale_after, token_matches
 from agentguard.support.text import has_negation, sentence_ends, term, term_key
 from agentguard.support.values import (
-    SCALE_WORDS,
     Value,
     extract_values,
     fold,
-    num_key,
     values_at,
 )
 
@@ -318,15 +317,15 @@ class ContextIndex:
         blob = self.blob
         ta, tb = self._token_at(a, b)
         token = blob[ta:tb]
-        if _token_matches(token, wanted, _scale_after(blob, tb)):
+        if token_matches(token, wanted, scale_after(blob, tb)):
             return ta, tb
         listed = ta > 0 and blob[ta - 1] in "[("
-        if "," not in token or (_THOUSANDS.fullmatch(token) and not listed):
+        if "," not in token or (THOUSANDS.fullmatch(token) and not listed):
             return None  # "1,200" is one number, unless a bracket opens it as a list
         pa = blob.rfind(",", ta, a) + 1 or ta
         pb = blob.find(",", b, tb)
         pb = tb if pb < 0 else pb
-        return (pa, pb) if _token_matches(blob[pa:pb], wanted, 1.0) else None
+        return (pa, pb) if token_matches(blob[pa:pb], wanted, 1.0) else None
 
     def _confirm(self, value: Value, wanted: set[str], a: int, b: int) -> tuple[int, int] | None:
         """The span of the value at this anchor hit, if the text there normalises to it."""
@@ -334,7 +333,7 @@ class ContextIndex:
         if value.kind in ("email", "url"):
             ok = (a == 0 or blob[a - 1] not in _TOKEN_CHARS) and (b >= len(blob) or blob[b] != "@")
             return (a, b) if ok else None
-        if value.kind in ("number", "money", "id") and _number_start(blob, a):
+        if value.kind in ("number", "money", "id") and number_start(blob, a):
             # A digit token decides by itself ("2" in "2024" is no 2).
             return self._number_token(wanted, a, b)
         n = bisect.bisect_right(self.src_starts, a) - 1
@@ -384,7 +383,6 @@ _WORD_ANCHORS = frozenset(
 _MONTH_ANCHORS = frozenset(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 )
-_MULTIPLIERS = {"k": 1e3, "m": 1e6}
 _DIGIT = re.compile(r"\d")
 # How many tokens before an anchor its value may start: "the day after tomorrow" and
 # "+1 (555) 123-4567" need three, "3:30 pm" none.
@@ -424,54 +422,3 @@ def _day_near(blob: str, pos: int, days: set[int]) -> bool:
     more hits through to the normaliser, never fewer.
     """
     return any(int(m.group()) in days for m in _DAY_RUN.finditer(blob, max(0, pos - 16), pos + 20))
-
-
-_THOUSANDS = re.compile(r"[#$€£¥]?-?\d{1,3}(?:,\d{3})+(?:\.\d+)?%?")
-_SCALE_AFTER = re.compile(rf" ?({'|'.join(SCALE_WORDS)})\b")
-_SCALE_STARTS = frozenset([" " + w[0] for w in SCALE_WORDS] + [w[:2] for w in SCALE_WORDS])
-
-
-def _number_start(blob: str, a: int) -> bool:
-    """A digit, or a minus sign that opens a negative number ("-74.006", "=-3")."""
-    c = blob[a]
-    return c.isdigit() or (
-        c == "-" and a + 1 < len(blob) and blob[a + 1].isdigit() and not blob[a - 1 : a].isalnum()
-    )
-
-
-def _scale_after(blob: str, end: int) -> float:
-    """The multiplier a scale word right after a number gives ("50 million"), else 1."""
-    after = blob[end : end + 2]
-    if after[:1] == "%" or after == " %":
-        return SCALE_WORDS["percent"]
-    if after not in _SCALE_STARTS:  # most numbers: no scale word, no expression run
-        return 1.0
-    m = _SCALE_AFTER.match(blob, end)
-    return SCALE_WORDS[m.group(1)] if m else 1.0
-
-
-def _token_matches(token: str, wanted: set[str], scale: float) -> bool:
-    """A digit-bearing token ("$1,200.50", "ord-58213", "10kg", "$2k", "8%") against keys.
-
-    `scale` is what a word after the token multiplies it by. A percentage also reads as a
-    fraction ("8%" is 8 and 0.08), and a one-letter multiplier may be a unit instead
-    ("300k" is 300,000 or 300 kelvin, "5000m" five billion or 5000 metres).
-    """
-    if "id:" + "".join(c for c in token if c.isalnum()) in wanted:
-        return True
-    bare = token.lstrip("#$€£¥").replace(",", "")
-    percent = bare.endswith("%")
-    bare = bare.rstrip("%")
-    digits = bare.rstrip("abcdefghijklmnopqrstuvwxyz")
-    unit = bare[len(digits) :]
-    if not digits or len(unit) > 3:
-        return False
-    try:
-        x = float(digits)
-    except ValueError:
-        return False
-    if num_key(x * scale) in wanted:
-        return True
-    if unit in _MULTIPLIERS and num_key(x * _MULTIPLIERS[unit]) in wanted:
-        return True
-    return (percent or scale == 0.01) and (num_key(x) in wanted or num_key(x / 100) in wanted)
