@@ -62,7 +62,9 @@ Call = tuple[str, dict[str, Any]]
 
 
 @dataclass(frozen=True)
-class _Function:
+class BfclFunction:
+    """A BFCL function doc converted: its OpenAI tool definition and what it states."""
+
     tool: dict[str, Any]
     """The OpenAI tool definition."""
     order: tuple[str, ...]
@@ -78,7 +80,7 @@ class _Dialogue:
     """The user messages of each turn."""
     calls: list[list[Call]]
     """The ground-truth calls of each turn."""
-    functions: dict[str, _Function]
+    functions: dict[str, BfclFunction]
     state: str
     """The initial state of the tools as JSON text; empty when there is none."""
 
@@ -102,7 +104,8 @@ def _json_schema(node: Any) -> Any:
     return out
 
 
-def _function(doc: dict[str, Any], where: str) -> _Function:
+def bfcl_function(doc: dict[str, Any], where: str) -> BfclFunction:
+    """A BFCL function doc as an OpenAI tool (`where` names the record in errors)."""
     name = text_field(doc, "name", where)
     params = doc.get("parameters", {})
     props = params.get("properties", {}) if isinstance(params, dict) else None
@@ -120,14 +123,16 @@ def _function(doc: dict[str, Any], where: str) -> _Function:
         },
     }
     defaults = {k: v["default"] for k, v in props.items() if isinstance(v, dict) and "default" in v}
-    return _Function(tool, tuple(props), defaults)
+    return BfclFunction(tool, tuple(props), defaults)
 
 
-def _function_docs(root: Path, cls: str, cache: dict[str, list[_Function]]) -> list[_Function]:
+def _function_docs(
+    root: Path, cls: str, cache: dict[str, list[BfclFunction]]
+) -> list[BfclFunction]:
     stem = _BFCL_DOCS[cls]
     if stem not in cache:
         path = require_file("bfcl", root, f"bfcl/multi_turn_func_doc/{stem}.json")
-        cache[stem] = [_function(doc, f"{path}:{n}") for n, doc in read_jsonl(path)]
+        cache[stem] = [bfcl_function(doc, f"{path}:{n}") for n, doc in read_jsonl(path)]
     return cache[stem]
 
 
@@ -152,7 +157,7 @@ def _jsonable(value: Any, where: str) -> Any:
     raise InputError(where, f"argument value {value!r} has no JSON form")
 
 
-def _parse_call(text: str, functions: dict[str, _Function], where: str) -> Call:
+def _parse_call(text: str, functions: dict[str, BfclFunction], where: str) -> Call:
     """`cd(folder='documents')` as `("cd", {"folder": "documents"})`."""
     try:
         node = ast.parse(text.strip(), mode="eval").body
@@ -176,7 +181,8 @@ def _parse_call(text: str, functions: dict[str, _Function], where: str) -> Call:
     return name, args
 
 
-def _turns(question: Any, where: str) -> list[list[dict[str, Any]]]:
+def user_turns(question: Any, where: str) -> list[list[dict[str, Any]]]:
+    """The turns of a BFCL `question`, each a list of chat messages, checked for shape."""
     if not isinstance(question, list) or not question:
         raise InputError(f"{where}: question", "must be a non-empty list of turns")
     turns = []
@@ -191,15 +197,15 @@ def _turns(question: Any, where: str) -> list[list[dict[str, Any]]]:
 
 
 def _dialogue_functions(
-    record: dict[str, Any], root: Path, cache: dict[str, list[_Function]], where: str
-) -> dict[str, _Function]:
+    record: dict[str, Any], root: Path, cache: dict[str, list[BfclFunction]], where: str
+) -> dict[str, BfclFunction]:
     classes = record.get("involved_classes")
     if not isinstance(classes, list) or not all(isinstance(c, str) for c in classes):
         raise InputError(f"{where}: involved_classes", "must be a list of class names")
     excluded = record.get("excluded_function") or []
     if not isinstance(excluded, list):
         raise InputError(f"{where}: excluded_function", "must be a list of function names")
-    functions: dict[str, _Function] = {}
+    functions: dict[str, BfclFunction] = {}
     for cls in classes:
         if cls not in _BFCL_DOCS:
             known = ", ".join(_BFCL_DOCS)
@@ -218,10 +224,10 @@ def _dialogue(
     where: str,
     answers: dict[str, tuple[Any, str]],
     root: Path,
-    cache: dict[str, list[_Function]],
+    cache: dict[str, list[BfclFunction]],
 ) -> _Dialogue:
     did = text_field(record, "id", where)
-    turns = _turns(record.get("question"), where)
+    turns = user_turns(record.get("question"), where)
     if did not in answers:
         raise InputError(f"{where}: id", f"no ground truth for {did!r} in possible_answer/")
     truth, at = answers[did]
@@ -253,14 +259,14 @@ def _bfcl_dialogues(kind: str, root: Path, split: Split) -> Iterator[_Dialogue]:
         str(rec.get("id")): (rec.get("ground_truth"), f"{truth}:{n}")
         for n, rec in read_jsonl(truth)
     }
-    cache: dict[str, list[_Function]] = {}
+    cache: dict[str, list[BfclFunction]] = {}
     for n, record in read_jsonl(entries):
         where = f"{entries}:{n}"
-        if _in_split(text_field(record, "id", where), split, where):
+        if in_split(text_field(record, "id", where), split, where):
             yield _dialogue(record, where, answers, root, cache)
 
 
-def _in_split(entry_id: str, split: Split, where: str) -> bool:
+def in_split(entry_id: str, split: Split, where: str) -> bool:
     """Whether an entry belongs to `split`: an even numeric id suffix is train, odd dev."""
     suffix = re.search(r"_(\d+)$", entry_id)
     if suffix is None:
@@ -268,14 +274,14 @@ def _in_split(entry_id: str, split: Split, where: str) -> bool:
     return split == "all" or (int(suffix.group(1)) % 2 == 1) == (split == "dev")
 
 
-def _leaves(value: Any, path: str) -> Iterator[tuple[str, Any]]:
+def leaves(value: Any, path: str) -> Iterator[tuple[str, Any]]:
     """Argument values flattened to paths the way claims are (`tags[0]`, `a.b`)."""
     if isinstance(value, dict):
         for k, v in value.items():
-            yield from _leaves(v, f"{path}.{k}" if path else str(k))
+            yield from leaves(v, f"{path}.{k}" if path else str(k))
     elif isinstance(value, list):
         for i, v in enumerate(value):
-            yield from _leaves(v, f"{path}[{i}]")
+            yield from leaves(v, f"{path}[{i}]")
     else:
         yield path, value
 
@@ -294,7 +300,7 @@ def _forms(value: Any) -> list[str]:
     return []
 
 
-def _mentions(text: str, value: Any) -> bool:
+def mentions(text: str, value: Any) -> bool:
     """Whether `text` states `value`: whole words, case ignored, `@handle` also as `handle`."""
     folded = text.casefold()
     return any(
@@ -307,7 +313,7 @@ def _stated(d: _Dialogue, tool: str, path: str, value: Any, text: str) -> bool:
     """Whether the user text, the initial state or the schema default gives `value`."""
     function = d.functions[tool]
     default = path in function.defaults and function.defaults[path] == value
-    return default or _mentions(text, value) or _mentions(d.state, value)
+    return default or mentions(text, value) or mentions(d.state, value)
 
 
 def _unstated(d: _Dialogue, calls: list[Call], turn: int, text: str) -> list[dict[str, Any]]:
@@ -319,7 +325,7 @@ def _unstated(d: _Dialogue, calls: list[Call], turn: int, text: str) -> list[dic
     return [
         {"call_id": f"call_{turn}_{i}", "tool": tool, "path": path}
         for i, (tool, args) in enumerate(calls)
-        for path, value in _leaves(args, "")
+        for path, value in leaves(args, "")
         if not _stated(d, tool, path, value, text)
     ]
 
@@ -341,11 +347,11 @@ def _withheld_labels(d: _Dialogue, k: int) -> tuple[list[dict[str, Any]], list[A
     labels: dict[tuple[str, str], set[bool | None]] = {}
     withheld: list[Any] = []
     for tool, args in d.calls[k + 1]:
-        for path, value in _leaves(args, ""):
+        for path, value in leaves(args, ""):
             label: bool | None = None
-            if _mentions(later, value) and not _mentions(before, value):
+            if mentions(later, value) and not mentions(before, value):
                 label = False
-                in_state = _mentions(d.state, value)
+                in_state = mentions(d.state, value)
                 withheld.append({"tool": tool, "path": path, "value": value, "in_state": in_state})
             elif _stated(d, tool, path, value, before):
                 label = True
@@ -360,7 +366,8 @@ def _withheld_labels(d: _Dialogue, k: int) -> tuple[list[dict[str, Any]], list[A
     return claims, withheld
 
 
-def _call_dicts(calls: list[Call], turn: int) -> list[dict[str, Any]]:
+def call_dicts(calls: list[Call], turn: int) -> list[dict[str, Any]]:
+    """Calls as OpenAI tool calls, with ids `call_{turn}_{i}`."""
     return [
         {
             "id": f"call_{turn}_{i}",
@@ -377,7 +384,7 @@ def _history(d: _Dialogue, upto: int) -> list[dict[str, Any]]:
     for t in range(upto + 1):
         messages += d.turns[t]
         if t < upto and d.calls[t]:
-            calls = _call_dicts(d.calls[t], t)
+            calls = call_dicts(d.calls[t], t)
             messages.append({"role": "assistant", "content": None, "tool_calls": calls})
             messages += [
                 {
@@ -412,7 +419,7 @@ def _bfcl_case(
         "output": {
             "role": "assistant",
             "content": None,
-            "tool_calls": _call_dicts(made, truth_turn),
+            "tool_calls": call_dicts(made, truth_turn),
         },
         "gold": gold,
         "metadata": {

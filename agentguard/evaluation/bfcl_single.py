@@ -26,14 +26,14 @@ from typing import Any, Literal
 
 from agentguard.errors import InputError
 from agentguard.evaluation.bfcl import (
+    BfclFunction,
     Call,
-    _call_dicts,
-    _Function,
-    _function,
-    _in_split,
-    _leaves,
-    _mentions,
-    _turns,
+    bfcl_function,
+    call_dicts,
+    in_split,
+    leaves,
+    mentions,
+    user_turns,
 )
 from agentguard.evaluation.public_common import (
     CaseSource,
@@ -74,7 +74,7 @@ def _resolve_args(params: dict[str, Any], where: str) -> dict[str, Any]:
     return args
 
 
-def _truth_calls(truth: Any, functions: dict[str, _Function], at: str) -> list[Call]:
+def _truth_calls(truth: Any, functions: dict[str, BfclFunction], at: str) -> list[Call]:
     if not isinstance(truth, list) or not truth:
         raise InputError(f"{at}: ground_truth", "must be a non-empty list of calls")
     calls: list[Call] = []
@@ -96,35 +96,35 @@ def _truth_calls(truth: Any, functions: dict[str, _Function], at: str) -> list[C
     return calls
 
 
-def _entry_functions(record: dict[str, Any], where: str) -> dict[str, _Function]:
+def _entry_functions(record: dict[str, Any], where: str) -> dict[str, BfclFunction]:
     docs = record.get("function")
     if not isinstance(docs, list) or not docs:
         raise InputError(f"{where}: function", "must be a non-empty list of tool docs")
-    functions: dict[str, _Function] = {}
+    functions: dict[str, BfclFunction] = {}
     for i, doc in enumerate(docs):
         if not isinstance(doc, dict):
             raise InputError(f"{where}: function[{i}]", "must be an object")
-        f = _function(doc, f"{where}: function[{i}]")
+        f = bfcl_function(doc, f"{where}: function[{i}]")
         functions.setdefault(f.tool["function"]["name"], f)
     return functions
 
 
 def _unstated(
-    calls: list[Call], functions: dict[str, _Function], text: str
+    calls: list[Call], functions: dict[str, BfclFunction], text: str
 ) -> list[dict[str, Any]]:
     """Each value that neither the request nor the tool's schema states, with its call id.
 
     The schema counts whole (a default, an enum, a description): BFCL often gives a default
     only in the parameter's description ("defaults to 'units'"). Call ids are those of
-    `_call_dicts(calls, 0)`, the output's calls.
+    `call_dicts(calls, 0)`, the output's calls.
     """
     out = []
     for i, (tool, args) in enumerate(calls):
         f = functions[tool]
         schema = json.dumps(f.tool, ensure_ascii=False)
-        for path, value in _leaves(args, ""):
+        for path, value in leaves(args, ""):
             default = path in f.defaults and f.defaults[path] == value
-            if not (default or _mentions(text, value) or _mentions(schema, value)):
+            if not (default or mentions(text, value) or mentions(schema, value)):
                 out.append({"call_id": f"call_0_{i}", "tool": tool, "path": path})
     return out
 
@@ -148,7 +148,7 @@ def _single_case(
     skips: Counter[str],
 ) -> dict[str, Any] | None:
     eid = text_field(record, "id", where)
-    messages = [m for turn in _turns(record.get("question"), where) for m in turn]
+    messages = [m for turn in user_turns(record.get("question"), where) for m in turn]
     functions = _entry_functions(record, where)
     truths, truth_file = answers
     if eid not in truths:
@@ -165,7 +165,7 @@ def _single_case(
         "domain": name,
         "messages": messages,
         "tools": [f.tool for f in functions.values()],
-        "output": {"role": "assistant", "content": None, "tool_calls": _call_dicts(calls, 0)},
+        "output": {"role": "assistant", "content": None, "tool_calls": call_dicts(calls, 0)},
         "gold": {"action": "answer", "supported": True, "others": True},
         "metadata": {
             "entry": eid,
@@ -207,7 +207,7 @@ def bfcl_single_source(kind: SingleKind) -> Callable[[Path, Split, Counter[str]]
         answers = (_answers(truth_file), truth_file)
         for n, record in read_jsonl(entries):
             where = f"{entries}:{n}"
-            if not _in_split(text_field(record, "id", where), split, where):
+            if not in_split(text_field(record, "id", where), split, where):
                 continue
             case = _single_case(name, record, where, answers, skips)
             if case is not None:
