@@ -16,7 +16,6 @@ support through `response_support` when no calibration map of its own is given.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from agentguard.errors import InputError
-from agentguard.support.coefficients import FITTED_PATH
+from agentguard.support.coefficients import read_fitted
 
 if TYPE_CHECKING:
     from agentguard.evaluation.calibration import CalibrationMap
@@ -83,13 +82,7 @@ class SupportCalibration:
             InputError: when the file is missing or unreadable, or its `calibration` entry
                 lacks a map per kind or one finite weight per response feature.
         """
-        where = str(path or FITTED_PATH)
-        try:
-            data = json.loads(Path(where).read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise InputError(where, "no fitted coefficients (run benchmarks/fit.py)") from None
-        except (OSError, ValueError) as e:
-            raise InputError(where, f"unreadable fitted coefficients: {e}") from None
+        where, data = read_fitted(path)
         raw = data.get("calibration") if isinstance(data, dict) else None
         if not isinstance(raw, dict):
             raise InputError(f"{where}: calibration", "missing; expected an object")

@@ -103,19 +103,28 @@ class Coefficients:
             >>> Coefficients.fitted() != Coefficients()
             True
         """
-        where = str(path or FITTED_PATH)
-        try:
-            data = json.loads(Path(where).read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise InputError(where, "no fitted coefficients (run benchmarks/fit.py)") from None
-        except (OSError, ValueError) as e:
-            raise InputError(where, f"unreadable fitted coefficients: {e}") from None
+        where, data = read_fitted(path)
         if not isinstance(data, dict) or not isinstance(data.get("weights"), dict):
             raise InputError(where, "expected an object with a `weights` object")
         values: dict[str, float] = {}
         for kind, table in data["weights"].items():
             values.update(_fitted_kind(where, kind, table))
         return cls(**values)
+
+
+def read_fitted(path: str | Path | None = None) -> tuple[str, object]:
+    """The parsed fitted-coefficients file, and its path for error messages.
+
+    Raises:
+        InputError: when the file is missing or is not JSON.
+    """
+    where = str(path or FITTED_PATH)
+    try:
+        return where, json.loads(Path(where).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(where, "no fitted coefficients (run benchmarks/fit.py)") from None
+    except (OSError, ValueError) as e:
+        raise InputError(where, f"unreadable fitted coefficients: {e}") from None
 
 
 def _fitted_kind(where: str, kind: object, table: object) -> dict[str, float]:

@@ -170,9 +170,8 @@ def fold(text: str) -> str:
 
 def num_key(x: float) -> str:
     """Canonical key of a number: `num:1200`, `num:3.5`."""
-    # round_number, inlined: this runs for every number read
-    x = round(x, 6) if abs(x) >= 1e-4 or x == 0 else float(f"{x:.6g}")
-    return f"num:{int(x)}" if float(x).is_integer() else f"num:{x!r}"
+    x = round_number(x)
+    return f"num:{int(x)}" if x.is_integer() else f"num:{x!r}"
 
 
 def round_number(x: float) -> float:
