@@ -3,7 +3,7 @@
 Reads `bfcl/BFCL_v4_{kind}.json` (`simple_python`: one tool per entry, `multiple`: two to four
 tools of which the request needs one) and its ground truth under `bfcl/possible_answer/`. An
 entry holds the user's request (`question`, a list of turns), the tools (`function`, in BFCL's
-schema, converted as in `bfcl`) and, in the ground-truth file, the call as
+schema, converted as in `bfcl_calls`) and, in the ground-truth file, the call as
 `{function: {parameter: [allowed values]}}`, where `""` among the allowed values means the
 parameter may be left out (its default is fine).
 
@@ -25,16 +25,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from agentguard.errors import InputError
-from agentguard.evaluation.bfcl import (
-    BfclFunction,
-    Call,
-    bfcl_function,
-    call_dicts,
-    in_split,
-    leaves,
-    mentions,
-    user_turns,
-)
+from agentguard.evaluation.bfcl import call_dicts, in_split, leaves, mentions, user_turns
+from agentguard.evaluation.bfcl_calls import BfclFunction, Call, bfcl_function
 from agentguard.evaluation.public_common import (
     CaseSource,
     Split,
