@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import heapq
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -23,21 +22,15 @@ import numpy as np
 
 from agentguard.claims import ClaimDraft
 from agentguard.context import Context
+from agentguard.support.argument_lookup import CONTRADICTABLE, argument_hits, slot_rival
 from agentguard.support.base import Estimate
 from agentguard.support.calibrated import SupportCalibration
 from agentguard.support.coefficients import Coefficients, FeatureKind
 from agentguard.support.index import ContextIndex, Hit
-from agentguard.support.lexicon import CURRENCY_NAMES, HEDGE_RE, QUESTION_FILLER, QUESTION_KINDS
+from agentguard.support.lexicon import HEDGE_RE, QUESTION_FILLER, QUESTION_KINDS
 from agentguard.support.text import content_terms, has_negation
-from agentguard.support.values import Value, extract_values, fold, num_key
+from agentguard.support.values import Value, extract_values, fold
 from agentguard.types import Evidence
-
-_MAY_BE_VALUE = re.compile(
-    r"[\d@]|\b(?:today|tonight|tomorrow|yesterday|monday|tuesday|wednesday|thursday|friday"
-    r"|saturday|sunday|noon|midnight|week)",
-    re.IGNORECASE,
-)
-_CONTRADICTABLE = ("number", "money", "date", "time", "email", "phone", "id", "name")
 
 
 def _sigmoid(z: float) -> float:
@@ -49,16 +42,6 @@ def _evidence(index: ContextIndex, hit: Hit) -> Evidence:
     text = index.originals[hit.source]
     a, b = max(0, hit.span[0]), min(len(text), hit.span[1])
     return Evidence(source=hit.source, span=(a, b), text=text[a:b])
-
-
-def _whole_value(text: str, index: ContextIndex) -> Value | None:
-    """The single typed value a string argument is, if it is one ("2024-05-03", "$20")."""
-    if not _MAY_BE_VALUE.search(text):
-        return None  # no digit, no @, no relative date: a name or a plain word
-    values = extract_values(text, index.today, claim=True)
-    if len(values) == 1 and len(values[0].text) >= 0.8 * len(text.strip()):
-        return values[0]
-    return None
 
 
 @dataclass(frozen=True)
@@ -265,7 +248,7 @@ class DefaultEstimator:
         stated = {key for v in values for key in v.keys}
         for si, cov in lex.top:
             for v in missing:
-                if v.kind not in _CONTRADICTABLE or cov < (0.6 if v.kind == "name" else 0.5):
+                if v.kind not in CONTRADICTABLE or cov < (0.6 if v.kind == "name" else 0.5):
                     continue
                 rivals = [
                     w
@@ -303,7 +286,7 @@ class DefaultEstimator:
             values = extract_values(value, index.today, claim=True)
             return replace(self._text(value, values, index), hedged=hedged)
 
-        hits, partial, parts = self._argument_hits(claim, index)
+        hits, partial, parts = argument_hits(claim, index)
         # exact, schema_default, partial_branch, partial_coverage, nothing, bool_mentioned
         features = [0.0] * 6
         if hits:
@@ -319,7 +302,10 @@ class DefaultEstimator:
         evidence = [_evidence(index, h) for h in hits or parts]
         contradicted = False
         if not hits and not schema_ev:
-            contradicted = self._slot_contradiction(claim, index, evidence)
+            rival = slot_rival(claim, index)
+            if rival is not None:
+                evidence.append(_evidence(index, rival))
+                contradicted = True
         return _Signals(
             "argument",
             features,
@@ -328,77 +314,6 @@ class DefaultEstimator:
             tuple(_dedupe(evidence or schema_ev)),
             schema_only=bool(schema_ev) and not hits,
         )
-
-    def _argument_hits(
-        self, claim: ClaimDraft, index: ContextIndex
-    ) -> tuple[list[Hit], float, list[Hit]]:
-        """Hits of the whole value; else how much of it occurs (0-1), and where its parts do.
-
-        A named boolean counts as wholly covered when its parameter's words occur.
-        """
-        value = claim.value
-        if isinstance(value, bool):
-            # "including human impact" names `include_human_impact`: the parameter's words,
-            # stemmed, in one sentence.
-            words = (claim.path or "").split(".")[-1].split("[")[0]
-            return [], 1.0 if self._token_coverage(words, index) == 1.0 else 0.0, []
-        if isinstance(value, (int, float)):
-            key = num_key(value)
-            found = index.find_value(Value("number", str(value), (0, 0), (key,), (key,)))
-            return found, 0.0, []
-        text = str(value)
-        whole = _whole_value(text, index)
-        hits = (index.find_value(whole) if whole else []) or index.find_phrase(text)
-        for name in CURRENCY_NAMES.get(text.upper(), ()) if not hits else ():
-            hits = index.find_phrase(name)  # `"USD"` for "500 US dollars"
-            if hits:
-                break
-        if hits:
-            return hits, 0.0, []
-        share, parts = self._value_coverage(text, index)
-        return [], max(self._token_coverage(text, index), share), parts
-
-    @staticmethod
-    def _value_coverage(value: str, index: ContextIndex) -> tuple[float, list[Hit]]:
-        """For a string made of several values ("17 * 23"): the share the context holds."""
-        if not _MAY_BE_VALUE.search(value):
-            return 0.0, []
-        values = extract_values(value, index.today, claim=True)
-        if len(values) < 2:
-            return 0.0, []
-        found = [hits[0] for hits in map(index.find_value, values) if hits]
-        return len(found) / len(values), found
-
-    @staticmethod
-    def _token_coverage(value: str, index: ContextIndex) -> float:
-        stems = content_terms(value.replace("_", " "))
-        if not stems:
-            return 0.0
-        counts: dict[int, int] = {}
-        for t in stems:
-            for si in index.sentences_with(t).tolist():
-                counts[si] = counts.get(si, 0) + 1
-        return max(counts.values()) / len(stems) if counts else 0.0
-
-    @staticmethod
-    def _slot_contradiction(
-        claim: ClaimDraft, index: ContextIndex, evidence: list[Evidence]
-    ) -> bool:
-        """The user or a tool names the parameter with another value of the same kind."""
-        if claim.value is None or isinstance(claim.value, bool):
-            return False
-        whole = _whole_value(str(claim.value), index)
-        if whole is None or whole.kind not in _CONTRADICTABLE or whole.kind == "name":
-            return False
-        for t in sorted(content_terms((claim.path or "").replace("_", " "))):
-            for si in index.sentences_with(t).tolist():
-                if index.sentence_kind(si) not in ("user", "tool"):
-                    continue
-                rival = next((w for w in index.sentence_values(si) if w.kind == whole.kind), None)
-                if rival is not None:
-                    evidence.append(_evidence(index, index.sentence_value_hit(si, rival)))
-                    return True
-        return False
 
     # -- questions -------------------------------------------------------------------------
 
