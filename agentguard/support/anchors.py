@@ -51,6 +51,8 @@ def _number_anchors(x: float) -> list[str]:
         out += [_plain(n / s) for s in _SCALES if abs(n) >= s and n % _SCALE_STEP[s] == 0]
         return out
     out = [_plain(x)]
+    if round(x, 2) == x:
+        out.append(f"{x:.2f}".replace(".", ","))  # "7,60" for 7.6: a decimal comma
     if abs(x) >= 1000:
         out.append(f"{x:,.6f}".rstrip("0"))
     if 1e-4 <= abs(x) < 1:
@@ -66,7 +68,9 @@ def _date_anchors(key: str, today: dt.date | None) -> list[str]:
     out += [f"{m}-{d}-", f"{m:02d}-{d:02d}-"]  # 07-10-2024 (month first, as with slashes)
     if d > 12:  # 25-12-2024 can only be day first
         out += [f"{d}-{m}-", f"{d:02d}-{m:02d}-"]
-    if y is not None:
+    if y is None:
+        out.append(f"-{m:02d}-{d:02d}")  # "24 October" is 2024-10-24 when no year is known
+    else:
         out += [f"{y}-{m:02d}-{d:02d}", f"{y}/{m:02d}/{d:02d}"]
         if today is not None:
             delta = (dt.date(y, m, d) - today).days

@@ -394,8 +394,8 @@ def _plausible(blob: str, anchor: str, pos: int) -> bool:
 
     Not for ids: their anchor is a digit run inside a token ("10123" in "1z999aa10123").
     """
-    if pos and blob[pos - 1].isalnum():
-        return False  # "two" inside "network", "4" inside "2024"
+    if pos and blob[pos - 1].isalnum() and anchor[0] != "-":
+        return False  # "two" inside "network", "4" inside "2024"; "-10-24" ends "2024-10-24"
     end = pos + len(anchor)
     if anchor[-1].isdigit() and end < len(blob) and blob[end].isdigit():
         # "20" at the start of "2024"; but "74.006" may go on with zeros ("74.0060")

@@ -14,6 +14,8 @@ from agentguard.support.values import SCALE_WORDS, num_key
 _MULTIPLIERS = {"k": 1e3, "m": 1e6}
 THOUSANDS = re.compile(r"[#$€£¥]?-?\d{1,3}(?:,\d{3})+(?:\.\d+)?%?")
 """A number with thousands separators: "1,200" is one number, not a list of two."""
+DECIMAL_COMMA = re.compile(r"[$€£¥]-?\d+,\d{2}")
+"""An amount written with a currency sign and a decimal comma: "€7,60" is 7.6."""
 _SCALE_AFTER = re.compile(rf" ?({'|'.join(SCALE_WORDS)})\b")
 _SCALE_STARTS = frozenset([" " + w[0] for w in SCALE_WORDS] + [w[:2] for w in SCALE_WORDS])
 
@@ -46,6 +48,8 @@ def token_matches(token: str, wanted: set[str], scale: float) -> bool:
     """
     if "id:" + "".join(c for c in token if c.isalnum()) in wanted:
         return True
+    if DECIMAL_COMMA.fullmatch(token):  # "€7,60": an amount with a decimal comma
+        return num_key(float(token.lstrip("$€£¥").replace(",", ".")) * scale) in wanted
     bare = token.lstrip("#$€£¥").replace(",", "")
     percent = bare.endswith("%")
     bare = bare.rstrip("%")

@@ -45,6 +45,12 @@ def _by_first_letter(words: list[str]) -> str:
     return "(?:" + "|".join(parts) + ")"
 
 
+# "on Sunday, August 3" is the date August 3: the weekday before it only names its day.
+_NO_DATE_AFTER = (
+    rf"(?!,?\s+(?:{MONTH_RE}\s+\d|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{MONTH_RE}|\d{{4}}-))"
+)
+# "€7,60": a comma before exactly two digits is a decimal comma in an amount of money.
+_AMOUNT = rf"(?:\d+,\d{{2}}(?![\d,])|{_NUM})"
 _NUMWORD = _by_first_letter([w for w in NUMBER_WORDS if len(w) > 2])
 _ORD = r"(?:st|nd|rd|th)?"
 _TIME_DIGITS = (
@@ -68,15 +74,15 @@ _LETTER_LED = [
     r"(?P<url>https?://[^\s<>\"')\]]+)",
     rf"(?P<mdy>(?P<mm>{MONTH_RE})\s+(?P<md>\d{{1,2}}){_ORD}\b(?:,?\s+(?P<my>\d{{4}})\b)?)",
     rf"(?P<rel>(?:(?:the\s+)?day\s+after\s+tomorrow|today|tonight|tomorrow|yesterday"
-    rf"|(?:this|next|coming|last|on)\s+{WEEKDAY_RE}"
+    rf"|(?:this|next|coming|last|on)\s+{WEEKDAY_RE}{_NO_DATE_AFTER}"
     rf"|in\s+(?:\d+|a|an|{_NUMWORD})\s+(?:day|week)s?)\b)",
     r"(?P<time_w>noon|midnight)\b",
-    rf"(?P<money>(?:usd|eur|gbp)\s?(?P<amt>{_NUM})(?:\s?(?P<mul>k|m|million|billion|thousand)\b)?)",
+    rf"(?P<money>(?:usd|eur|gbp)\s?(?P<amt>{_AMOUNT})(?:\s?(?P<mul>k|m|million|billion|thousand)\b)?)",
     r"(?P<alnum>[a-z][a-z_-]*\d(?:[\w-]*[a-z0-9])?\b)",
     rf"(?P<numword>{_NUMWORD}(?:-{_NUMWORD})?\b)",
 ]
 _SYMBOL_LED = [
-    rf"(?P<money_s>(?P<cur>[$€£¥])\s?(?P<amt3>{_NUM})(?:\s?(?P<mul3>k|m|million|billion|thousand)\b)?)",
+    rf"(?P<money_s>(?P<cur>[$€£¥])\s?(?P<amt3>{_AMOUNT})(?:\s?(?P<mul3>k|m|million|billion|thousand)\b)?)",
     r"(?P<phone>(?:\+\d{1,3}[\s.-]?)?(?:\(\d{3}\)\s?|\d{3}[\s.-])\d{3}[\s.-]\d{4}\b)",
     r"(?P<hashid>#[A-Za-z0-9][\w-]*)",
     r"(?P<quoted>\"(?=(?P<q1>[^\"\n]{1,200})\")|“(?=(?P<q2>[^”\n]{1,200})”))",
@@ -188,20 +194,42 @@ def _to_float(s: str) -> float:
     return float(s.replace(",", ""))
 
 
+_TURN_OF_YEAR_DAYS = 45
+"""How far from today a year-less date of the year before or after may lie to be meant."""
+
+
+def _amount(s: str) -> float:
+    """An amount of money: "7,60" (a decimal comma) is 7.6, "1,234" is 1234."""
+    if re.fullmatch(r"\d+,\d{2}", s):
+        return float(s.replace(",", "."))
+    return _to_float(s)
+
+
 def date_value(
     text: str, span: tuple[int, int], ymd: tuple[int | None, int, int] | None, today: dt.date | None
 ) -> Value | None:
-    """A date value; a year-less date takes `today`'s year when the context states one."""
+    """A date value; a year-less date takes `today`'s year when the context states one.
+
+    Near the turn of the year a year-less date may also be of the year before or after: said
+    on January 2, "31 December" also looks for the day two days before.
+    """
     if ymd is None:
         return None
     y, m, d = ymd
+    near: tuple[str, ...] = ()
     if y is None and today is not None:
         y = today.year
+        near = tuple(
+            f"date:{yy:04d}-{m:02d}-{d:02d}"
+            for yy in (y - 1, y + 1)
+            if safe_date(yy, m, d) is not None
+            and abs((dt.date(yy, m, d) - today).days) <= _TURN_OF_YEAR_DAYS
+        )
     md = f"md:{m:02d}-{d:02d}"
     if y is None:
         return Value("date", text, span, (md, "mdonly:" + md[3:]), (md,))
     full = f"date:{y:04d}-{m:02d}-{d:02d}"
-    return Value("date", text, span, (full, md), (full, "mdonly:" + md[3:]))
+    return Value("date", text, span, (full, md), (full, *near, "mdonly:" + md[3:]))
 
 
 def _date_from_match(m: re.Match[str], today: dt.date | None) -> tuple[int | None, int, int] | None:
@@ -282,7 +310,7 @@ def _structured(
         return Value("time", s, span, (f"time:{key}",), (f"time:{key}",)) if key else None
     if g in ("money", "money_n", "money_s"):
         multiplier = _MULT.get((m["mul"] or m["mul3"] or "").lower(), 1.0)
-        amount = _to_float(m["amt"] or m["amt2"] or m["amt3"]) * multiplier
+        amount = _amount(m["amt"] or m["amt2"] or m["amt3"]) * multiplier
         return Value("money", s, span, (num_key(amount),), (num_key(amount),))
     if g == "email":
         return Value("email", s, span, ("email:" + s.lower(),), ("email:" + s.lower(),))
