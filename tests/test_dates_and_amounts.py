@@ -1,5 +1,5 @@
 """Dates and amounts as agents write them: a weekday before a date, a year-less date against an
-ISO date, a date near the turn of the year, and amounts with a decimal comma."""
+ISO date or of another year, and amounts with a decimal comma."""
 
 import datetime as dt
 
@@ -36,10 +36,10 @@ def test_a_year_less_date_meets_an_iso_date_when_no_today_is_known() -> None:
     assert _found("It shipped on 25 October.", tool) == []
 
 
-def test_near_the_turn_of_the_year_a_date_may_be_of_the_year_before() -> None:
+def test_a_year_less_date_may_be_of_the_year_before() -> None:
     tool = '{"shipped_on": "2025-12-31"}'
     assert _found("It shipped on 31 December.", tool, today="2026-01-02") == ["31 December"]
-    assert _found("It shipped on 31 December.", '{"on": "2025-12-31"}', "2026-06-02") == []
+    assert _found("It shipped on 31 December.", '{"on": "2025-12-31"}', "2026-08-02") == []
 
 
 def test_amounts_with_a_decimal_comma() -> None:
@@ -51,3 +51,19 @@ def test_amounts_with_a_decimal_comma() -> None:
     assert _found("A ticket is €5.80.", prices) == ["€5.80"]
     assert _found("A ticket is €5.90.", prices) == []
     assert _found("A day pass is €12.", prices) == ["€12"]
+
+
+def test_a_year_less_date_in_the_context_may_be_of_next_year() -> None:
+    index = _index("Book me a flight to Tokyo on 7 March.", today="2024-12-15")
+    (date,) = extract_values("2025-03-07", dt.date(2024, 12, 15), claim=True)
+    assert index.find_value(date)
+    (far,) = extract_values("2025-07-07", dt.date(2024, 12, 15), claim=True)
+    assert not _index("Fly on 7 July.", today="2024-12-15").find_value(far)
+
+
+def test_a_week_from_today() -> None:
+    (date,) = extract_values("Fly a week from today.", dt.date(2025, 12, 15))
+    assert date.keys[0] == "date:2025-12-22"
+    index = _index("Book Toronto to Lima a week from today.", today="2025-12-15")
+    (arg,) = extract_values("2025-12-22", dt.date(2025, 12, 15), claim=True)
+    assert index.find_value(arg)

@@ -192,3 +192,20 @@ def test_a_question_the_context_does_not_answer_is_not(user: str, question: str)
     support, flags = _question(user, question)
     assert support < 0.75
     assert "redundant_question" not in flags
+
+
+@pytest.mark.parametrize(
+    ("user", "args", "label"),
+    [
+        ("Please refund order BH-56431.", {"order_id": "BH-54631"}, "contradicted"),
+        (
+            "I'm Lee Rahul, update my email please.",
+            {"email": "lee.rahul@example.com"},
+            "unsupported",
+        ),
+    ],
+)
+def test_an_id_or_email_is_found_whole_or_not_at_all(
+    user: str, args: dict[str, Any], label: str
+) -> None:
+    assert list(_support(user, args).values()) == [label]

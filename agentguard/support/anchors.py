@@ -84,7 +84,7 @@ def _date_anchors(key: str, today: dt.date | None) -> list[str]:
 
 
 def _in_days(delta: int) -> list[str]:
-    """How "in N days" / "in N weeks" would be written for a date `delta` days ahead."""
+    """How "in N days", "in N weeks" or "N days from today" would show a date `delta` days ahead."""
     words = [str(delta)] + ([_SMALL[delta]] if delta < len(_SMALL) else [])
     out = [f"in {w} day" for w in words]
     if delta == 1:
@@ -94,7 +94,7 @@ def _in_days(delta: int) -> list[str]:
         out += [f"in {weeks} week"] + ([f"in {_SMALL[weeks]} week"] if weeks < len(_SMALL) else [])
         if weeks == 1:
             out.append("in a week")
-    return out
+    return [*out, "from today", "from now"]  # "a week from today": its value is checked after
 
 
 def _time_anchors(key: str) -> list[str]:

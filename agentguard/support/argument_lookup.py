@@ -60,6 +60,8 @@ def argument_hits(claim: ClaimDraft, index: ContextIndex) -> tuple[list[Hit], fl
     if hits:
         return hits, 0.0, []
     share, parts = _value_coverage(text, index)
+    if whole is not None:  # an id, date or amount is found whole or not: "BH-54631" is no "BH"
+        return [], share, parts
     return [], max(_token_coverage(text, index), share), parts
 
 

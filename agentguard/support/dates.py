@@ -58,7 +58,7 @@ def expand_year(year: int) -> int:
 
 
 def resolve_relative(phrase: str, today: dt.date) -> dt.date | None:
-    """Resolve `tomorrow`, `next Friday`, `in 3 days`, ... against `today`.
+    """Resolve `tomorrow`, `next Friday`, `in 3 days`, `a week from today`, ... against `today`.
 
     `this`/`coming`/bare weekday: the next such day after today (today itself for `this`).
     `next <weekday>`: the first such day strictly after today. `last <weekday>`: the most
@@ -79,7 +79,9 @@ def resolve_relative(phrase: str, today: dt.date) -> dt.date | None:
         if which == "this":
             return today + dt.timedelta(days=ahead)
         return today + dt.timedelta(days=ahead or 7)
-    m = re.fullmatch(r"in\s+(\w+)\s+(day|week)s?", p)
+    m = re.fullmatch(r"in\s+(\w+)\s+(day|week)s?", p) or re.fullmatch(
+        r"(\w+)\s+(day|week)s?\s+from\s+(?:today|now)", p
+    )
     if m:
         count = NUMBER_WORDS.get(m.group(1)) if not m.group(1).isdigit() else int(m.group(1))
         if count is None:

@@ -75,7 +75,8 @@ _LETTER_LED = [
     rf"(?P<mdy>(?P<mm>{MONTH_RE})\s+(?P<md>\d{{1,2}}){_ORD}\b(?:,?\s+(?P<my>\d{{4}})\b)?)",
     rf"(?P<rel>(?:(?:the\s+)?day\s+after\s+tomorrow|today|tonight|tomorrow|yesterday"
     rf"|(?:this|next|coming|last|on)\s+{WEEKDAY_RE}{_NO_DATE_AFTER}"
-    rf"|in\s+(?:\d+|a|an|{_NUMWORD})\s+(?:day|week)s?)\b)",
+    rf"|in\s+(?:\d+|a|an|{_NUMWORD})\s+(?:day|week)s?"
+    rf"|(?:\d+|a|an|{_NUMWORD})\s+(?:day|week)s?\s+from\s+(?:today|now))\b)",
     r"(?P<time_w>noon|midnight)\b",
     rf"(?P<money>(?:usd|eur|gbp)\s?(?P<amt>{_AMOUNT})(?:\s?(?P<mul>k|m|million|billion|thousand)\b)?)",
     r"(?P<alnum>[a-z][a-z_-]*\d(?:[\w-]*[a-z0-9])?\b)",
@@ -194,8 +195,8 @@ def _to_float(s: str) -> float:
     return float(s.replace(",", ""))
 
 
-_TURN_OF_YEAR_DAYS = 45
-"""How far from today a year-less date of the year before or after may lie to be meant."""
+_OTHER_YEAR_DAYS = 183
+"""A year-less date may be of the year before or after when that puts it this close to today."""
 
 
 def _amount(s: str) -> float:
@@ -210,8 +211,9 @@ def date_value(
 ) -> Value | None:
     """A date value; a year-less date takes `today`'s year when the context states one.
 
-    Near the turn of the year a year-less date may also be of the year before or after: said
-    on January 2, "31 December" also looks for the day two days before.
+    It may also be of the year before or after, when that puts it within half a year of
+    today: said on January 2, "31 December" is also the day two days before, and said on
+    December 15, "7 March" also the day 82 days after.
     """
     if ymd is None:
         return None
@@ -223,13 +225,13 @@ def date_value(
             f"date:{yy:04d}-{m:02d}-{d:02d}"
             for yy in (y - 1, y + 1)
             if safe_date(yy, m, d) is not None
-            and abs((dt.date(yy, m, d) - today).days) <= _TURN_OF_YEAR_DAYS
+            and abs((dt.date(yy, m, d) - today).days) <= _OTHER_YEAR_DAYS
         )
     md = f"md:{m:02d}-{d:02d}"
     if y is None:
         return Value("date", text, span, (md, "mdonly:" + md[3:]), (md,))
     full = f"date:{y:04d}-{m:02d}-{d:02d}"
-    return Value("date", text, span, (full, md), (full, *near, "mdonly:" + md[3:]))
+    return Value("date", text, span, (full, *near, md), (full, *near, "mdonly:" + md[3:]))
 
 
 def _date_from_match(m: re.Match[str], today: dt.date | None) -> tuple[int | None, int, int] | None:
