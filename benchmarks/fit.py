@@ -1,8 +1,8 @@
-"""Fit the default estimator's text and argument weights on the TRAIN splits of the public sets.
+"""Fit the default estimator's text and argument weights and their calibration on train data.
 
 Writes `agentguard/support/fitted_coefficients.json`: the weights, which `Coefficients.fitted()`
-loads, and the calibration fitted beside them, which `DefaultEstimator.fitted()` applies with
-the weights. The default estimator keeps its hand-set weights; the fitted bundle is opt-in.
+loads, and the calibration fitted beside them. Together they are the default estimator
+(`DefaultEstimator()`); `DefaultEstimator.hand_set()` keeps the hand-set weights.
 
 Training rows, one per claim, from the train splits only (dev is for reporting):
 
@@ -19,6 +19,12 @@ Training rows, one per claim, from the train splits only (dev is for reporting):
   `unstated`: the user turns so far, the initial state and the tool schema do not give it; it
   comes from a tool result BFCL does not record, from world knowledge, or is computed): from
   the context the monitor sees, its label cannot be judged.
+- agent conversations: the text and argument claims with a gold label of conversations drawn
+  from the bundled suites' templates (`evals/suitegen`) with other seeds (`AGENT_SEEDS`: four
+  draws of every suite, 1043 conversations). The bundled suites themselves, drawn with the
+  suites' own seeds, are not fitted on: they stay for evaluation, and a draw identical to one
+  of their cases (one) is left out. Their rows of each kind
+  together weigh as much as the public sets' rows of that kind (`row_weights`).
 - questions: no public set labels them, so the hand-set question weights stay.
 
 Calibration (`agentguard.support.calibrated`), fitted on the same train rows after the weights:
@@ -26,16 +32,42 @@ Calibration (`agentguard.support.calibrated`), fitted on the same train rows aft
 - claim level: an isotonic map per kind from p = sigmoid(w . f) (rounded to 4 decimals, as the
   monitor reports claim support) to the share of supported rows;
 - response level: a logistic model of P(every claim is supported) over `RESPONSE_FEATURES` of
-  the calibrated claim supports, fitted on the HaluEval QA answers and FaithBench summaries
-  with two or more asserted claims (one claim: its calibrated support is the response's). A
-  FaithBench summary weighs `RESPONSE_WEIGHT` rows; L2 `L2` on every weight but the bias.
+  the calibrated claim supports, fitted on the HaluEval QA answers, FaithBench summaries and
+  agent conversations with two or more asserted claims (one claim: its calibrated support is
+  the response's). A FaithBench summary weighs `RESPONSE_WEIGHT` rows, and the agent
+  conversations together as much as the rest; L2 `L2` on every weight but the bias. When
+  the monitor applies it, its value is capped at the least claim support
+  (`SupportCalibration.response_support`).
 
-The design was chosen by 5-fold cross-validation on train only (folds by answer pair and by
-sample; the weights refitted in each fold), taking the lowest of the larger of the HaluEval QA
-and FaithBench ECEs (15 equal-mass bins) among: the product of uncalibrated supports; claim
-isotonic maps alone; a response model over the claims' raw log-odds; claim maps plus a response
-model (Platt or isotonic claim maps; response features sum log p, min logit, mean logit,
-log(1 + n), share below 0.5 in four subsets; FaithBench weight 1, 3, 10 or 30).
+The response-level design was chosen by 5-fold cross-validation on the public train splits
+(folds by answer pair and by sample; the weights refitted in each fold), taking the lowest of
+the larger of the HaluEval QA and FaithBench ECEs (15 equal-mass bins) among: the product of
+uncalibrated supports; claim isotonic maps alone; a response model over the claims' raw
+log-odds; claim maps plus a response model (Platt or isotonic claim maps; response features
+sum log p, min logit, mean logit, log(1 + n), share below 0.5 in four subsets; FaithBench
+weight 1, 3, 10 or 30).
+
+The claim-level design was chosen by 5-fold cross-validation over all training rows (row i in
+fold i mod 5; weights and isotonic map refitted in each fold), taking the candidate with the
+highest mean AUROC and the lowest mean ECE (15 equal-mass bins) over the three text sources:
+text features with or without the `documents*` ones, the agent conversations weighing 0, 0.5
+or 1 times the public rows. Cross-validated (AUROC, ECE) per source, and the hand-set weights
+for reference:
+
+| text claims | agent conversations | FaithBench | HaluEval QA |
+|---|---|---|---|
+| hand-set weights | 0.980, 0.101 | 0.680, 0.228 | 0.849, 0.319 |
+| no `documents*`, agent weight 0 | 0.924, 0.318 | 0.661, 0.329 | 0.891, 0.037 |
+| no `documents*`, agent weight 0.5 | 0.967, 0.200 | 0.659, 0.196 | 0.880, 0.123 |
+| no `documents*`, agent weight 1 | 0.974, 0.143 | 0.664, 0.181 | 0.867, 0.164 |
+| `documents*`, agent weight 0 | 0.934, 0.343 | 0.659, 0.329 | 0.891, 0.036 |
+| `documents*`, agent weight 0.5 | 0.967, 0.134 | 0.673, 0.246 | 0.879, 0.090 |
+| `documents*`, agent weight 1 (chosen) | 0.977, 0.109 | 0.673, 0.210 | 0.871, 0.126 |
+
+No single calibration map fits every source: fitted on the public sets alone it calibrates
+HaluEval QA (ECE 0.036) and leaves the agent conversations at 0.343. For arguments, the agent
+weight 1 gave the lowest ECE on every source (agent conversations 0.023 against 0.097 with
+weight 0; BFCL `miss_param` 0.130 against 0.153).
 
 Features come from `DefaultEstimator.features` (see `agentguard.support.coefficients.FEATURES`),
 read while `Monitor().check` runs each case, so the fit sees exactly what the estimator
@@ -74,7 +106,7 @@ from agentguard.errors import InputError
 from agentguard.evaluation.adapters import load_public
 from agentguard.evaluation.calibration import CalibrationMap, fit_isotonic
 from agentguard.evaluation.runner import gold_label
-from agentguard.evaluation.suite import EvalCase
+from agentguard.evaluation.suite import EvalCase, load_suite, parse_case
 from agentguard.support.base import Estimate
 from agentguard.support.calibrated import RESPONSE_FEATURES, SupportCalibration, response_features
 from agentguard.support.coefficients import FEATURES, FITTED_PATH, Coefficients
@@ -82,6 +114,9 @@ from agentguard.support.default import DefaultEstimator
 from agentguard.types import Claim
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "evals"))  # the suites' templates (`evals/suitegen`)
+import suitegen  # noqa: E402
+
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
 L2 = 1.0
 FITTED_KINDS = ("text", "argument")
@@ -92,6 +127,9 @@ P_DECIMALS = 4  # the monitor reports claim support to 4 decimals
 # Row weight of a FaithBench summary in the response model (a HaluEval answer weighs 1):
 # chosen among 1, 3, 10 and 30 by 5-fold cross-validation on train (see the docstring).
 RESPONSE_WEIGHT = {"faithbench": 30.0}
+AGENT = "agent-conversations"
+SUITE_SEEDS = sorted(suitegen.SEEDS.items())
+AGENT_SEEDS = {suite: tuple(seed + 1000 * k for k in (1, 2, 3, 4)) for suite, seed in SUITE_SEEDS}
 
 
 class _Recorder:
@@ -100,7 +138,7 @@ class _Recorder:
     name = "default"
 
     def __init__(self) -> None:
-        self.inner = DefaultEstimator()
+        self.inner = DefaultEstimator.hand_set()  # features only: no weights needed
         self.last: list[tuple[str, list[float]]] = []
 
     def score(
@@ -125,6 +163,7 @@ class Rows:
 
     x: dict[str, list[list[float]]] = field(default_factory=lambda: {k: [] for k in FITTED_KINDS})
     y: dict[str, list[float]] = field(default_factory=lambda: {k: [] for k in FITTED_KINDS})
+    sources: dict[str, list[str]] = field(default_factory=lambda: {k: [] for k in FITTED_KINDS})
     counts: Counter[tuple[str, str, str]] = field(default_factory=Counter)
     skipped: Counter[str] = field(default_factory=Counter)
     reports: list[Report] = field(default_factory=list)
@@ -132,6 +171,7 @@ class Rows:
     def add(self, kind: str, source: str, features: list[float], supported: bool) -> None:
         self.x[kind].append(features)
         self.y[kind].append(1.0 if supported else 0.0)
+        self.sources[kind].append(source)
         self.counts[(kind, source, "supported" if supported else "unsupported")] += 1
 
 
@@ -163,7 +203,56 @@ def collect(data: Path) -> Rows:
     for name in ("bfcl-miss-param", "bfcl-base", "bfcl-simple", "bfcl-multiple"):
         suite = load_public(name, data, split="train").cases
         _argument_rows(rows, name, _checked(monitor, recorder, suite))
+    _agent_rows(rows, _checked(monitor, recorder, agent_conversations()))
     return rows
+
+
+def agent_conversations() -> list[EvalCase]:
+    """Agent conversations drawn from the bundled suites' templates with `AGENT_SEEDS`.
+
+    A draw whose check input equals one of a bundled case is left out: those are for
+    evaluation.
+    """
+    held_out = {
+        case_key(case)
+        for path in sorted((ROOT / "evals").glob("*.jsonl"))
+        for case in load_suite(path).cases
+    }
+    cases = []
+    for suite in suitegen.SUITES:
+        for seed in AGENT_SEEDS[suite]:
+            for data in suitegen.build(suite, seed):
+                data["id"] = f"{data['id']}@{seed}"
+                case = parse_case(data, data["id"])
+                if case_key(case) not in held_out:
+                    cases.append(case)
+    return cases
+
+
+def case_key(case: EvalCase) -> str:
+    """A case's check input without its id and metadata, as JSON text."""
+    data = case.check_input()
+    del data["id"], data["metadata"]
+    return json.dumps(data, sort_keys=True)
+
+
+def _agent_rows(rows: Rows, checked: Iterable[tuple[EvalCase, list[Any]]]) -> None:
+    for case, claims in checked:
+        _report(rows, AGENT, case, claims)
+        for claim, kind, f in claims:
+            label = gold_label(claim, case.gold) if claim.kind != "question" else None
+            if label is not None:
+                rows.add(kind, AGENT, f, label)
+
+
+def row_weights(rows: Rows, kind: str) -> np.ndarray:
+    """Weights that give the agent conversations as much weight as the public sets together."""
+    sources = np.array(rows.sources[kind])
+    agent = sources == AGENT
+    n_agent, n_public = int(agent.sum()), int((~agent).sum())
+    if n_agent == 0 or n_public == 0:
+        return np.ones(len(sources))
+    return np.where(agent, n_public / n_agent, 1.0)
 
 
 def _report(rows: Rows, source: str, case: EvalCase, claims: list[Any]) -> None:
@@ -273,7 +362,7 @@ def build(data: Path) -> dict[str, Any]:
         seen = [j for j in range(len(names)) if np.any(x[:, j])]
         unseen = [names[j] for j in range(len(names)) if j not in seen]
         penalty = np.array([0.0 if (kind, names[j]) in UNPENALISED else L2 for j in seen])
-        w_seen, steps = fit_logistic(x[:, seen], y, penalty)
+        w_seen, steps = fit_logistic(x[:, seen], y, penalty, weight=row_weights(rows, kind))
         hand = Coefficients()
         attrs = dict(FEATURES[kind])  # type: ignore[index]
         w = np.array([getattr(hand, attrs[n]) for n in names], dtype=np.float64)
@@ -292,8 +381,11 @@ def build(data: Path) -> dict[str, Any]:
             "mean_log_loss": round(_mean_log_loss(x, y, w), DECIMALS),
         }
     return {
-        "about": "Weights of DefaultEstimator fitted on the train splits by benchmarks/fit.py; "
-        "question weights are not fitted (no public labels) and stay hand-set.",
+        "about": "Weights and calibration of the default estimator, fitted by benchmarks/fit.py "
+        "on the train splits of the public sets and on agent conversations drawn from the "
+        "bundled suites' templates with other seeds; question weights are not fitted (no "
+        "public labels) and stay hand-set.",
+        "agent_seeds": {suite: list(seeds) for suite, seeds in sorted(AGENT_SEEDS.items())},
         "calibration": calibration(rows, weights),
         "l2": L2,
         "unpenalised": sorted(f"{k}.{n}" for k, n in UNPENALISED),
@@ -317,7 +409,12 @@ def _coefficients(weights: dict[str, dict[str, float]]) -> Coefficients:
 def _claim_map(kind: str, rows: Rows, estimator: DefaultEstimator) -> CalibrationMap:
     """Isotonic map of one kind's training rows, on p as the estimator computes it."""
     p = [round(_sigmoid(estimator.logit(kind, f)), P_DECIMALS) for f in rows.x[kind]]  # type: ignore[arg-type]
-    m = fit_isotonic(p, rows.y[kind], source=f"benchmarks/fit.py: {kind} training rows")
+    m = fit_isotonic(
+        p,
+        rows.y[kind],
+        source=f"benchmarks/fit.py: {kind} training rows",
+        weight=row_weights(rows, kind),
+    )
     ys = tuple(round(v, DECIMALS) + 0.0 for v in m.ys)
     return CalibrationMap("isotonic", m.xs, ys, n=m.n, source=m.source)
 
@@ -327,7 +424,7 @@ def calibration(rows: Rows, weights: dict[str, dict[str, float]]) -> dict[str, A
     estimator = DefaultEstimator(_coefficients(weights))
     maps = {kind: _claim_map(kind, rows, estimator) for kind in FITTED_KINDS}
     cal = SupportCalibration(maps, (0.0,) * len(RESPONSE_FEATURES))
-    x, y, weight = [], [], []
+    x, y, weight, sources = [], [], [], []
     used: Counter[str] = Counter()
     for report in rows.reports:
         if len(report.claims) < 2:
@@ -339,9 +436,14 @@ def calibration(rows: Rows, weights: dict[str, dict[str, float]]) -> dict[str, A
         x.append(response_features(supports))
         y.append(1.0 if report.supported else 0.0)
         weight.append(RESPONSE_WEIGHT.get(report.source, 1.0))
+        sources.append(report.source)
         used[f"{report.source}: {'supported' if report.supported else 'unsupported'}"] += 1
+    r = np.array(weight)
+    agent = np.array(sources) == AGENT
+    if agent.any() and (~agent).any():  # the agent conversations weigh as much as the rest
+        r[agent] = r[~agent].sum() / agent.sum()
     penalty = np.array([0.0] + [L2] * (len(RESPONSE_FEATURES) - 1))
-    w, steps = fit_logistic(np.array(x), np.array(y), penalty, weight=np.array(weight))
+    w, steps = fit_logistic(np.array(x), np.array(y), penalty, weight=r)
     return {
         "claims": {kind: m.to_json() for kind, m in maps.items()},
         "response": {

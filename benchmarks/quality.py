@@ -52,12 +52,13 @@ Run:
     .venv/bin/python benchmarks/quality.py --quick         # 100 cases per set, 100 resamples
     .venv/bin/python benchmarks/quality.py --sets faithbench --json out.json
     .venv/bin/python benchmarks/quality.py --data /path/to/data --limit 400 --n-boot 200
-    .venv/bin/python benchmarks/quality.py --coefficients fitted   # benchmarks/fit.py weights
+    .venv/bin/python benchmarks/quality.py --coefficients hand     # the hand-set weights
 
-`--coefficients` picks the default estimator: `hand` (hand-set weights, no calibration; the
-default, as shipped), `fitted` (`DefaultEstimator.fitted()`: the weights and the claim- and
-response-level calibration fitted on the train splits by `benchmarks/fit.py`), or
-`fitted-weights` (the fitted weights alone, `DefaultEstimator(Coefficients.fitted())`).
+`--coefficients` picks the default estimator's weights: `fitted` (the default estimator as
+shipped, `DefaultEstimator()`: the weights and the claim- and response-level calibration that
+`benchmarks/fit.py` fits on the train splits), `hand` (`DefaultEstimator.hand_set()`: the
+hand-set weights, no calibration), or `fitted-weights` (the fitted weights without the
+calibration, `DefaultEstimator(Coefficients.fitted())`).
 
 The data folder defaults to `../shared/data` beside the repository; without it the script
 says so and exits 0. Without `--sets`, a set whose files the folder lacks is printed as not
@@ -97,8 +98,8 @@ from agentguard.support.default import Coefficients, DefaultEstimator
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 BFCL_SETS = ("bfcl-miss-param", "bfcl-base", "bfcl-simple", "bfcl-multiple")
 ESTIMATORS: dict[str, Callable[[], DefaultEstimator]] = {
-    "hand": DefaultEstimator,
-    "fitted": DefaultEstimator.fitted,
+    "fitted": DefaultEstimator,
+    "hand": DefaultEstimator.hand_set,
     "fitted-weights": lambda: DefaultEstimator(Coefficients.fitted()),
 }
 QUICK_LIMIT = 100
@@ -124,7 +125,7 @@ COMPLETE_LABELS = {  # what one complete case of a BFCL set is
 
 
 def measure(
-    name: str, data: Path, limit: int | None, n_boot: int, coefficients: str = "hand"
+    name: str, data: Path, limit: int | None, n_boot: int, coefficients: str = "fitted"
 ) -> dict[str, Any]:
     """Load the dev split of one set, check it, and compute its figures."""
     start = time.perf_counter()
@@ -228,9 +229,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--coefficients",
         choices=list(ESTIMATORS),
-        default="hand",
-        help="the default estimator's weights: hand-set (default), fitted on train with the "
-        "calibration fitted beside them, or the fitted weights alone",
+        default="fitted",
+        help="the default estimator's weights: fitted on train with the calibration fitted "
+        "beside them (default, as shipped), hand-set, or the fitted weights alone",
     )
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write figures as JSON")
     return parser.parse_args(argv)

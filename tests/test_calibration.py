@@ -74,6 +74,25 @@ def test_isotonic_weights_tied_p_by_count() -> None:
     assert m.ys == (0.5, 0.5)
 
 
+@pytest.mark.parametrize("seed", [0, 1])
+def test_isotonic_sample_weights_match_sklearn_and_repeated_rows(seed: int) -> None:
+    p, y = tied(300, seed)
+    w = np.random.default_rng(seed).integers(1, 4, size=p.size).astype(float)
+    ours = fit_isotonic(p, y, weight=w)
+    ref = IsotonicRegression(out_of_bounds="clip", y_min=0, y_max=1).fit(p, y, sample_weight=w)
+    np.testing.assert_allclose(ours.apply_many(GRID), ref.predict(GRID), atol=1e-12)
+    repeated = fit_isotonic(np.repeat(p, w.astype(int)), np.repeat(y, w.astype(int)))
+    np.testing.assert_allclose(ours.apply_many(GRID), repeated.apply_many(GRID), atol=1e-12)
+
+
+@pytest.mark.parametrize("weight", [[1.0, 1.0], [1.0, 0.0, 2.0], [1.0, -1.0, 1.0]])
+def test_isotonic_rejects_weights_that_are_not_one_positive_number_per_claim(
+    weight: list[float],
+) -> None:
+    with pytest.raises(ValueError, match="one positive number per claim"):
+        fit_isotonic([0.1, 0.5, 0.9], [0, 1, 1], weight=weight)
+
+
 def test_isotonic_applies_by_interpolation_and_clips_at_the_ends() -> None:
     m = fit_isotonic([0.2, 0.4, 0.6, 0.8], [0, 0, 1, 1])
     assert m.xs == (0.2, 0.4, 0.6, 0.8)
@@ -463,3 +482,11 @@ def test_fit_report_picks_the_lower_cross_validated_ece(tmp_path: Path) -> None:
         path, report["maps"], {"methods": report["methods"]}, default=report["default"]
     )
     assert load_calibration(path) == report["maps"][best]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_isotonic_apply_of_one_value_equals_apply_many(seed: int) -> None:
+    p, y = miscalibrated(300, seed)
+    m = fit_isotonic(np.round(p, 3), y)
+    queries = np.concatenate([GRID, np.asarray(m.xs), [0.0, 1.0]])
+    assert [m.apply(float(q)) for q in queries] == m.apply_many(queries).tolist()

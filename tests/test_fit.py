@@ -15,6 +15,7 @@ from agentguard import Coefficients, DefaultEstimator, InputError, Monitor
 from agentguard.claims import ClaimDraft
 from agentguard.context import Context
 from agentguard.evaluation.calibration import fit_platt
+from agentguard.evaluation.suite import load_suite
 from agentguard.support.base import Estimate
 from agentguard.support.calibrated import (
     RESPONSE_FEATURES,
@@ -27,6 +28,7 @@ from tests.conftest import call, tool, user
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data"
 FIT = ROOT / "benchmarks" / "fit.py"
+SUITES = sorted((ROOT / "evals").glob("*.jsonl"))
 
 
 class _Capture:
@@ -101,7 +103,7 @@ def _captured() -> list[tuple[Sequence[ClaimDraft], Context, str]]:
 
 
 def test_support_is_the_sigmoid_of_features_times_hand_weights() -> None:
-    estimator, hand = DefaultEstimator(), Coefficients()
+    estimator, hand = DefaultEstimator.hand_set(), Coefficients()
     kinds: set[str] = set()
     for claims, context, text in _captured():
         features = estimator.features(claims, context, text)
@@ -119,7 +121,7 @@ def test_support_is_the_sigmoid_of_features_times_hand_weights() -> None:
 def test_fitted_weights_give_other_support_than_hand_ones() -> None:
     fitted = DefaultEstimator(Coefficients.fitted())
     claims, context, text = _captured()[1]
-    p_hand = [e.p for e in DefaultEstimator().score(claims, context, text)]
+    p_hand = [e.p for e in DefaultEstimator.hand_set().score(claims, context, text)]
     p_fitted = [e.p for e in fitted.score(claims, context, text)]
     assert p_hand != p_fitted
 
@@ -132,7 +134,7 @@ def test_fitted_loads_the_shipped_file_and_keeps_hand_question_weights() -> None
     assert fitted.weights("text") != hand.weights("text")
     assert fitted.weights("question") == hand.weights("question")
     assert all(math.isfinite(getattr(fitted, f.name)) for f in fields(fitted))
-    assert Coefficients() == hand  # the default stays hand-set
+    assert Coefficients() == hand  # `Coefficients()` stays the hand-set weights
 
 
 def test_fitted_file_missing_is_a_clear_error(tmp_path: Path) -> None:
@@ -198,8 +200,20 @@ def test_fitted_estimator_calibrates_claims_and_combines_responses() -> None:
     assert fitted.response_support([]) is None
     assert fitted.response_support([0.7]) == 0.7
     many = fitted.response_support([0.9, 0.8, 0.95])
-    assert many is not None and 0.0 < many < 1.0
-    assert DefaultEstimator().response_support([0.5, 0.5]) == 0.25
+    assert many is not None and 0.0 < many <= 0.8
+    low = fitted.response_support([0.9, 0.95, 0.05])
+    assert low is not None and 0.0 < low <= 0.05  # never above the least claim support
+    assert DefaultEstimator.hand_set().response_support([0.5, 0.5]) == 0.25
+
+
+def test_the_default_estimator_is_the_shipped_fit() -> None:
+    default, shipped = DefaultEstimator(), DefaultEstimator.fitted()
+    assert default.k == Coefficients.fitted() and default.calibration == shipped.calibration
+    assert Monitor().estimator.k == default.k  # type: ignore[attr-defined]
+    hand = DefaultEstimator.hand_set()
+    assert hand.k == Coefficients() and hand.calibration is None
+    for claims, context, text in _captured():
+        assert default.score(claims, context, text) == shipped.score(claims, context, text)
 
 
 def test_response_features_are_clipped_and_ordered() -> None:
@@ -221,7 +235,7 @@ def test_monitor_report_support_comes_from_the_response_model() -> None:
     mapped = Monitor(estimator=fitted, calibration=fit_platt([0.2, 0.8], [0, 1])).check(CHECKS[1])
     claimed = [c.support for c in mapped.claims if c.kind != "question"]
     assert mapped.support == pytest.approx(math.prod(claimed), abs=1e-6)
-    hand = Monitor().check(CHECKS[1])
+    hand = Monitor(estimator=DefaultEstimator.hand_set()).check(CHECKS[1])
     claimed = [c.support for c in hand.claims if c.kind != "question"]
     assert hand.support == pytest.approx(math.prod(claimed), abs=1e-6)
 
@@ -241,3 +255,61 @@ def test_missing_calibration_entry_is_a_clear_error(tmp_path: Path) -> None:
     path.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(InputError, match=r"calibration\.claims: expected one map per kind"):
         SupportCalibration.fitted(path)
+
+
+def _text_features(check: dict[str, Any]) -> dict[str, float]:
+    capture = _Capture()
+    Monitor(estimator=capture).check(check)
+    ((claims, context, text),) = capture.calls
+    ((kind, f),) = capture.inner.features(claims, context, text)
+    assert kind == "text"
+    return dict(zip([n for n, _ in FEATURES["text"]], f, strict=True))
+
+
+def test_documents_features_repeat_word_overlap_only_when_documents_are_there() -> None:
+    said = "The museum opens at 9 am on Sundays."
+    out = {"content": "The museum opens at 9 am on Sundays."}
+    with_doc = _text_features(
+        {
+            "messages": [user("When does it open?")],
+            "documents": [{"id": "d", "text": said}],
+            "output": out,
+        }  # fmt: skip
+    )
+    in_chat = _text_features({"messages": [user(said), user("When does it open?")], "output": out})
+    assert with_doc["documents"] == 1.0 and in_chat["documents"] == 0.0
+    assert with_doc["documents_best_sentence"] == with_doc["best_sentence"] > 0
+    assert with_doc["documents_anywhere"] == with_doc["anywhere"] > 0
+    assert in_chat["documents_best_sentence"] == in_chat["documents_anywhere"] == 0.0
+
+
+@pytest.mark.parametrize(
+    ("said", "claim", "negation"),
+    [
+        ("My flight is not on May 5, it's on May 7.", "Your flight is on May 5.", 1.0),
+        ("The shop doesn't open on Sundays.", "The shop opens on Sundays.", 1.0),
+        (
+            'He was one of the "Not Ready for Prime Time Players" on "Saturday Night Live".',
+            "He was on Saturday Night Live.",
+            0.0,
+        ),
+    ],
+)
+def test_a_negation_counts_only_among_the_claims_words(
+    said: str, claim: str, negation: float
+) -> None:
+    features = _text_features({"messages": [user(said)], "output": {"content": claim}})
+    assert features["negation"] == negation
+    assert features["contradiction"] == 0.0  # no rival value: that feature is for values
+
+
+def test_training_conversations_are_other_draws_than_the_bundled_suites() -> None:
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import fit
+
+    cases = fit.agent_conversations()
+    assert len(cases) > 3.9 * sum(len(load_suite(p).cases) for p in SUITES)
+    bundled = {fit.case_key(c) for p in SUITES for c in load_suite(p).cases}
+    assert not bundled & {fit.case_key(c) for c in cases}
+    for suite, seed in fit.suitegen.SEEDS.items():
+        assert seed not in fit.AGENT_SEEDS[suite]

@@ -348,6 +348,7 @@ def test_ensemble_of_the_default_and_a_judge_with_weights(server: ChatServer) ->
     default = DefaultEstimator().score(claims, context, text)
 
     def logit(p: float) -> float:
+        p = min(1 - 1e-6, max(1e-6, p))  # the ensemble clips a member's 0 or 1 the same way
         return math.log(p / (1 - p))
 
     for est, d, j in zip(combined, default, [0.9, 0.3], strict=True):

@@ -24,6 +24,7 @@ Example:
 
 from __future__ import annotations
 
+import bisect
 import math
 from dataclasses import dataclass, field
 from typing import Any, Literal, cast
@@ -89,8 +90,21 @@ class CalibrationMap:
         object.__setattr__(self, "_y", np.asarray(self.ys, dtype=np.float64))
 
     def apply(self, p: float) -> float:
-        """The calibrated probability for one raw `p` in [0, 1]."""
-        return float(self.apply_many(np.asarray([p], dtype=np.float64))[0])
+        """The calibrated probability for one raw `p` in [0, 1].
+
+        An isotonic map interpolates as `np.interp` does, without numpy's per-call overhead:
+        the monitor applies it to every claim.
+        """
+        if self.method != "isotonic" or not 0.0 <= p <= 1.0:
+            return float(self.apply_many(np.asarray([p], dtype=np.float64))[0])
+        xs, ys = self.xs, self.ys
+        if p <= xs[0]:
+            return min(1.0, max(0.0, ys[0]))
+        if p >= xs[-1]:
+            return min(1.0, max(0.0, ys[-1]))
+        j = bisect.bisect_right(xs, p) - 1
+        slope = (ys[j + 1] - ys[j]) / (xs[j + 1] - xs[j])
+        return min(1.0, max(0.0, slope * (p - xs[j]) + ys[j]))
 
     def apply_many(self, p: npt.ArrayLike) -> FloatArray:
         """The calibrated probabilities for an array of raw `p` in [0, 1], same shape.
@@ -223,26 +237,39 @@ def _labelled(p: npt.ArrayLike, y: npt.ArrayLike) -> tuple[FloatArray, FloatArra
     return pa, ya
 
 
-def fit_isotonic(p: npt.ArrayLike, y: npt.ArrayLike, *, source: str = "") -> CalibrationMap:
+def fit_isotonic(
+    p: npt.ArrayLike,
+    y: npt.ArrayLike,
+    *,
+    source: str = "",
+    weight: npt.ArrayLike | None = None,
+) -> CalibrationMap:
     """Fit a non-decreasing map by pool-adjacent-violators.
 
-    Claims with equal `p` are grouped first and enter as one point weighted by their count, so
-    the map is a function of `p`. Interior breakpoints of flat runs are dropped: they do not
-    change the interpolated map.
+    Claims with equal `p` are grouped first and enter as one point weighted by their count (by
+    the sum of their `weight`, when given: one positive number per claim), so the map is a
+    function of `p`. Interior breakpoints of flat runs are dropped: they do not change the
+    interpolated map.
 
     Raises:
-        ValueError: If `p` is empty or `y` holds one class only.
+        ValueError: If `p` is empty, `y` holds one class only, or `weight` does not give one
+            positive number per claim.
     """
     pa, ya = _labelled(p, y)
-    xs, inverse, counts = np.unique(pa, return_inverse=True, return_counts=True)
-    means = np.bincount(inverse, weights=ya) / counts
+    wa = np.ones_like(pa) if weight is None else np.asarray(weight, dtype=np.float64)
+    if wa.shape != pa.shape or not (wa > 0.0).all():
+        raise ValueError("weight must give one positive number per claim")
+    xs, inverse = np.unique(pa, return_inverse=True)
+    counts = np.bincount(inverse, weights=wa).astype(np.float64)
+    means = np.bincount(inverse, weights=ya * wa) / counts
     # Each block keeps its weighted mean, weight and how many distinct p values it spans.
     values: list[float] = []
     weights: list[float] = []
     spans: list[int] = []
-    for mean, weight in zip(means.tolist(), counts.tolist(), strict=True):
+    block_weights = cast(list[float], counts.tolist())
+    for mean, weight in zip(means.tolist(), block_weights, strict=True):
         values.append(mean)
-        weights.append(float(weight))
+        weights.append(weight)
         spans.append(1)
         while len(values) > 1 and values[-2] >= values[-1]:
             w = weights[-2] + weights[-1]

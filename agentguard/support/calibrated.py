@@ -8,7 +8,8 @@ Two stages, both fitted on the train splits by `benchmarks/fit.py` and shipped i
 - response level: the support of a whole output, P(every claim is supported). An output with
   one asserted claim gets that claim's calibrated support. With several, a logistic model
   over `RESPONSE_FEATURES` of their calibrated supports replaces the product, which treats
-  the claims as independent and so grows too sure that one of many claims fails.
+  the claims as independent and so grows too sure that one of many claims fails; it is capped
+  at the least claim support.
 
 `DefaultEstimator.fitted()` applies both; `Monitor` asks the estimator for the response
 support through `response_support` when no calibration map of its own is given.
@@ -64,7 +65,11 @@ class SupportCalibration:
         return p if m is None else m.apply(p)
 
     def response_support(self, supports: Sequence[float]) -> float | None:
-        """P(every claim is supported) from the calibrated claim supports; None without any."""
+        """P(every claim is supported) from the calibrated claim supports; None without any.
+
+        The response model's value, capped at the least claim support: every claim cannot be
+        likelier supported than the least supported one.
+        """
         if not supports:
             return None
         if len(supports) == 1:
@@ -72,7 +77,8 @@ class SupportCalibration:
         z = math.fsum(
             w * f for w, f in zip(self.response, response_features(supports), strict=True)
         )
-        return 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
+        p = 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
+        return min(p, float(min(supports)))
 
     @classmethod
     def fitted(cls, path: str | Path | None = None) -> SupportCalibration:

@@ -1,5 +1,9 @@
 """Weights of the default estimator's logistic model, and the features they weigh.
 
+`Coefficients()` holds the hand-set weights; `Coefficients.fitted()` the weights that
+`benchmarks/fit.py` fits on the train splits, which the default estimator uses (see
+`agentguard.support.default`). The hand-set weights of the `documents*` features are 0.
+
 Features (`FEATURES`, name: meaning):
 
 - text claims (also free-text arguments of more than six words): `bias` 1; `best_sentence`
@@ -7,7 +11,11 @@ Features (`FEATURES`, name: meaning):
   `anywhere` the same share over the whole context; `values_found` 1 when the claim has typed
   values and all occur; `any_value_missing` 1 when one of them does not; `share_missing`
   the share of its values that do not occur (0 without values); `contradiction` 1 when a
-  close sentence states another value of the same kind or the opposite polarity.
+  close sentence states another value of the same kind; `documents` 1 when the context holds
+  documents (retrieved text), and `documents_best_sentence`, `documents_anywhere` the two
+  shares again in that case (0 otherwise), so that a fit may weigh word overlap one way in
+  documents and another in a conversation with tools; `negation` 1 when a close sentence says
+  the same with the opposite polarity (a negation among the claim's words).
 - argument claims (one branch applies): `exact` 1 when the value occurs; `schema_default`
   1 when it is the schema default; `partial_branch` 1 and `partial_coverage` the covered
   share when only part of it occurs; `nothing` 1 when none of it does; for a boolean,
@@ -41,6 +49,10 @@ FEATURES: dict[FeatureKind, tuple[tuple[str, str], ...]] = {
         ("any_value_missing", "text_any_value_missing"),
         ("share_missing", "text_values_missing"),
         ("contradiction", "text_contradiction"),
+        ("documents", "text_documents"),
+        ("documents_best_sentence", "text_documents_best_sentence"),
+        ("documents_anywhere", "text_documents_anywhere"),
+        ("negation", "text_negation"),
     ),
     "argument": (
         ("exact", "arg_exact"),
@@ -68,6 +80,10 @@ class Coefficients:
     text_bias: float = -2.6
     text_best_sentence: float = 4.0
     text_anywhere: float = 1.6
+    text_documents: float = 0.0
+    text_documents_best_sentence: float = 0.0
+    text_documents_anywhere: float = 0.0
+    text_negation: float = -4.5
     text_values_found: float = 0.8
     text_values_missing: float = -2.0
     text_any_value_missing: float = -3.5

@@ -1,17 +1,19 @@
 """The embedded default estimator: value grounding, lexical support, contradiction and hedge cues.
 
-Runs offline on the standard library. Each claim gets a feature vector f (floats, in the fixed
-order of `FEATURES` for its kind) and its support is p = sigmoid(w . f), with the weights w taken
-from `Coefficients`. The default weights are set by hand; `Coefficients.fitted()` loads weights
-fitted on the train splits of the public sets (`benchmarks/fit.py` writes them), and
-`DefaultEstimator.fitted()` those weights with the calibration fitted beside them
-(`agentguard.support.calibrated`).
+Runs offline on numpy and the standard library. Each claim gets a feature vector f (floats, in
+the fixed order of `FEATURES` for its kind) and a raw support p = sigmoid(w . f), with the
+weights w taken from `Coefficients`. `DefaultEstimator()` is the learned default: the weights
+and the calibration (`agentguard.support.calibrated`) that `benchmarks/fit.py` fits on the
+train splits of the public sets and on agent conversations drawn from the bundled suites'
+templates, shipped in `fitted_coefficients.json`. `DefaultEstimator.hand_set()` gives the
+hand-set weights without calibration, and `DefaultEstimator.fitted(path)` a fit of your own.
 
 The features and their weights are described in `agentguard.support.coefficients`.
 """
 
 from __future__ import annotations
 
+import functools
 import heapq
 import math
 from collections.abc import Sequence
@@ -28,7 +30,7 @@ from agentguard.support.calibrated import SupportCalibration
 from agentguard.support.coefficients import Coefficients, FeatureKind
 from agentguard.support.index import ContextIndex, Hit
 from agentguard.support.lexicon import HEDGE_RE, QUESTION_FILLER, QUESTION_KINDS
-from agentguard.support.text import content_terms, has_negation
+from agentguard.support.text import content_terms, has_negation, negated_near
 from agentguard.support.values import Value, extract_values, fold
 from agentguard.types import Evidence
 
@@ -63,6 +65,14 @@ class _Lexical:
     top: list[tuple[int, float]]
     best: float
     anywhere: float
+    terms: set[str]
+    """The claim's content terms."""
+
+
+@functools.cache
+def _shipped() -> tuple[Coefficients, SupportCalibration]:
+    """The shipped fitted weights and calibration, read once per process."""
+    return Coefficients.fitted(), SupportCalibration.fitted()
 
 
 class DefaultEstimator:
@@ -81,20 +91,38 @@ class DefaultEstimator:
         coefficients: Coefficients | None = None,
         calibration: SupportCalibration | None = None,
     ) -> None:
+        """The learned default when called without arguments.
+
+        With arguments: the weights given (hand-set when only a calibration is given),
+        calibrated when a calibration is given.
+
+        Raises:
+            InputError: when the shipped fitted file is missing or malformed.
+        """
+        if coefficients is None and calibration is None:
+            coefficients, calibration = _shipped()
         self.k = coefficients or Coefficients()
         self.calibration = calibration
 
     @classmethod
     def fitted(cls, path: str | Path | None = None) -> DefaultEstimator:
-        """The weights and calibration fitted on the train splits (`benchmarks/fit.py`).
+        """The weights and calibration of a file `benchmarks/fit.py` wrote.
 
         Args:
-            path: The fitted file; defaults to the `fitted_coefficients.json` the package ships.
+            path: The fitted file; the `fitted_coefficients.json` the package ships (the
+                default estimator) when omitted.
 
         Raises:
             InputError: when the file is missing or malformed (naming the field).
         """
+        if path is None:
+            return cls()
         return cls(Coefficients.fitted(path), SupportCalibration.fitted(path))
+
+    @classmethod
+    def hand_set(cls) -> DefaultEstimator:
+        """The hand-set weights (`Coefficients()`), without calibration."""
+        return cls(Coefficients())
 
     def score(
         self, claims: Sequence[ClaimDraft], context: Context, output_text: str
@@ -174,7 +202,7 @@ class DefaultEstimator:
         found = [t for t in weights if len(index.sentences_with(t))]
         anywhere = sum(weights[t] for t in found)
         if not found:
-            return _Lexical([], 0.0, 0.0)
+            return _Lexical([], 0.0, 0.0, stems)
         postings = [index.sentences_with(t) for t in found]
         lengths = [len(p) for p in postings]
         if sum(lengths) < 256:  # few postings: a dict is cheaper than numpy's call overhead
@@ -186,7 +214,7 @@ class DefaultEstimator:
             # Highest score first, then the earliest sentence: plain tuples, no key function.
             leaders = heapq.nsmallest(3, [(-score, si) for si, score in acc.items()])
             top = [(si, -neg / total) for neg, si in leaders]
-            return _Lexical(top, top[0][1], anywhere / total)
+            return _Lexical(top, top[0][1], anywhere / total, stems)
         # Weighted word overlap of every sentence at once: one bincount over the postings.
         scores = np.bincount(
             np.concatenate(postings),
@@ -198,7 +226,7 @@ class DefaultEstimator:
             ((int(i), float(scores[i]) / total) for i in best), key=lambda kv: (-kv[1], kv[0])
         )
         top = [(si, cov) for si, cov in ranked if cov > 0]
-        return _Lexical(top, top[0][1] if top else 0.0, anywhere / total)
+        return _Lexical(top, top[0][1] if top else 0.0, anywhere / total, stems)
 
     def _text(
         self,
@@ -220,6 +248,7 @@ class DefaultEstimator:
             if not hits:
                 missing.append(v)
         contradiction = self._contradiction(text, values, missing, lex, index, evidence)
+        negation = contradiction == "negation"
         if lex.top and lex.best >= 0.3:
             evidence.append(_evidence(index, index.sentence(lex.top[0][0])))
         features = [
@@ -229,9 +258,11 @@ class DefaultEstimator:
             float(bool(values) and not missing),
             float(bool(missing)),
             len(missing) / len(values) if values else 0.0,
-            float(contradiction),
+            float(bool(contradiction) and not negation),
         ]
-        return _Signals("text", features, contradiction, False, tuple(_dedupe(evidence)))
+        t = float(index.has_documents)  # set when the index is built
+        features += [t, t * lex.best, t * lex.anywhere, float(negation)]
+        return _Signals("text", features, bool(contradiction), False, tuple(_dedupe(evidence)))
 
     def _contradiction(
         self,
@@ -241,8 +272,12 @@ class DefaultEstimator:
         lex: _Lexical,
         index: ContextIndex,
         evidence: list[Evidence],
-    ) -> bool:
-        """Same slot, other value (a number, date or name), or a negation mismatch."""
+    ) -> str:
+        """How the context contradicts the claim, or the empty string.
+
+        `value`: the same slot holds another value (a number, date or name); `negation`: a
+        sentence says the same but for a negation among the claim's words.
+        """
         negated: bool | None = None  # computed only when a sentence is close enough to compare
         # A value the claim itself states is no rival ("from Boston to Denver" vs "to Denver").
         stated = {key for v in values for key in v.keys}
@@ -257,15 +292,15 @@ class DefaultEstimator:
                 ]
                 if rivals:
                     evidence.append(_evidence(index, index.sentence_value_hit(si, rivals[0])))
-                    return True
+                    return "value"
             if cov < 0.75:
                 continue
             if negated is None:
                 negated = has_negation(text)
-            if negated != index.sentence_negated(si):
+            if negated != negated_near(index.sentence_text(si), lex.terms):
                 evidence.append(_evidence(index, index.sentence(si)))
-                return True
-        return False
+                return "negation"
+        return ""
 
     # -- arguments -------------------------------------------------------------------------
 

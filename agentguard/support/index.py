@@ -22,7 +22,7 @@ import numpy as np
 from agentguard.context import Context
 from agentguard.support.anchors import anchors
 from agentguard.support.number_tokens import THOUSANDS, number_start, scale_after, token_matches
-from agentguard.support.text import has_negation, sentence_ends, term, term_key
+from agentguard.support.text import sentence_ends, term, term_key
 from agentguard.support.values import (
     Value,
     extract_values,
@@ -109,6 +109,8 @@ class ContextIndex:
     _found: dict[tuple[str, tuple[str, ...]], list[Hit]] = field(default_factory=dict)
     _phrases: dict[str, list[Hit]] = field(default_factory=dict)
     _has_slash: bool | None = None
+    has_documents: bool = False
+    """Whether documents (retrieved text) are among the sources."""
     _at: dict[int, list[Value]] = field(default_factory=dict)
 
     @classmethod
@@ -121,6 +123,7 @@ class ContextIndex:
             originals={s.id: s.text for s in context.sources},
             kinds={s.id: s.kind for s in context.sources},
         )
+        index.has_documents = "doc" in index.kinds.values()
         offset = 0
         for s in sources:
             index.src_ids.append(s.id)
@@ -188,10 +191,6 @@ class ContextIndex:
         """Where a value of `sentence_values(i)` is, as a hit in its source."""
         start = int(self.sent_starts[i])
         return self._hit(start + value.span[0], start + value.span[1])
-
-    def sentence_negated(self, i: int) -> bool:
-        """True if sentence `i` contains a negation."""
-        return has_negation(self.sentence_text(i))
 
     # -- words -----------------------------------------------------------------------------
 

@@ -72,6 +72,21 @@ def has_negation(text: str) -> bool:
     return "n't" in folded or any(t in NEGATIONS for t in _TOKEN.findall(folded))
 
 
+def negated_near(text: str, terms: set[str], before: int = 2) -> bool:
+    """True if a negation word sits among the words of `text` whose terms are in `terms`.
+
+    The stretch runs from `before` words ahead of the first such word to the last one, so
+    "my flight is not on may 5" is negated for {flight, may, 5}, but a sentence that only
+    mentions "Not Ready for Prime Time" beside "Saturday Night Live" is not, for the show.
+    """
+    tokens = _TOKEN.findall(fold(text).replace("’", "'"))
+    hits = [i for i, t in enumerate(tokens) if term(t) in terms]
+    if not hits:
+        return False
+    stretch = tokens[max(0, hits[0] - before) : hits[-1] + 1]
+    return any(t in NEGATIONS or t.endswith("n't") for t in stretch)
+
+
 def _positions(text: str, char: str) -> list[int]:
     out, pos = [], text.find(char)
     while pos >= 0:

@@ -39,9 +39,13 @@ PLANS: dict[str, list[tuple[Callable[[random.Random], Draft], int]]] = {
 }
 
 
-def build(suite: str) -> list[JSON]:
-    """The cases of one suite, in a seeded order, with ids `<suite>-001`, `<suite>-002`, ..."""
-    rng = random.Random(SEEDS[suite])
+def build(suite: str, seed: int | None = None) -> list[JSON]:
+    """The cases of one suite, in a seeded order, with ids `<suite>-001`, `<suite>-002`, ...
+
+    `seed` replaces the suite's own seed (`SEEDS`): the same templates with other values, as
+    `benchmarks/fit.py` draws its training conversations.
+    """
+    rng = random.Random(SEEDS[suite] if seed is None else seed)
     drafts = [scene(rng) for scene, count in PLANS[suite] for _ in range(count)]
     rng.shuffle(drafts)
     return [make_case(suite, n, d) for n, d in enumerate(drafts, 1)]
