@@ -386,3 +386,14 @@ def test_fitted_bundle_on_fixture(data: Path, tmp_path: Path) -> None:
     doc = json.loads(out.read_text())
     assert doc["meta"]["coefficients"] == "fitted"
     assert "ece" in doc["sets"]["bfcl-base"]["argument_claims_stated"]
+
+
+def test_dialogue_examples_on_fixture(data: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    examples = importlib.import_module("dialogue_examples")
+    assert examples.main(["--data", str(data), "--count", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "(ranked as labelled)" in out
+    assert "knowledge: Iron Man is starring Robert Downey Jr." in out
+    assert "right response (support" in out and "hallucinated response (support" in out
+    assert examples.main(["--data", str(data / "absent")]) == 0
+    assert "no data folder" in capsys.readouterr().out
