@@ -12,7 +12,7 @@ from typing import Any
 from agentguard.inputs import CheckInput, Message, ToolDef
 from agentguard.support.dates import REFERENCE_CUES, find_reference_date
 from agentguard.support.values import absolute_dates
-from agentguard.types import Source, SourceKind
+from agentguard.types import Source
 
 
 @dataclass(frozen=True)
@@ -135,14 +135,8 @@ def _schema_sources(params: dict[tuple[str, str], ParamSchema]) -> list[Source]:
         if p.enum:
             parts.append("one of: " + ", ".join(json.dumps(v) for v in p.enum))
         if parts:
-            sid = f"schema:{tool}.{path}"
-            sources.append(_source(id=sid, kind="schema", text="; ".join(parts)))
+            sources.append(Source(id=f"schema:{tool}.{path}", kind="schema", text="; ".join(parts)))
     return sources
-
-
-def _source(id: str, kind: SourceKind, text: str) -> Source:
-    """A source built without validation: its fields come from a validated input."""
-    return Source.model_construct(id=id, kind=kind, text=text)
 
 
 def _message_sources(messages: list[Message]) -> list[Source]:
@@ -157,14 +151,14 @@ def _message_sources(messages: list[Message]) -> list[Source]:
         if m.role in ("system", "developer"):
             n_system += 1
             sid = "system" if n_system == 1 else f"system#{n_system}"
-            sources.append(_source(id=sid, kind="system", text=text))
+            sources.append(Source(id=sid, kind="system", text=text))
         elif m.role == "user":
             n_user += 1
-            sources.append(_source(id=f"user#{n_user}", kind="user", text=text))
+            sources.append(Source(id=f"user#{n_user}", kind="user", text=text))
         elif m.role == "tool":
             n_tool += 1
             name = call_names.get(m.tool_call_id or "", m.name or "tool")
-            sources.append(_source(id=f"tool:{name}#{n_tool}", kind="tool", text=text))
+            sources.append(Source(id=f"tool:{name}#{n_tool}", kind="tool", text=text))
         # Earlier assistant turns are not sources: a guess repeated is still a guess.
     return sources
 
@@ -176,7 +170,7 @@ def build_context(inp: CheckInput) -> Context:
     result), `doc:ID`, `schema:TOOL.PARAM` (a parameter's default or enum).
     """
     sources = _message_sources(inp.messages)
-    sources += [_source(id=f"doc:{d.id}", kind="doc", text=d.text) for d in inp.documents]
+    sources += [Source(id=f"doc:{d.id}", kind="doc", text=d.text) for d in inp.documents]
     params: dict[tuple[str, str], ParamSchema] = {}
     tools: dict[str, ToolDef] = {}
     for t in inp.tools:

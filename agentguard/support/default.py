@@ -43,8 +43,7 @@ def _evidence(index: ContextIndex, hit: Hit) -> Evidence:
     """Evidence with its span in the source text as the agent saw it."""
     text = index.originals[hit.source]
     a, b = max(0, hit.span[0]), min(len(text), hit.span[1])
-    # Built without validation: the fields are an id, two ints and a slice, as declared.
-    return Evidence.model_construct(source=hit.source, span=(a, b), text=text[a:b])
+    return Evidence(source=hit.source, span=(a, b), text=text[a:b])
 
 
 @dataclass(frozen=True)
