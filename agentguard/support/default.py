@@ -27,7 +27,7 @@ from agentguard.context import Context
 from agentguard.support.argument_lookup import CONTRADICTABLE, argument_hits, slot_rival
 from agentguard.support.base import Estimate
 from agentguard.support.calibrated import SupportCalibration
-from agentguard.support.coefficients import Coefficients, FeatureKind
+from agentguard.support.coefficients import FEATURES, Coefficients, FeatureKind
 from agentguard.support.index import ContextIndex, Hit
 from agentguard.support.lexicon import HEDGE_RE, QUESTION_FILLER, QUESTION_KINDS
 from agentguard.support.text import content_terms, has_negation, negated_near
@@ -103,6 +103,8 @@ class DefaultEstimator:
             coefficients, calibration = _shipped()
         self.k = coefficients or Coefficients()
         self.calibration = calibration
+        # Read once: `logit` runs for every claim.
+        self._weights = {kind: self.k.weights(kind) for kind in FEATURES}
 
     @classmethod
     def fitted(cls, path: str | Path | None = None) -> DefaultEstimator:
@@ -162,7 +164,7 @@ class DefaultEstimator:
 
     def logit(self, kind: FeatureKind, features: Sequence[float]) -> float:
         """The log-odds w . f of a feature vector under this estimator's coefficients."""
-        weights = self.k.weights(kind)
+        weights = self._weights[kind]
         if len(features) != len(weights):
             raise ValueError(f"{kind}: {len(features)} features, expected {len(weights)}")
         z = 0.0

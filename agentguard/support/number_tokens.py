@@ -48,7 +48,7 @@ def token_matches(token: str, wanted: set[str], scale: float) -> bool:
     """
     if "id:" + "".join(c for c in token if c.isalnum()) in wanted:
         return True
-    if DECIMAL_COMMA.fullmatch(token):  # "€7,60": an amount with a decimal comma
+    if "," in token and DECIMAL_COMMA.fullmatch(token):  # "€7,60": a decimal comma
         return num_key(float(token.lstrip("$€£¥").replace(",", ".")) * scale) in wanted
     bare = token.lstrip("#$€£¥").replace(",", "")
     percent = bare.endswith("%")
