@@ -48,7 +48,8 @@ sum log p, min logit, mean logit, log(1 + n), share below 0.5 in four subsets; F
 weight 1, 3, 10 or 30).
 
 The claim-level design was chosen by 5-fold cross-validation over all training rows (row i in
-fold i mod 5; weights and isotonic map refitted in each fold), taking the candidate with the
+fold i mod 5; weights and isotonic map refitted in each fold; `benchmarks/fit_cv.py` prints
+the table again), taking the candidate with the
 highest mean AUROC and the lowest mean ECE (15 equal-mass bins) over the three text sources:
 text features with or without the `documents*` ones, the agent conversations weighing 0, 0.5
 or 1 times the public rows. Cross-validated (AUROC, ECE) per source, and the hand-set weights

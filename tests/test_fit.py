@@ -313,3 +313,24 @@ def test_training_conversations_are_other_draws_than_the_bundled_suites() -> Non
     assert not bundled & {fit.case_key(c) for c in cases}
     for suite, seed in fit.suitegen.SEEDS.items():
         assert seed not in fit.AGENT_SEEDS[suite]
+
+
+def test_fit_cv_without_data_says_so(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import fit_cv
+
+    assert fit_cv.main(["--data", str(tmp_path / "absent")]) == 2
+    assert "no data folder" in capsys.readouterr().out
+
+
+@pytest.mark.skipif(not DATA.is_dir(), reason=f"no public data at {DATA} (needed to fit)")
+def test_fit_cv_prints_every_design(capsys: pytest.CaptureFixture[str]) -> None:
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import fit_cv
+
+    assert fit_cv.main(["--data", str(DATA)]) == 0
+    out = capsys.readouterr().out
+    for weight in ("0", "0.5", "1"):
+        assert f"text, with documents*, agent weight {weight}: agent-conversations" in out
+        assert f"argument, agent weight {weight}: agent-conversations" in out
+    assert "text weights fitted on the public rows alone" in out
