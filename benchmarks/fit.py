@@ -246,14 +246,28 @@ def _agent_rows(rows: Rows, checked: Iterable[tuple[EvalCase, list[Any]]]) -> No
                 rows.add(kind, AGENT, f, label)
 
 
-def row_weights(rows: Rows, kind: str) -> np.ndarray:
-    """Weights that give the agent conversations as much weight as the public sets together."""
+def row_weights(rows: Rows, kind: str, agent_weight: float = 1.0) -> np.ndarray:
+    """Row weights: the agent conversations together weigh `agent_weight` times the public sets.
+
+    `agent_weight` 1 (the fit's) gives them as much weight as the public sets together; 0
+    leaves them out (`benchmarks/fit_cv.py` compares such designs).
+    """
     sources = np.array(rows.sources[kind])
     agent = sources == AGENT
     n_agent, n_public = int(agent.sum()), int((~agent).sum())
     if n_agent == 0 or n_public == 0:
         return np.ones(len(sources))
-    return np.where(agent, n_public / n_agent, 1.0)
+    return np.where(agent, agent_weight * n_public / n_agent, 1.0)
+
+
+def penalties(kind: str, names: Sequence[str]) -> np.ndarray:
+    """The L2 penalty of each named weight of a kind: `L2`, or 0 for those `UNPENALISED`."""
+    return np.array([0.0 if (kind, n) in UNPENALISED else L2 for n in names])
+
+
+def raw_supports(estimator: DefaultEstimator, kind: str, rows: Rows) -> list[float]:
+    """p = sigmoid(w . f) of one kind's rows, rounded as the monitor reports claim support."""
+    return [round(_sigmoid(estimator.logit(kind, f)), P_DECIMALS) for f in rows.x[kind]]  # type: ignore[arg-type]
 
 
 def _report(rows: Rows, source: str, case: EvalCase, claims: list[Any]) -> None:
@@ -362,7 +376,7 @@ def build(data: Path) -> dict[str, Any]:
         # A feature no training row has keeps its hand-set weight: the data say nothing of it.
         seen = [j for j in range(len(names)) if np.any(x[:, j])]
         unseen = [names[j] for j in range(len(names)) if j not in seen]
-        penalty = np.array([0.0 if (kind, names[j]) in UNPENALISED else L2 for j in seen])
+        penalty = penalties(kind, [names[j] for j in seen])
         w_seen, steps = fit_logistic(x[:, seen], y, penalty, weight=row_weights(rows, kind))
         hand = Coefficients()
         attrs = dict(FEATURES[kind])  # type: ignore[index]
@@ -409,7 +423,7 @@ def _coefficients(weights: dict[str, dict[str, float]]) -> Coefficients:
 
 def _claim_map(kind: str, rows: Rows, estimator: DefaultEstimator) -> CalibrationMap:
     """Isotonic map of one kind's training rows, on p as the estimator computes it."""
-    p = [round(_sigmoid(estimator.logit(kind, f)), P_DECIMALS) for f in rows.x[kind]]  # type: ignore[arg-type]
+    p = raw_supports(estimator, kind, rows)
     m = fit_isotonic(
         p,
         rows.y[kind],

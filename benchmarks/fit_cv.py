@@ -16,7 +16,6 @@ Run:
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 from pathlib import Path
 
@@ -47,8 +46,7 @@ def _figures(p: np.ndarray, y: np.ndarray, sources: np.ndarray) -> str:
 def _fit(
     kind: str, x: np.ndarray, y: np.ndarray, weight: np.ndarray, names: list[str]
 ) -> np.ndarray:
-    penalty = np.array([0.0 if (kind, n) in fit.UNPENALISED else fit.L2 for n in names])
-    w, _ = fit.fit_logistic(x, y, penalty, weight=weight)
+    w, _ = fit.fit_logistic(x, y, fit.penalties(kind, names), weight=weight)
     return w
 
 
@@ -58,8 +56,7 @@ def cross_validate(rows: fit.Rows, kind: str, names: list[str], agent_weight: fl
     x = np.array(rows.x[kind], dtype=np.float64)[:, [order.index(n) for n in names]]
     y = np.array(rows.y[kind], dtype=np.float64)
     sources = np.array(rows.sources[kind])
-    agent = sources == fit.AGENT
-    weight = np.where(agent, agent_weight * (~agent).sum() / max(1, agent.sum()), 1.0)
+    weight = fit.row_weights(rows, kind, agent_weight)
     out = np.zeros(len(y))
     for k in range(FOLDS):
         test = np.arange(len(y)) % FOLDS == k
@@ -88,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     print("(AUROC, ECE 15 equal-mass bins) per source, held out in 5 folds")
     for kind in fit.FITTED_KINDS:
         y = np.array(rows.y[kind], dtype=np.float64)
-        p = np.array([round(1 / (1 + math.exp(-hand.logit(kind, f))), 4) for f in rows.x[kind]])  # type: ignore[arg-type]
+        p = np.array(fit.raw_supports(hand, kind, rows))
         print(f"{kind}, hand-set weights: {_figures(p, y, np.array(rows.sources[kind]))}")
     every = [n for n, _ in FEATURES["text"]]
     without = [n for n in every if n not in DOCUMENTS]
