@@ -64,6 +64,7 @@ def test_a_year_less_date_in_the_context_may_be_of_next_year() -> None:
 def test_a_week_from_today() -> None:
     (date,) = extract_values("Fly a week from today.", dt.date(2025, 12, 15))
     assert date.keys[0] == "date:2025-12-22"
-    index = _index("Book Toronto to Lima a week from today.", today="2025-12-15")
     (arg,) = extract_values("2025-12-22", dt.date(2025, 12, 15), claim=True)
-    assert index.find_value(arg)
+    for said in ("a week from today", "a week from now"):
+        assert _index(f"Book Toronto to Lima {said}.", today="2025-12-15").find_value(arg)
+    assert not _index("Book Toronto to Lima a week from Monday.", "2025-12-15").find_value(arg)

@@ -285,15 +285,17 @@ class ContextIndex:
     def _may_hold(self, anchor: str) -> bool:
         """False when the context surely lacks `anchor`, known without scanning it again.
 
-        A whole word ("friday", "tomorrow") is looked up among the context's terms; a date
-        written with slashes needs a slash somewhere in the context.
+        A word anchor ("friday", "tomorrow"), or a phrase ending in one ("from today"), needs
+        that word among the context's terms; a date written with slashes needs a slash
+        somewhere in the context.
         """
         if "/" in anchor:
             if self._has_slash is None:
                 self._has_slash = "/" in self.blob
             return self._has_slash
-        if anchor in _WORD_ANCHORS:
-            return len(self.sentences_with(term(anchor))) > 0
+        word = anchor.rsplit(" ", 1)[-1]
+        if word in _WORD_ANCHORS:
+            return len(self.sentences_with(term(word))) > 0
         return True
 
     def _token_at(self, a: int, b: int) -> tuple[int, int]:
@@ -376,8 +378,8 @@ def _token_starts(text: str, pos: int, floor: int, most: int = 4) -> list[int]:
 
 
 _WORD_ANCHORS = frozenset(
-    "today tonight tomorrow yesterday noon midnight monday tuesday wednesday thursday friday"
-    " saturday sunday".split()
+    "today tonight tomorrow yesterday noon midnight now monday tuesday wednesday thursday"
+    " friday saturday sunday".split()
 )
 _MONTH_ANCHORS = frozenset(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
