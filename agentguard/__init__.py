@@ -15,9 +15,16 @@ Example:
     ['silent_assumption']
 """
 
-from agentguard.context import Context, build_context
+from agentguard.calibration import CalibrationMap, load_calibration
+from agentguard.context import build_context
 from agentguard.errors import AgentguardWarning, InputError, PolicyError
-from agentguard.inputs import MAX_INPUT_CHARS, CheckInput, parse_check_input
+from agentguard.estimators.base import Assessment, Estimate, Estimator
+from agentguard.estimators.coefficients import Coefficients
+from agentguard.estimators.default import DefaultEstimator
+from agentguard.estimators.ensemble import Ensemble, WithFallback
+from agentguard.estimators.llm import LLMJudge
+from agentguard.estimators.nli import NLIError, NLIEstimator
+from agentguard.inputs import MAX_INPUT_CHARS, CheckInput, Message, parse_check_input
 from agentguard.monitor import Monitor
 from agentguard.policy import (
     Costs,
@@ -40,15 +47,11 @@ from agentguard.runtime.models import (
 )
 from agentguard.runtime.result import AgentResult
 from agentguard.runtime.tools import Tool, ToolResult, tool
-from agentguard.support.base import Estimate, Estimator
-from agentguard.support.coefficients import Coefficients
-from agentguard.support.default import DefaultEstimator
-from agentguard.support.ensemble import Ensemble, WithFallback
-from agentguard.support.llm import LLMJudge
-from agentguard.support.nli import NLIError, NLIEstimator
 from agentguard.trace import TRACE_VERSION, Trace, TraceError, TraceWriter, read_trace
 from agentguard.types import (
     Claim,
+    ClaimDraft,
+    Context,
     Decision,
     Evidence,
     Flag,
@@ -76,8 +79,11 @@ __all__ = [
     "tool_call",
     "TRACE_VERSION",
     "AgentguardWarning",
+    "Assessment",
     "CheckInput",
+    "CalibrationMap",
     "Claim",
+    "ClaimDraft",
     "Coefficients",
     "Context",
     "Costs",
@@ -90,6 +96,7 @@ __all__ = [
     "Flag",
     "InputError",
     "LLMJudge",
+    "Message",
     "Monitor",
     "NLIError",
     "NLIEstimator",
@@ -107,6 +114,7 @@ __all__ = [
     "__version__",
     "build_context",
     "builtin_policies",
+    "load_calibration",
     "load_policy",
     "parse_check_input",
     "read_trace",

@@ -10,48 +10,17 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from dataclasses import dataclass
 from typing import Any
 
-from agentguard.context import Context
 from agentguard.inputs import Output, ToolCall
 from agentguard.schema_check import schema_problems
-from agentguard.support.lexicon import NONFACTUAL_RE, PERMISSION_Q_RE
-from agentguard.support.text import content_words, split_sentences
-from agentguard.support.values import Value, extract_values
-from agentguard.types import ClaimKind
+from agentguard.text.lexicon import NONFACTUAL_RE, PERMISSION_Q_RE
+from agentguard.text.tokens import content_words, split_sentences
+from agentguard.text.values import extract_values
+from agentguard.types import ClaimDraft, Context, MalformedCall, Scalar
 
-Scalar = str | int | float | bool | None
 _CLAUSE_BREAK = re.compile(r";\s+|,\s+(?:but|and|while|whereas|although|so)\s+|\s+but\s+")
 _MARKUP = re.compile(r"\s*(?:[-*•]|\d+[.)]|#+)\s+")
-
-
-@dataclass(frozen=True)
-class ClaimDraft:
-    """A claim before it is scored."""
-
-    kind: ClaimKind
-    text: str
-    span: tuple[int, int] | None = None
-    sentence: str = ""
-    tool: str | None = None
-    call_id: str | None = None
-    path: str | None = None
-    value: Scalar = None
-    values: tuple[Value, ...] = ()
-    """Typed values of a text claim (dates resolved against the context's today)."""
-    sentence_span: tuple[int, int] | None = None
-    """Span of the whole sentence the claim is part of (text and question claims)."""
-
-
-@dataclass(frozen=True)
-class MalformedCall:
-    """A tool call whose arguments do not parse or do not fit the tool's schema."""
-
-    index: int
-    call_id: str | None
-    tool: str
-    reason: str
 
 
 def _is_claim(text: str, has_value: bool) -> bool:

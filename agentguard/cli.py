@@ -133,7 +133,8 @@ def cmd_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO, stdin: T
 
 def cmd_demo(args: argparse.Namespace, stdout: TextIO, stderr: TextIO, stdin: TextIO) -> int:
     """Run `agentguard demo`."""
-    from agentguard.demos.show import SCENES, run_demo
+    from agentguard.demos.catalog import SCENES
+    from agentguard.demos.show import run_demo
 
     unknown = [s for s in args.scenes if s not in SCENES]
     if unknown:
@@ -147,7 +148,7 @@ def cmd_demo(args: argparse.Namespace, stdout: TextIO, stderr: TextIO, stdin: Te
     )
     try:
         outcomes = run_demo(
-            args.scenes or None,
+            [SCENES[name] for name in args.scenes or SCENES],
             trace_path=args.trace,
             interactive=args.interactive,
             out=stdout,
@@ -191,7 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser(
         "demo",
         help="run the example agents offline and show what the monitor does",
-        description="Run the example agents (travel, support, retrieval, calculator) with "
+        description="Run the example agents (travel, orders, retrieval, calculator) with "
         "scripted models, behind the monitor and alone; print each conversation, what the "
         "monitor caught and did, and a summary. Exit code 1 if a scene did not end answered.",
     )
@@ -223,7 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def cmd_simulate(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     """Run `agentguard simulate` (its options are parsed by the simulation itself)."""
-    from agentguard.evaluation.simulate import main as simulate_main
+    from agentguard.evaluation.simulation.simulate import main as simulate_main
 
     return simulate_main(args.rest, stdout=stdout, stderr=stderr)
 

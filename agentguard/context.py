@@ -5,62 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 from agentguard.inputs import CheckInput, Message, ToolDef
-from agentguard.support.dates import REFERENCE_CUES, find_reference_date
-from agentguard.support.values import absolute_dates
-from agentguard.types import Source
-
-
-@dataclass(frozen=True)
-class ParamSchema:
-    """What a tool schema says about one parameter."""
-
-    tool: str
-    path: str
-    description: str = ""
-    type: str | None = None
-    enum: tuple[Any, ...] | None = None
-    default: Any = None
-    has_default: bool = False
-    required: bool = False
-
-
-@dataclass(frozen=True)
-class Context:
-    """Everything the agent legitimately has, as sources, plus the tool schemas."""
-
-    sources: tuple[Source, ...]
-    params: dict[tuple[str, str], ParamSchema] = field(default_factory=dict)
-    tools: dict[str, ToolDef] = field(default_factory=dict)
-    today: dt.date | None = None
-    """The date the context says is today ("Today is 1 May 2024"), for relative dates."""
-
-    def param(self, tool: str | None, path: str | None) -> ParamSchema | None:
-        """The schema of `tool`'s parameter at `path` (list indices ignored), if declared."""
-        if tool is None or path is None:
-            return None
-        return self.params.get((tool, generic_path(path)))
-
-
-@lru_cache(maxsize=4096)
-def generic_path(path: str) -> str:
-    """`passengers[0].name` -> `passengers[].name`: the schema-level path of an argument."""
-    if "[" not in path:
-        return path
-    out, depth = [], 0
-    for ch in path:
-        if ch == "[":
-            depth += 1
-            out.append("[]")
-        elif ch == "]":
-            depth -= 1
-        elif depth == 0:
-            out.append(ch)
-    return "".join(out)
+from agentguard.text.dates import REFERENCE_CUES, find_reference_date
+from agentguard.text.values import absolute_dates
+from agentguard.types import Context, ParamSchema, Source
 
 
 def _walk_schema(

@@ -10,10 +10,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from agentguard.claims import MalformedCall
-from agentguard.context import Context, generic_path
 from agentguard.policy import Policy
-from agentguard.types import Action, Claim, Decision, Flag, ToolCallRequest
+from agentguard.types import (
+    Action,
+    Claim,
+    Context,
+    Decision,
+    Flag,
+    MalformedCall,
+    ToolCallRequest,
+    generic_path,
+)
 
 _PRIORITY: tuple[Action, ...] = ("block", "call_tool", "ask_user", "retry", "annotate", "allow")
 

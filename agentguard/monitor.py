@@ -3,24 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-import math
 import time
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from agentguard.claims import ClaimDraft, extract_claims
-from agentguard.context import Context, build_context, generic_path
+from agentguard.calibration import CalibrationMap, load_calibration
+from agentguard.claims import extract_claims
+from agentguard.context import build_context
 from agentguard.decide import decide, make_flags
+from agentguard.estimators.base import Estimate, Estimator, as_estimator, product_or
+from agentguard.estimators.default import DefaultEstimator
 from agentguard.inputs import CheckInput, parse_check_input
 from agentguard.policy import Policy, load_policy
-from agentguard.support.base import Estimate, Estimator, score_with_notes
-from agentguard.support.default import DefaultEstimator
 from agentguard.trace import TraceWriter
-from agentguard.types import Claim, Decision, Label, Report
-
-if TYPE_CHECKING:
-    from agentguard.evaluation.calibration import CalibrationMap
+from agentguard.types import Claim, ClaimDraft, Context, Decision, Label, Report, generic_path
 
 
 def _label(p: float, contradicted: bool, threshold: float) -> Label:
@@ -32,8 +29,6 @@ def _label(p: float, contradicted: bool, threshold: float) -> Label:
 def _calibration(spec: str | Path | CalibrationMap | None) -> CalibrationMap | None:
     if spec is None or not isinstance(spec, (str, Path)):
         return spec
-    from agentguard.evaluation.calibration import load_calibration
-
     return load_calibration(spec)
 
 
@@ -53,12 +48,13 @@ class Monitor:
     Args:
         policy: A built-in policy name (`strict`, `balanced`, `permissive`), a YAML path,
             or a `Policy`.
-        estimator: The support estimator; the offline default when omitted.
+        estimator: The support estimator; the offline default when omitted. Any object with
+            `name` and `score` works: the other methods of `Estimator` get their defaults.
         trace: A path (or an open `TraceWriter`) where every report is appended.
         calibration: A calibration file (`agentguard calibrate`) or map applied to the support
             of text and argument claims before labels and decisions. With one, the report's
-            support is the product of the claims' supports; without, the estimator's own
-            `response_support` gives it where the estimator has one (`DefaultEstimator`).
+            support is the product of the claims' supports; without, the response model of the
+            estimator that scored them gives it (`Estimator.response_support`).
 
     Example:
         >>> from agentguard import Monitor
@@ -80,7 +76,9 @@ class Monitor:
         calibration: str | Path | CalibrationMap | None = None,
     ) -> None:
         self.policy = load_policy(policy)
-        self.estimator: Estimator = estimator or DefaultEstimator()
+        self.estimator: Estimator = (
+            DefaultEstimator() if estimator is None else as_estimator(estimator)
+        )
         self.calibration = _calibration(calibration)
         if trace is None or isinstance(trace, TraceWriter):
             self.trace = trace
@@ -133,20 +131,23 @@ class Monitor:
         context = build_context(inp)
         drafts, malformed = extract_claims(inp.output, context)
         try:
-            estimates, estimator_notes = score_with_notes(
-                self.estimator, drafts, context, inp.output.text
-            )
+            assessment = self.estimator.assess(drafts, context, inp.output.text)
+            if len(assessment.estimates) != len(drafts):
+                raise ValueError(f"{len(assessment.estimates)} estimates for {len(drafts)} claims")
         except Exception as exc:  # noqa: BLE001 - an estimator fault is policy's to handle
             return self._failed(policy, exc, start)
-        notes = list(estimator_notes)
+        notes = list(assessment.notes)
         claims = [
             self._claim(i, d, e, context, policy)
-            for i, (d, e) in enumerate(zip(drafts, estimates, strict=True), 1)
+            for i, (d, e) in enumerate(zip(drafts, assessment.estimates, strict=True), 1)
         ]
         flags = make_flags(claims, malformed, policy)
         decision = decide(claims, flags, context, policy)
         asserted = [c.support for c in claims if c.kind != "question"]
-        support = self._response_support(asserted)
+        # A calibration map of ours changes the claim supports the estimator's response model
+        # was fitted on, so with one the response support is the plain product.
+        response = assessment.response_support if self.calibration is None else None
+        support = product_or(response, asserted)
         if not claims and not malformed:
             notes.append("no claims: the output asserts nothing checkable")
         return Report(
@@ -161,19 +162,11 @@ class Monitor:
             latency_ms=round((time.perf_counter() - start) * 1000, 3),
         )
 
-    def _response_support(self, asserted: list[float]) -> float | None:
-        """The estimator's response model where it has one and no map of ours overrides it."""
-        combine = getattr(self.estimator, "response_support", None)
-        if combine is not None and self.calibration is None:
-            value: float | None = combine(asserted)
-            return value
-        return math.prod(asserted) if asserted else None
-
     def _claim(self, i: int, d: ClaimDraft, e: Estimate, context: Context, policy: Policy) -> Claim:
-        p = e.p
+        p = e.support
         rule = policy.rule(d.tool, generic_path(d.path or "")) if d.kind == "argument" else None
-        if rule is not None and rule.must_ground and e.p_without_schema is not None:
-            p = e.p_without_schema
+        if rule is not None and rule.must_ground and e.support_without_schema is not None:
+            p = e.support_without_schema
         if self.calibration is not None and d.kind != "question":
             p = self.calibration.apply(p)
         return Claim(

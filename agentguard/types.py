@@ -6,9 +6,15 @@ serialises with `model_dump(mode="json")`; that JSON form is the `check` contrac
 
 from __future__ import annotations
 
-from typing import Literal
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from agentguard.inputs import ToolDef
+from agentguard.text.values import Value
 
 ClaimKind = Literal["text", "argument", "question"]
 Label = Literal["supported", "contradicted", "unsupported"]
@@ -21,6 +27,8 @@ FlagType = Literal[
 ]
 Action = Literal["allow", "annotate", "ask_user", "call_tool", "retry", "block"]
 SourceKind = Literal["system", "user", "tool", "doc", "schema"]
+Scalar = str | int | float | bool | None
+"""A JSON scalar: the value of one flattened tool-call argument."""
 
 
 class _Frozen(BaseModel):
@@ -174,3 +182,82 @@ class Report(_Frozen):
             else:
                 merged.append((start, end))
         return merged
+
+
+# -- the pipeline's own data: drafts before scoring, the context they are scored against --
+
+
+@dataclass(frozen=True)
+class ClaimDraft:
+    """A claim before it is scored."""
+
+    kind: ClaimKind
+    text: str
+    span: tuple[int, int] | None = None
+    sentence: str = ""
+    tool: str | None = None
+    call_id: str | None = None
+    path: str | None = None
+    value: Scalar = None
+    values: tuple[Value, ...] = ()
+    """Typed values of a text claim (dates resolved against the context's today)."""
+    sentence_span: tuple[int, int] | None = None
+    """Span of the whole sentence the claim is part of (text and question claims)."""
+
+
+@dataclass(frozen=True)
+class MalformedCall:
+    """A tool call whose arguments do not parse or do not fit the tool's schema."""
+
+    index: int
+    call_id: str | None
+    tool: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ParamSchema:
+    """What a tool schema says about one parameter."""
+
+    tool: str
+    path: str
+    description: str = ""
+    type: str | None = None
+    enum: tuple[Any, ...] | None = None
+    default: Any = None
+    has_default: bool = False
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class Context:
+    """Everything the agent legitimately has, as sources, plus the tool schemas."""
+
+    sources: tuple[Source, ...]
+    params: dict[tuple[str, str], ParamSchema] = field(default_factory=dict)
+    tools: dict[str, ToolDef] = field(default_factory=dict)
+    today: dt.date | None = None
+    """The date the context says is today ("Today is 1 May 2024"), for relative dates."""
+
+    def param(self, tool: str | None, path: str | None) -> ParamSchema | None:
+        """The schema of `tool`'s parameter at `path` (list indices ignored), if declared."""
+        if tool is None or path is None:
+            return None
+        return self.params.get((tool, generic_path(path)))
+
+
+@lru_cache(maxsize=4096)
+def generic_path(path: str) -> str:
+    """`passengers[0].name` -> `passengers[].name`: the schema-level path of an argument."""
+    if "[" not in path:
+        return path
+    out, depth = [], 0
+    for ch in path:
+        if ch == "[":
+            depth += 1
+            out.append("[]")
+        elif ch == "]":
+            depth -= 1
+        elif depth == 0:
+            out.append(ch)
+    return "".join(out)

@@ -25,8 +25,9 @@ import time
 from collections import defaultdict
 from typing import Any
 
+from agentguard.demos.catalog import SCENES
 from agentguard.demos.scene import Scene
-from agentguard.demos.show import SCENES, scripted_answers
+from agentguard.demos.show import scripted_answers
 
 
 def pin_one_core() -> str:

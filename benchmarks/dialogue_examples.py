@@ -27,8 +27,8 @@ from quality_scores import POLICY, case_pairs
 
 from agentguard import Monitor
 from agentguard.errors import InputError
-from agentguard.evaluation.adapters import load_public
-from agentguard.evaluation.suite import EvalCase
+from agentguard.evaluation.harness.suite import EvalCase
+from agentguard.evaluation.public.adapters import load_public
 from agentguard.types import Report
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"

@@ -21,9 +21,9 @@ import time
 from pathlib import Path
 
 from agentguard.evaluation.commands import DEFAULT_SUITES, SUITES_DIR, summarise_run
-from agentguard.evaluation.report import render_summary, write_html
-from agentguard.evaluation.runner import run_eval
-from agentguard.evaluation.suite import load_suite
+from agentguard.evaluation.harness.report import render_summary, write_html
+from agentguard.evaluation.harness.runner import run_eval
+from agentguard.evaluation.harness.suite import load_suite
 
 
 def build_suite(path: Path, n: int) -> int:

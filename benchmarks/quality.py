@@ -1,7 +1,7 @@
 """Quality benchmark of the default estimator on the dev splits of the public sets.
 
 Runs `Monitor().check` (policy `balanced`, default estimator, no calibration map) on every
-dev case of each public set that `agentguard.evaluation.adapters.load_public` reads, and
+dev case of each public set that `agentguard.evaluation.public.adapters.load_public` reads, and
 prints, next to the issue's targets (PASS/FAIL; the targets are fixed here, never tuned):
 
 - HaluEval QA and dialogue: response-level score p = `report.support` (P(all claims
@@ -43,7 +43,7 @@ prints, next to the issue's targets (PASS/FAIL; the targets are fixed here, neve
 
 Word tokens: maximal runs of letters and digits (`[^\\W_]+`) of the lower-cased text. The
 naive floor scores an output by the fraction of its word tokens that are not in
-`agentguard.support.lexicon.STOPWORDS` and occur among the word tokens of the context (all
+`agentguard.text.lexicon.STOPWORDS` and occur among the word tokens of the context (all
 message contents and documents; 1.0 when the output has no such token). It is printed with
 that context and, for comparison, with the documents alone as context.
 
@@ -56,7 +56,7 @@ Run:
 
 `--coefficients` picks the default estimator's weights: `fitted` (the default estimator as
 shipped, `DefaultEstimator()`: the weights and the claim- and response-level calibration that
-`benchmarks/fit.py` fits on the train splits), `hand` (`DefaultEstimator.hand_set()`: the
+`training/fit.py` fits on the train splits), `hand` (`DefaultEstimator.hand_set()`: the
 hand-set weights, no calibration), or `fitted-weights` (the fitted weights without the
 calibration, `DefaultEstimator(Coefficients.fitted())`).
 
@@ -90,10 +90,10 @@ from quality_scores import POLICY, check_cases, claim_metrics, share
 
 from agentguard import __version__
 from agentguard.errors import InputError
-from agentguard.evaluation.adapters import PUBLIC_SETS, PublicSuite, load_public
-from agentguard.evaluation.metrics import Metric
+from agentguard.estimators.default import Coefficients, DefaultEstimator
+from agentguard.evaluation.public.adapters import PUBLIC_SETS, PublicSuite, load_public
+from agentguard.evaluation.stats.metrics import Metric
 from agentguard.policy import load_policy
-from agentguard.support.default import Coefficients, DefaultEstimator
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 BFCL_SETS = ("bfcl-miss-param", "bfcl-base", "bfcl-simple", "bfcl-multiple")

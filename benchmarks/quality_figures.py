@@ -34,10 +34,10 @@ from quality_scores import (
     share,
 )
 
-from agentguard.evaluation.metrics import Array, Metric, with_interval
-from agentguard.evaluation.resampling import claim_statistics
-from agentguard.evaluation.runner import gold_label
-from agentguard.evaluation.suite import EvalCase
+from agentguard.evaluation.harness.runner import gold_label
+from agentguard.evaluation.harness.suite import EvalCase
+from agentguard.evaluation.stats.metrics import Array, Metric, with_interval
+from agentguard.evaluation.stats.resampling import claim_statistics
 from agentguard.types import Report
 
 TOP_PATHS = 5

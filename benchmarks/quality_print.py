@@ -10,7 +10,7 @@ from typing import Any
 
 from quality_scores import MIN_SENTENCE_WORDS, POLICY
 
-from agentguard.evaluation.metrics import Metric
+from agentguard.evaluation.stats.metrics import Metric
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,9 @@ from typing import Any
 import numpy as np
 
 from agentguard import Monitor
-from agentguard.evaluation.metrics import (
+from agentguard.estimators.base import Estimator
+from agentguard.evaluation.harness.suite import EvalCase
+from agentguard.evaluation.stats.metrics import (
     Array,
     Metric,
     Statistic,
@@ -26,12 +28,10 @@ from agentguard.evaluation.metrics import (
     with_interval,
     with_intervals,
 )
-from agentguard.evaluation.resampling import claim_statistics
-from agentguard.evaluation.suite import EvalCase
+from agentguard.evaluation.stats.resampling import claim_statistics
 from agentguard.policy import add_resolvers
 from agentguard.progress import Progress
-from agentguard.support.base import Estimator
-from agentguard.support.lexicon import STOPWORDS
+from agentguard.text.lexicon import STOPWORDS
 from agentguard.types import Report
 
 POLICY = "balanced"

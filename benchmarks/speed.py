@@ -7,7 +7,7 @@ platform has it):
    with today's date, user turns with names, dates, order numbers and emails, JSON tool
    results, retrieved documents), an output of about 300 tokens (supported and unsupported
    facts, one question) and two tool calls with 10 arguments in all (some nested). Hundreds of
-   different turns are checked, each "cold" (`agentguard.support.index.clear_cache()` first),
+   different turns are checked, each "cold" (`agentguard.estimators.index.clear_cache()` first),
    and each again "warm": the same turn with one more user turn appended, the next step of an
    agent loop. Latency is timed with `time.perf_counter` around the whole `check` call, input
    validation included.
@@ -49,7 +49,7 @@ from pathlib import Path
 from typing import Any
 
 from agentguard import Monitor, __version__
-from agentguard.support.index import clear_cache
+from agentguard.estimators.index import clear_cache
 
 Turn = dict[str, Any]
 

@@ -1,4 +1,4 @@
-"""Build the bundled eval suites (`evals/*.jsonl`) from seeded templates.
+"""Build the bundled eval suites (`agentguard/evaluation/suites/*.jsonl`) from seeded templates.
 
 Every case is built so that its gold labels follow from how it was built: each fact the recorded
 output uses is either put into the context (a user turn, a tool result, a document, the date in
@@ -9,7 +9,8 @@ from running the monitor.
     python evals/build_suites.py --check    # exit 1 when the committed files are out of date
     python evals/build_suites.py --out DIR  # write (or check) the files in DIR instead
 
-The templates live in the `suitegen` package next to this script, grouped by suite.
+The templates live in the `suitegen` package next to this script, grouped by suite. The suite
+files ship inside the package, so that `agentguard eval` finds them wherever it is installed.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from suitegen import SUITES, build, render  # noqa: E402
 
-EVALS = Path(__file__).resolve().parent
+SUITES_DIR = Path(__file__).resolve().parents[1] / "agentguard" / "evaluation" / "suites"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,8 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--out",
         type=Path,
-        default=EVALS,
-        help="folder of the suite files (default: this script's folder)",
+        default=SUITES_DIR,
+        help="folder of the suite files (default: agentguard/evaluation/suites)",
     )
     args = parser.parse_args(argv)  # fmt: skip
     texts = {name: render(build(name)) for name in SUITES}

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from agentguard import InputError
-from agentguard.evaluation.adapters import PUBLIC_SETS, PublicSuite, load_public
-from agentguard.evaluation.suite import Suite, parse_case
+from agentguard.evaluation.harness.suite import Suite, parse_case
+from agentguard.evaluation.public.adapters import PUBLIC_SETS, PublicSuite, load_public
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 needs_data = pytest.mark.skipif(
@@ -182,7 +182,7 @@ def test_halueval_qa_cases(tmp_path: Path) -> None:
     assert "1931" in right.documents[0].text
     assert right.messages[0].role == "user" and right.messages[0].text == QA[0]["question"]
     assert right.output is not None and right.output.text == "1931"
-    assert (right.gold.action, right.gold.supported, right.gold.others) == ("answer", True, True)
+    assert (right.gold.action, right.gold.supported, right.gold.others) == ("allow", True, True)
     assert (wrong.gold.action, wrong.gold.supported, wrong.gold.others) == ("retry", False, None)
     assert right.metadata == {"pair": 1, "answer_words": 1}
     assert wrong.metadata == {"pair": 1, "answer_words": 8}
@@ -232,8 +232,8 @@ def test_faithbench_cases_and_split(tmp_path: Path) -> None:
     assert [c.id for c in dev.cases] == ["faithbench-9-0", "faithbench-9-1", "faithbench-9-2"]
     bad, ok, plain = dev.cases
     assert (bad.gold.action, bad.gold.supported) == ("retry", False)
-    assert (ok.gold.action, ok.gold.supported) == ("answer", True)
-    assert (plain.gold.action, plain.gold.supported) == ("answer", True)
+    assert (ok.gold.action, ok.gold.supported) == ("allow", True)
+    assert (plain.gold.action, plain.gold.supported) == ("allow", True)
     assert bad.documents[0].text.startswith("The city museum")
     assert bad.output is not None and bad.output.text.startswith("The museum opened")
     assert bad.metadata["spans"] == [[4, 10, "Questionable"], [4, 10, "Unwanted.Intrinsic"]]
@@ -280,7 +280,7 @@ def test_bfcl_miss_param_pair(tmp_path: Path) -> None:
     assert missing.messages[2].tool_call_id == missing.messages[1].tool_calls[0].id
     assert [d.id for d in missing.documents] == ["initial_state"]
 
-    assert (given.gold.action, given.gold.supported, given.gold.others) == ("answer", True, True)
+    assert (given.gold.action, given.gold.supported, given.gold.others) == ("allow", True, True)
     assert [m.text for m in given.messages if m.role == "user"][-1] == "Make it 20 lines."
     assert given.output == missing.output
     assert given.metadata["dialogue"] == "multi_turn_miss_param_0"
@@ -328,7 +328,7 @@ def test_bfcl_base_every_turn_and_split(tmp_path: Path) -> None:
     assert [c.id for c in dev.cases] == ["multi_turn_base_1-turn0"]
     assert dev.skipped == 1 and "without ground-truth calls" in dev.notes[0]
     second = train.cases[1]
-    assert (second.gold.action, second.gold.supported, second.gold.others) == ("answer", True, True)
+    assert (second.gold.action, second.gold.supported, second.gold.others) == ("allow", True, True)
     assert [m.role for m in second.messages] == ["user", "assistant", "tool", "user"]
     assert second.metadata["unmatched"] == second.metadata["unstated"] == []
 
@@ -470,7 +470,7 @@ def test_bfcl_dev_uses_odd_dialogues(dev_suites: dict[str, tuple[PublicSuite, fl
     for missing, given in zip(miss.cases[::2], miss.cases[1::2], strict=True):
         assert missing.id.endswith("-missing") and given.id.endswith("-given")
         assert missing.output == given.output
-        assert missing.gold.action == "ask_user" and given.gold.action == "answer"
+        assert missing.gold.action == "ask_user" and given.gold.action == "allow"
         assert missing.metadata["withheld"]
         assert len(given.messages) > len(missing.messages)
     flagged = [c for c in miss.cases[::2] if any(not g.supported for g in c.gold.claims)]

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from agentguard import InputError
-from agentguard.evaluation.adapters import PUBLIC_SETS, load_public
-from agentguard.evaluation.suite import EvalCase, parse_case
+from agentguard.evaluation.harness.suite import EvalCase, parse_case
+from agentguard.evaluation.public.adapters import PUBLIC_SETS, load_public
 from agentguard.types import Flag
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -131,7 +131,7 @@ def arguments(case: EvalCase) -> tuple[str, dict[str, Any]]:
 def valid(case: EvalCase) -> None:
     parse_case(case.model_dump(exclude_none=True), case.id)
     assert case.domain in PUBLIC_SETS
-    assert (case.gold.action, case.gold.supported, case.gold.others) == ("answer", True, True)
+    assert (case.gold.action, case.gold.supported, case.gold.others) == ("allow", True, True)
     assert case.gold.claims == []
 
 
@@ -415,7 +415,7 @@ def test_real_dev_and_train() -> None:
         for suite, parity in ((dev, 1), (train, 0)):
             for case in suite.cases:
                 assert int(case.metadata["entry"].rsplit("_", 1)[1]) % 2 == parity
-                assert case.gold.action == "answer" and case.gold.others is True
+                assert case.gold.action == "allow" and case.gold.others is True
                 tool_name, args = arguments(case)
                 assert tool_name in {t.function.name for t in case.tools}
                 assert args

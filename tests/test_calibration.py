@@ -12,19 +12,16 @@ from hypothesis import strategies as st
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 
-from agentguard import InputError
-from agentguard.evaluation.calibration import (
+from agentguard import CalibrationMap, InputError, load_calibration
+from agentguard.calibration import read_calibration, save_calibration
+from agentguard.evaluation.harness.recalibrate import (
     PLATT_L2,
-    CalibrationMap,
     cross_validated_ece,
     fit_isotonic,
     fit_platt,
     fit_report,
-    load_calibration,
-    read_calibration,
-    save_calibration,
 )
-from agentguard.evaluation.metrics import ece
+from agentguard.evaluation.stats.metrics import ece
 
 GRID = np.linspace(0.0, 1.0, 201)
 

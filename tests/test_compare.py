@@ -5,10 +5,16 @@ from typing import Any
 import numpy as np
 import pytest
 
-from agentguard.evaluation.compare import COMPARED, Difference, compare, gate, render_differences
-from agentguard.evaluation.metrics import auroc
+from agentguard.evaluation.harness.compare import (
+    COMPARED,
+    Difference,
+    compare,
+    gate,
+    render_differences,
+)
+from agentguard.evaluation.stats.metrics import auroc
 
-ACTIONS = ["answer", "ask_user", "call_tool"]
+ACTIONS = ["allow", "ask_user", "call_tool"]
 
 
 def run(seed: int, noise: float = 0.0, n: int = 400, guess: float = 0.1) -> tuple[list, list, list]:
@@ -23,7 +29,7 @@ def run(seed: int, noise: float = 0.0, n: int = 400, guess: float = 0.1) -> tupl
     behaviours: list[dict[str, Any]] = []
     for g in rng.integers(0, 3, n // 2):
         gold = ACTIONS[g]
-        done = "answer" if gold != "answer" and rng.uniform() < guess else gold
+        done = "allow" if gold != "allow" and rng.uniform() < guess else gold
         behaviours.append({"gold": gold, "behaviour": done})
     return claims, responses, behaviours
 

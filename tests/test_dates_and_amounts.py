@@ -4,8 +4,8 @@ ISO date or of another year, and amounts with a decimal comma."""
 import datetime as dt
 
 from agentguard import build_context, parse_check_input
-from agentguard.support.index import ContextIndex
-from agentguard.support.values import extract_values
+from agentguard.estimators.index import ContextIndex
+from agentguard.text.values import extract_values
 
 
 def _index(text: str, today: str | None = None) -> ContextIndex:

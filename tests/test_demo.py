@@ -7,7 +7,8 @@ import pytest
 
 from agentguard import read_trace
 from agentguard.cli import main
-from agentguard.demos.show import SCENES, run_demo
+from agentguard.demos.catalog import SCENES
+from agentguard.demos.show import run_demo
 
 
 def test_demo_command_runs_every_scene_offline(tmp_path: Path) -> None:
@@ -27,12 +28,15 @@ def test_demo_command_runs_every_scene_offline(tmp_path: Path) -> None:
 
 
 def test_each_scene_does_the_right_thing(tmp_path: Path) -> None:
-    outcomes = {o.scene: o for o in run_demo(trace_path=tmp_path / "d.jsonl", out=io.StringIO())}
-    travel, support = outcomes["travel"], outcomes["support"]
+    outcomes = {
+        o.scene: o
+        for o in run_demo(list(SCENES.values()), trace_path=tmp_path / "d.jsonl", out=io.StringIO())
+    }
+    travel, orders = outcomes["travel"], outcomes["orders"]
     assert (travel.asked, travel.caught, travel.statuses) == (1, ["origin='Boston'"], ["answered"])
     assert "origin='Boston'" in travel.unguarded[0]  # alone, it books from a guessed city
-    assert (support.asked, support.looked_up) == (0, ["find_orders"])
-    assert "$249.00 for order HD-10001" in support.unguarded[0]  # alone, the wrong order
+    assert (orders.asked, orders.looked_up) == (0, ["find_orders"])
+    assert "$249.00 for order HD-10001" in orders.unguarded[0]  # alone, the wrong order
     retrieval = outcomes["retrieval"]
     assert retrieval.retries == 1 and retrieval.asked == 0
     assert "descaling" in retrieval.caught[0] and "descaling" in retrieval.unguarded[0]

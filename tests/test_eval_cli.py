@@ -26,7 +26,7 @@ def suite(tmp_path: Path) -> Path:
     for i, city in enumerate(cities):
         cases.append(case(2 * i, "Fly me to Denver.", city, "ask_user", False))
         said = f"Fly me from {city} to Denver."
-        cases.append(case(2 * i + 1, said, city, "answer", True))
+        cases.append(case(2 * i + 1, said, city, "allow", True))
     return write_suite(tmp_path / "mini.jsonl", cases)
 
 
@@ -117,7 +117,7 @@ def test_malformed_suite_line_is_named(tmp_path: Path) -> None:
 
 
 def test_calibrate_needs_both_classes(tmp_path: Path) -> None:
-    only_given = [case(i, "Fly me from Oslo to Denver.", "Oslo", "answer", True) for i in range(4)]
+    only_given = [case(i, "Fly me from Oslo to Denver.", "Oslo", "allow", True) for i in range(4)]
     suite = write_suite(tmp_path / "one.jsonl", only_given)
     assert run_cli("eval", str(suite), "--out", str(tmp_path / "r"), "--no-progress")[0] == 0
     code, _, err = run_cli("calibrate", str(tmp_path / "r"), "-o", str(tmp_path / "c.json"))
@@ -151,7 +151,7 @@ def test_eval_with_a_live_model_through_litellm(
     assert not any(r["error"] for r in results)
     # "Chicago" is right where the user said it and a guess everywhere else.
     said = {r["case"]: r["behaviour"] for r in results}
-    assert said["t-1"] == "answer" and said["t-0"] == "ask_user"
+    assert said["t-1"] == "allow" and said["t-0"] == "ask_user"
 
 
 def test_out_that_is_a_file_is_refused(suite: Path, tmp_path: Path) -> None:

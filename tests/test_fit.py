@@ -11,24 +11,22 @@ from typing import Any
 
 import pytest
 
-from agentguard import Coefficients, DefaultEstimator, InputError, Monitor
-from agentguard.claims import ClaimDraft
-from agentguard.context import Context
-from agentguard.evaluation.calibration import fit_platt
-from agentguard.evaluation.suite import load_suite
-from agentguard.support.base import Estimate
-from agentguard.support.calibrated import (
+from agentguard import ClaimDraft, Coefficients, Context, DefaultEstimator, InputError, Monitor
+from agentguard.estimators.base import Estimate
+from agentguard.estimators.calibrated import (
     RESPONSE_FEATURES,
     SupportCalibration,
     response_features,
 )
-from agentguard.support.coefficients import FEATURES, FITTED_PATH
+from agentguard.estimators.coefficients import FEATURES, FITTED_PATH
+from agentguard.evaluation.harness.recalibrate import fit_platt
+from agentguard.evaluation.harness.suite import load_suite
 from tests.conftest import call, tool, user
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data"
-FIT = ROOT / "benchmarks" / "fit.py"
-SUITES = sorted((ROOT / "evals").glob("*.jsonl"))
+FIT = ROOT / "training" / "fit.py"
+SUITES = sorted((ROOT / "agentguard" / "evaluation" / "suites").glob("*.jsonl"))
 
 
 class _Capture:
@@ -114,15 +112,15 @@ def test_support_is_the_sigmoid_of_features_times_hand_weights() -> None:
             names = FEATURES[kind]  # type: ignore[index]
             assert len(f) == len(names)
             z = sum(getattr(hand, field) * x for (_, field), x in zip(names, f, strict=True))
-            assert math.log(est.p / (1.0 - est.p)) == pytest.approx(z, abs=1e-9)
+            assert math.log(est.support / (1.0 - est.support)) == pytest.approx(z, abs=1e-9)
     assert kinds == {"text", "argument", "question"}
 
 
 def test_fitted_weights_give_other_support_than_hand_ones() -> None:
     fitted = DefaultEstimator(Coefficients.fitted())
     claims, context, text = _captured()[1]
-    p_hand = [e.p for e in DefaultEstimator.hand_set().score(claims, context, text)]
-    p_fitted = [e.p for e in fitted.score(claims, context, text)]
+    p_hand = [e.support for e in DefaultEstimator.hand_set().score(claims, context, text)]
+    p_fitted = [e.support for e in fitted.score(claims, context, text)]
     assert p_hand != p_fitted
 
 
@@ -195,8 +193,8 @@ def test_fitted_estimator_calibrates_claims_and_combines_responses() -> None:
             fitted.score(claims, context, text),
             strict=True,
         ):
-            expected = e_raw.p if kind == "question" else cal.claim(kind, e_raw.p)
-            assert e_cal.p == pytest.approx(expected)
+            expected = e_raw.support if kind == "question" else cal.claim(kind, e_raw.support)
+            assert e_cal.support == pytest.approx(expected)
     assert fitted.response_support([]) is None
     assert fitted.response_support([0.7]) == 0.7
     many = fitted.response_support([0.9, 0.8, 0.95])
@@ -304,7 +302,7 @@ def test_a_negation_counts_only_among_the_claims_words(
 
 
 def test_training_conversations_are_other_draws_than_the_bundled_suites() -> None:
-    sys.path.insert(0, str(ROOT / "benchmarks"))
+    sys.path.insert(0, str(ROOT / "training"))
     import fit
 
     cases = fit.agent_conversations()
@@ -316,7 +314,7 @@ def test_training_conversations_are_other_draws_than_the_bundled_suites() -> Non
 
 
 def test_fit_cv_without_data_says_so(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    sys.path.insert(0, str(ROOT / "benchmarks"))
+    sys.path.insert(0, str(ROOT / "training"))
     import fit_cv
 
     assert fit_cv.main(["--data", str(tmp_path / "absent")]) == 2
@@ -325,7 +323,7 @@ def test_fit_cv_without_data_says_so(capsys: pytest.CaptureFixture[str], tmp_pat
 
 @pytest.mark.skipif(not DATA.is_dir(), reason=f"no public data at {DATA} (needed to fit)")
 def test_fit_cv_prints_every_design(capsys: pytest.CaptureFixture[str]) -> None:
-    sys.path.insert(0, str(ROOT / "benchmarks"))
+    sys.path.insert(0, str(ROOT / "training"))
     import fit_cv
 
     assert fit_cv.main(["--data", str(DATA)]) == 0

@@ -2,9 +2,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from agentguard import build_context, parse_check_input
-from agentguard.support.index import ContextIndex, word_terms
-from agentguard.support.text import term, term_key
-from agentguard.support.values import fold
+from agentguard.estimators.index import ContextIndex, word_terms
+from agentguard.text.tokens import term, term_key
+from agentguard.text.values import fold
 
 words = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789", min_size=1, max_size=14)
 
@@ -62,7 +62,7 @@ def test_sentences_with_finds_every_sentence_of_a_term() -> None:
 
 
 def test_a_month_name_confirms_a_date_only_with_its_day_beside_it() -> None:
-    from agentguard.support.values import extract_values
+    from agentguard.text.values import extract_values
 
     index = _index(
         "Today is 1 April 2024. The desk shipped on May 5 and the chair on the 3rd   of May, late.",

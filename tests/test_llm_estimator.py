@@ -12,6 +12,9 @@ from typing import Any
 import pytest
 
 from agentguard import (
+    Assessment,
+    ClaimDraft,
+    Context,
     DefaultEstimator,
     Ensemble,
     Estimate,
@@ -20,12 +23,18 @@ from agentguard import (
     WithFallback,
     load_policy,
 )
-from agentguard.claims import ClaimDraft, extract_claims
-from agentguard.context import Context, build_context
+from agentguard.claims import extract_claims
+from agentguard.context import build_context
+from agentguard.estimators.llm import SOURCE_CHARS, JudgeError, Verdicts, locate
 from agentguard.inputs import parse_check_input
-from agentguard.support.llm import SOURCE_CHARS, JudgeError, Verdicts, locate
 from tests.conftest import system, user
 from tests.openai_server import ChatServer
+
+
+def pair(assessment: Assessment) -> tuple[list[Estimate], tuple[str, ...]]:
+    """An assessment's estimates and notes."""
+    return list(assessment.estimates), assessment.notes
+
 
 ORDER = '{"order_id": "A1234", "status": "shipped", "eta": "June 3", "carrier": "UPS"}'
 MESSAGES = [
@@ -90,12 +99,12 @@ class Fixed:
     """An estimator that gives every claim the same estimate."""
 
     def __init__(self, p: float, contradicted: bool = False, name: str = "fixed") -> None:
-        self.p, self.contradicted, self.name = p, contradicted, name
+        self.support, self.contradicted, self.name = p, contradicted, name
 
     def score(
         self, claims: Sequence[ClaimDraft], context: Context, output_text: str
     ) -> list[Estimate]:
-        return [Estimate(self.p, self.contradicted) for _ in claims]
+        return [Estimate(self.support, self.contradicted) for _ in claims]
 
 
 def test_verdicts_map_to_support_labels_and_evidence_spans(server: ChatServer) -> None:
@@ -144,7 +153,7 @@ def test_quotes_not_in_the_named_source_are_dropped(server: ChatServer) -> None:
         )
     )
     estimates = judge(server).score(*drafts(CASE))
-    assert [(e.p, e.contradicted, e.evidence) for e in estimates] == [
+    assert [(e.support, e.contradicted, e.evidence) for e in estimates] == [
         (0.6, False, ()),
         (pytest.approx(0.2), False, ()),
     ]
@@ -205,7 +214,7 @@ def test_arguments_questions_documents_and_long_sources_in_the_prompt(server: Ch
     assert "Returns are free" not in sent
     # A quote beyond the cut is still found: evidence is located in the whole source.
     assert [e.text for e in estimates[2].evidence] == ["Returns are free within 30 days"]
-    assert [round(e.p, 6) for e in estimates] == [0.1, 0.95, 0.3]
+    assert [round(e.support, 6) for e in estimates] == [0.1, 0.95, 0.3]
 
 
 def test_more_claims_than_a_call_takes_are_sent_in_batches(server: ChatServer) -> None:
@@ -220,9 +229,9 @@ def test_more_claims_than_a_call_takes_are_sent_in_batches(server: ChatServer) -
     server.say(verdicts(("c4", "unsupported", 0.9, []), ("c3", "supported", 0.7, [])))
     server.say(verdicts(("c5", "unsupported", 0.6, []), ("c1", "unsupported", 1.0, [])))
 
-    estimates, notes = judge(server, max_claims_per_call=2).score_noted(claims, context, text)
+    estimates, notes = pair(judge(server, max_claims_per_call=2).assess(claims, context, text))
 
-    assert [round(e.p, 6) for e in estimates] == [0.9, 0.8, 0.7, 0.1, 0.4]
+    assert [round(e.support, 6) for e in estimates] == [0.9, 0.8, 0.7, 0.1, 0.4]
     assert len(server.requests) == 3
     asked = [re.findall(r"^(c\d+) \[", prompt(b), re.MULTILINE) for b in server.bodies]
     assert asked == [["c1", "c2"], ["c3", "c4"], ["c5"]]
@@ -235,7 +244,7 @@ def test_more_claims_than_a_call_takes_are_sent_in_batches(server: ChatServer) -
 
 def test_usage_note_has_the_cost_when_litellm_knows_the_price(server: ChatServer) -> None:
     server.say(verdicts(("c1", "supported", 0.9, []), ("c2", "unsupported", 0.9, [])))
-    _, notes = judge(server, "openai/gpt-4o-mini").score_noted(*drafts(CASE))
+    _, notes = pair(judge(server, "openai/gpt-4o-mini").assess(*drafts(CASE)))
     (note,) = notes
     assert re.fullmatch(
         r"llm judge openai/gpt-4o-mini: 10 prompt \+ 5 completion tokens, \$0\.0*[1-9]\d{0,2}", note
@@ -244,7 +253,7 @@ def test_usage_note_has_the_cost_when_litellm_knows_the_price(server: ChatServer
 
 def test_no_claims_makes_no_call(server: ChatServer) -> None:
     _, context, _ = drafts(CASE)
-    assert judge(server).score_noted([], context, "") == ([], ())
+    assert pair(judge(server).assess([], context, "")) == ([], ())
     assert server.requests == []
 
 
@@ -268,7 +277,7 @@ def test_unusable_replies_raise(server: ChatServer, reply: str, message: str) ->
 def test_fenced_json_reply_is_accepted(server: ChatServer) -> None:
     reply = verdicts(("c1", "supported", 0.9, []), ("c2", "unsupported", 0.5, []))
     server.say(f"```json\n{reply}\n```")
-    assert [e.p for e in judge(server).score(*drafts(CASE))] == [0.9, 0.5]
+    assert [e.support for e in judge(server).score(*drafts(CASE))] == [0.9, 0.5]
 
 
 def test_http_error_raises_and_the_fail_mode_decides(server: ChatServer) -> None:
@@ -327,9 +336,9 @@ def test_fallback_passes_on_the_primary_notes_when_it_works(server: ChatServer) 
 
 def test_ensemble_averages_in_log_odds(server: ChatServer) -> None:
     server.say(verdicts(("c1", "supported", 0.8, []), ("c2", "unsupported", 0.8, [])))
-    estimates, notes = Ensemble([Fixed(0.5), judge(server)]).score_noted(*drafts(CASE))
+    estimates, notes = pair(Ensemble([Fixed(0.5), judge(server)]).assess(*drafts(CASE)))
     # logit 0.5 = 0 and logit 0.8 = ln 4: the mean is ln 2, whose sigmoid is 2/3.
-    assert [e.p for e in estimates] == [pytest.approx(2 / 3), pytest.approx(1 / 3)]
+    assert [e.support for e in estimates] == [pytest.approx(2 / 3), pytest.approx(1 / 3)]
     assert notes == (USAGE,)
 
 
@@ -352,8 +361,8 @@ def test_ensemble_of_the_default_and_a_judge_with_weights(server: ChatServer) ->
         return math.log(p / (1 - p))
 
     for est, d, j in zip(combined, default, [0.9, 0.3], strict=True):
-        z = (logit(d.p) + 3 * logit(j)) / 4
-        assert est.p == pytest.approx(1 / (1 + math.exp(-z)))
+        z = (logit(d.support) + 3 * logit(j)) / 4
+        assert est.support == pytest.approx(1 / (1 + math.exp(-z)))
     assert [e.contradicted for e in combined] == [False, True]
     sources = {(ev.source, ev.text) for ev in combined[0].evidence}
     assert ("tool:get_order#1", "June 3") in sources
@@ -363,10 +372,13 @@ def test_ensemble_of_the_default_and_a_judge_with_weights(server: ChatServer) ->
 def test_ensemble_member_with_weight_zero_neither_runs_nor_counts(server: ChatServer) -> None:
     ensemble = Ensemble([Fixed(0.9), judge(server), Fixed(0.1, contradicted=True)], [1, 0, 0])
     estimates = ensemble.score(*drafts(CASE))
-    assert [(round(e.p, 6), e.contradicted) for e in estimates] == [(0.9, False), (0.9, False)]
+    assert [(round(e.support, 6), e.contradicted) for e in estimates] == [
+        (0.9, False),
+        (0.9, False),
+    ]
     assert server.requests == []
     contradicted = Ensemble([Fixed(0.9), Fixed(0.9, contradicted=True)]).score(*drafts(CASE))
-    assert all(e.contradicted and e.p == pytest.approx(0.9) for e in contradicted)
+    assert all(e.contradicted and e.support == pytest.approx(0.9) for e in contradicted)
 
 
 @pytest.mark.parametrize(
@@ -386,8 +398,8 @@ def test_ensemble_member_failure_raises_and_a_fallback_catches_it(server: ChatSe
         Ensemble([Fixed(0.5), judge(server)]).score(*drafts(CASE))
     server.fail(500, "down")
     guarded = WithFallback(Ensemble([Fixed(0.5), judge(server)]), Fixed(0.7))
-    estimates, notes = guarded.score_noted(*drafts(CASE))
-    assert [e.p for e in estimates] == [0.7, 0.7]
+    estimates, notes = pair(guarded.assess(*drafts(CASE)))
+    assert [e.support for e in estimates] == [0.7, 0.7]
     assert notes[0].startswith("estimator 'ensemble(fixed+llm)' failed (JudgeError: ")
     assert notes[0].endswith("scored by 'fixed' instead")
 

@@ -7,7 +7,7 @@ import pytest
 from sklearn import metrics as skm
 from sklearn.calibration import calibration_curve
 
-from agentguard.evaluation.metrics import (
+from agentguard.evaluation.stats.metrics import (
     Bin,
     Metric,
     accuracy_f1,
@@ -377,8 +377,8 @@ def test_ece_bootstrap_is_fast() -> None:
 
 
 def test_behaviour_rates_by_hand() -> None:
-    gold = ["answer", "answer", "ask_user", "ask_user", "call_tool", "call_tool", "refuse"]
-    done = ["answer", "ask_user", "ask_user", "answer", "answer", "call_tool", "ask_user"]
+    gold = ["allow", "allow", "ask_user", "ask_user", "call_tool", "call_tool", "block"]
+    done = ["allow", "ask_user", "ask_user", "allow", "allow", "call_tool", "ask_user"]
     out = behaviour_metrics(gold, done, n_boot=200)
     expect = {
         "silent_assumption_rate": (2 / 4, 4),
@@ -395,7 +395,7 @@ def test_behaviour_rates_by_hand() -> None:
 
 
 def test_behaviour_rates_with_an_empty_conditioning_set() -> None:
-    out = behaviour_metrics(["answer", "refuse"], ["answer", "answer"])
+    out = behaviour_metrics(["allow", "block"], ["allow", "allow"])
     assert out["ask_recall"] == Metric(None, n=0, note="no case whose right action is ask_user")
     assert out["ask_precision"].note == "no case whose behaviour is ask_user"
     assert out["silent_assumption_rate"].note == (
@@ -408,7 +408,7 @@ def test_behaviour_rates_with_an_empty_conditioning_set() -> None:
 
 def test_behaviour_intervals_are_reproducible() -> None:
     rng = np.random.default_rng(0)
-    actions = np.array(["answer", "ask_user", "call_tool", "refuse", "retry"])
+    actions = np.array(["allow", "ask_user", "call_tool", "block", "retry"])
     gold = actions[rng.integers(0, 5, 300)]
     done = np.where(rng.uniform(size=300) < 0.7, gold, actions[rng.integers(0, 5, 300)])
     assert behaviour_metrics(gold, done, seed=3) == behaviour_metrics(gold, done, seed=3)
@@ -416,13 +416,13 @@ def test_behaviour_intervals_are_reproducible() -> None:
 
 def test_behaviour_input_is_checked() -> None:
     with pytest.raises(ValueError, match=r"behaviour\[1\] = 'ask' is not one of"):
-        behaviour_metrics(["answer", "answer"], ["answer", "ask"])
+        behaviour_metrics(["allow", "allow"], ["allow", "ask"])
     with pytest.raises(ValueError, match="same length"):
-        behaviour_metrics(["answer"], ["answer", "answer"])
+        behaviour_metrics(["allow"], ["allow", "allow"])
 
 
 def test_a_single_case_gets_no_interval() -> None:
     assert brier([0.3], [0]) == Metric(pytest.approx(0.09), n=1, note="only one case: no interval")
-    out = behaviour_metrics(["ask_user", "answer", "answer"], ["ask_user", "answer", "answer"])
+    out = behaviour_metrics(["ask_user", "allow", "allow"], ["ask_user", "allow", "allow"])
     assert out["ask_recall"] == Metric(1.0, n=1, note="only one case: no interval")
     assert out["redundant_question_rate"].low == 0.0

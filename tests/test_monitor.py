@@ -4,6 +4,8 @@ from collections.abc import Sequence
 import pytest
 
 from agentguard import (
+    ClaimDraft,
+    Context,
     Estimate,
     InputError,
     Monitor,
@@ -12,8 +14,6 @@ from agentguard import (
     ToolRule,
     load_policy,
 )
-from agentguard.claims import ClaimDraft
-from agentguard.context import Context
 from tests.conftest import call, load_example, system, tool, user
 
 BOOK = tool(

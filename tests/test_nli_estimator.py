@@ -13,15 +13,29 @@ import pytest
 from onnx import TensorProto, helper, numpy_helper
 from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
 
-from agentguard import DefaultEstimator, Estimate, Monitor, WithFallback
-from agentguard.claims import ClaimDraft, extract_claims
-from agentguard.context import Context, build_context
+from agentguard import (
+    Assessment,
+    ClaimDraft,
+    Context,
+    DefaultEstimator,
+    Estimate,
+    Monitor,
+    WithFallback,
+)
+from agentguard.claims import extract_claims
+from agentguard.context import build_context
+from agentguard.estimators.nli import NLIError, NLIEstimator
+from agentguard.estimators.nli_chunks import chunk_sources, chunk_spans, rank_chunks
 from agentguard.inputs import parse_check_input
-from agentguard.support.nli import NLIError, NLIEstimator
-from agentguard.support.nli_chunks import chunk_sources, chunk_spans, rank_chunks
-from agentguard.support.text import content_terms
+from agentguard.text.tokens import content_terms
 from agentguard.types import Source
 from tests.conftest import call, tool, user
+
+
+def pair(assessment: Assessment) -> tuple[list[Estimate], tuple[str, ...]]:
+    """An assessment's estimates and notes."""
+    return list(assessment.estimates), assessment.notes
+
 
 # The tiny model is a word-overlap "NLI" built from ONNX operators:
 #   missing = hypothesis words (not "not", not specials or punctuation) absent from the premise
@@ -239,18 +253,18 @@ def test_scores_text_claims_with_the_model_and_the_rest_with_the_default(model_d
     claims, context, text = drafts(CASE)
     assert [c.kind for c in claims] == ["text", "text", "text", "argument"]
     est = NLIEstimator(model_dir)
-    estimates, notes = est.score_noted(claims, context, text)
+    estimates, notes = pair(est.assess(claims, context, text))
 
     shipped, refunds, returns, email = estimates
-    assert shipped.p == pytest.approx(P_ENTAILED)
+    assert shipped.support == pytest.approx(P_ENTAILED)
     assert not shipped.contradicted
     assert [(e.source, e.span, e.text) for e in shipped.evidence] == [
         ("tool:get_order#1", (0, len(TOOL_RESULT)), TOOL_RESULT)
     ]
-    assert refunds.p == pytest.approx(P_ONE_MISSING)
+    assert refunds.support == pytest.approx(P_ONE_MISSING)
     assert not refunds.contradicted
     assert [e.source for e in refunds.evidence] == ["doc:faq"]
-    assert returns.p < 0.01
+    assert returns.support < 0.01
     assert returns.contradicted
     assert [(e.source, e.span) for e in returns.evidence] == [("doc:faq", (0, len(FAQ)))]
     # 3 chunks (user turn, tool result, document) for each of 3 claims.
@@ -267,7 +281,7 @@ def test_questions_go_to_the_default_estimator(model_dir: Path) -> None:
     assert [c.kind for c in claims] == ["text", "question"]
     estimates = NLIEstimator(model_dir).score(claims, context, text)
     assert estimates[1] == DefaultEstimator().score(claims, context, text)[1]
-    assert estimates[0].p == pytest.approx(P_ENTAILED)
+    assert estimates[0].support == pytest.approx(P_ENTAILED)
 
 
 def test_sentence_chunks_give_sentence_evidence_and_top_chunks_limits_pairs(
@@ -275,7 +289,7 @@ def test_sentence_chunks_give_sentence_evidence_and_top_chunks_limits_pairs(
 ) -> None:
     claims, context, text = drafts({**CASE, "output": "Returns are not free."})
     est = NLIEstimator(model_dir, chunk_chars=25, top_chunks=1)
-    (returns,), notes = est.score_noted(claims, context, text)
+    (returns,), notes = pair(est.assess(claims, context, text))
     start = FAQ.index("Returns")
     assert [(e.source, e.span, e.text) for e in returns.evidence] == [
         ("doc:faq", (start, len(FAQ)), "Returns are free.")
@@ -292,10 +306,10 @@ def test_hedged_text_claims_are_marked(model_dir: Path) -> None:
 
 def test_no_source_text_means_unsupported_with_a_note(model_dir: Path) -> None:
     claim = ClaimDraft("text", "Refunds take 14 days.", (0, 21))
-    estimates, notes = NLIEstimator(model_dir).score_noted([claim], Context(sources=()), "")
+    estimates, notes = pair(NLIEstimator(model_dir).assess([claim], Context(sources=()), ""))
     assert estimates == [Estimate(0.0)]
     assert "no text" in notes[0]
-    assert NLIEstimator(model_dir).score_noted([], Context(sources=()), "") == ([], ())
+    assert pair(NLIEstimator(model_dir).assess([], Context(sources=()), "")) == ([], ())
 
 
 def test_batches_give_the_same_results_as_single_pairs(tmp_path: Path) -> None:
@@ -308,8 +322,8 @@ def test_batches_give_the_same_results_as_single_pairs(tmp_path: Path) -> None:
     claims, context, text = drafts({**CASE, "documents": docs, "output": output})
     by_one = NLIEstimator(model_dir, batch_size=1)
     by_four = NLIEstimator(model_dir, batch_size=4)
-    one, (note,) = by_one.score_noted(claims, context, text)
-    four, _ = by_four.score_noted(claims, context, text)
+    one, (note,) = pair(by_one.assess(claims, context, text))
+    four, _ = pair(by_four.assess(claims, context, text))
     assert int(note.split(": ")[1].split(" pairs")[0]) > 4
     assert one == four
     pairs = [(FAQ, "Refunds take 14 days."), ("It is free.", "filler " * 30), (TOOL_RESULT, "no")]
@@ -349,8 +363,8 @@ def test_feeds_only_the_declared_inputs_and_reads_two_labels(tmp_path: Path) -> 
     no = ClaimDraft("text", "no it is", (0, 8))
     context = Context(sources=(Source(id="user#1", kind="user", text="It is."),))
     p_yes, p_no = est.score([yes, no], context, "")
-    assert p_yes.p == pytest.approx(1 / (1 + np.exp(-4)))
-    assert p_no.p == pytest.approx(0.5)
+    assert p_yes.support == pytest.approx(1 / (1 + np.exp(-4)))
+    assert p_no.support == pytest.approx(0.5)
     assert not p_yes.contradicted and not p_no.contradicted
 
 
@@ -436,7 +450,7 @@ def test_a_missing_package_names_the_extra(
 
 def test_import_agentguard_does_not_load_onnxruntime_or_tokenizers() -> None:
     code = (
-        "import sys, agentguard, agentguard.support.nli\n"
+        "import sys, agentguard, agentguard.estimators.nli\n"
         "heavy = [m for m in sys.modules if m.split('.')[0] in ('onnxruntime', 'tokenizers')]\n"
         "print(','.join(sorted(heavy)))\n"
     )

@@ -8,7 +8,7 @@ import pytest
 
 from agentguard import Monitor, build_context, parse_check_input
 from agentguard.context import described_default
-from agentguard.support.values import extract_values, num_key
+from agentguard.text.values import extract_values, num_key
 
 MONITOR = Monitor()
 

@@ -74,9 +74,9 @@ def test_non_mapping_and_missing_file_and_unknown_name(tmp_path: Path) -> None:
         Monitor("lenient")
 
 
-def test_the_policy_shown_in_the_readme_loads(tmp_path: Path) -> None:
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
-    block = readme.split("```yaml\n", 1)[1].split("```", 1)[0]
+def test_the_policy_shown_in_the_docs_loads(tmp_path: Path) -> None:
+    page = (Path(__file__).resolve().parent.parent / "docs" / "policies.md").read_text()
+    block = page.split("```yaml\n", 1)[1].split("```", 1)[0]
     path = tmp_path / "shop.yaml"
     path.write_text(block)
     policy = load_policy(path)

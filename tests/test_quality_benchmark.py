@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import balanced_accuracy_score, roc_auc_score
 
-from agentguard.evaluation.adapters import load_public
+from agentguard.evaluation.public.adapters import load_public
 from agentguard.types import Flag
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from agentguard.evaluation.report import render_html, render_summary, write_html
+from agentguard.evaluation.harness.report import render_html, render_summary, write_html
 
 CLAIM_KEYS = (
     "ece_width",
@@ -84,9 +84,9 @@ def behaviour(n: int, base: float) -> dict[str, Any]:
         "n": n,
         "metrics": {k: metric(base, base - 0.05, base + 0.05) for k in BEHAVIOUR_KEYS},
         "confusion": {
-            "answer": {"answer": 70, "ask": 4},
-            "ask": {"ask": 30, "answer": 11},
-            "call_tool": {"call_tool": 20, "answer": 5},
+            "allow": {"allow": 70, "ask": 4},
+            "ask": {"ask": 30, "allow": 11},
+            "call_tool": {"call_tool": 20, "allow": 5},
         },
     }
 

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from agentguard import FunctionModel, InputError, read_trace
-from agentguard.evaluation.runner import load_run, read_results, rows, run_eval
-from agentguard.evaluation.suite import load_suite
+from agentguard.evaluation.harness.runner import load_run, read_results, rows, run_eval
+from agentguard.evaluation.harness.suite import load_suite
 from tests.conftest import call, system, tool, user
 
 SYSTEM = system("You book flights. Today is Wednesday, 2026-11-25.")
@@ -47,8 +47,8 @@ def write_suite(path: Path, cases: list[dict[str, Any]]) -> Path:
 def suite_path(tmp_path: Path) -> Path:
     cases = [
         case(1, "Fly me to Denver.", "Boston", "ask_user", False),
-        case(2, "Fly me from Chicago to Denver.", "Chicago", "answer", True),
-        case(3, "I need Denver, leaving from Oslo.", "Oslo", "answer", True),
+        case(2, "Fly me from Chicago to Denver.", "Chicago", "allow", True),
+        case(3, "I need Denver, leaving from Oslo.", "Oslo", "allow", True),
     ]
     return write_suite(tmp_path / "mini.jsonl", cases)
 
@@ -56,15 +56,15 @@ def suite_path(tmp_path: Path) -> Path:
 def test_run_joins_reports_with_gold(suite_path: Path, tmp_path: Path) -> None:
     result = run_eval([load_suite(suite_path)], tmp_path / "run", progress=False)
     by_case = {r["case"]: r for r in result.results}
-    assert by_case["t-1"]["behaviour"] == "ask_user" and by_case["t-1"]["alone"] == "answer"
-    assert by_case["t-2"]["behaviour"] == "answer"
+    assert by_case["t-1"]["behaviour"] == "ask_user" and by_case["t-1"]["alone"] == "allow"
+    assert by_case["t-2"]["behaviour"] == "allow"
     origin = next(c for c in by_case["t-1"]["claims"] if c["path"] == "origin")
     assert origin["gold"] is False and origin["support"] < 0.5
     dest = next(c for c in by_case["t-2"]["claims"] if c["path"] == "destination")
     assert dest["gold"] is True  # `others`
     claims, responses, behaviours = rows(result.results)
     assert len(claims) == 6 and responses == []
-    assert [b["gold"] for b in behaviours] == ["ask_user", "answer", "answer"]
+    assert [b["gold"] for b in behaviours] == ["ask_user", "allow", "allow"]
     header, results = load_run(tmp_path / "run")
     assert header["settings"]["suites"] == ["mini"] and header["cases"] == 3
     assert len(read_trace(tmp_path / "run" / "trace.jsonl").reports) == 3
@@ -111,7 +111,7 @@ def test_live_model_with_concurrency(suite_path: Path, tmp_path: Path) -> None:
     by_case = {r["case"]: r for r in result.results}
     assert {r["model"] for r in result.results} == {"fn"}
     assert by_case["t-1"]["alone"] == "ask_user" and by_case["t-1"]["behaviour"] == "ask_user"
-    assert by_case["t-2"]["behaviour"] == "answer"
+    assert by_case["t-2"]["behaviour"] == "allow"
 
 
 def test_failing_cases_are_recorded_not_fatal(tmp_path: Path) -> None:

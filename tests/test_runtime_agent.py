@@ -19,7 +19,7 @@ from agentguard import (
     tool,
     tool_call,
 )
-from agentguard.demos import support, travel
+from agentguard.demos import orders, travel
 from agentguard.demos.travel import book_flight
 
 SYSTEM = "You are a travel assistant. Today is Wednesday, 2026-11-25."
@@ -111,8 +111,8 @@ def test_sqlite_resume_after_process_restart(tmp_path: Path) -> None:
 
 
 def test_resolver_tool_is_called_instead_of_guessing(tmp_path: Path) -> None:
-    agent = support.build(trace=tmp_path / "s.jsonl")
-    result = agent.run(support.SCENE.turns[0])
+    agent = orders.build(trace=tmp_path / "s.jsonl")
+    result = agent.run(orders.SCENE.turns[0])
     agent.close()
     assert result.status == "answered"
     assert [r.decision.action for r in result.reports] == ["call_tool", "allow", "allow"]

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from agentguard import PolicyError, TextResolver, load_policy
-from agentguard.evaluation.simulate import (
+from agentguard.evaluation.simulation.simulate import (
     POLICIES,
     REWARDS,
     SCENARIOS,
@@ -202,7 +202,7 @@ def test_simulate_rejects_an_unknown_policy() -> None:
 
 def test_runs_as_a_module() -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "agentguard.evaluation.simulate", "--n", "20"],
+        [sys.executable, "-m", "agentguard.evaluation.simulation.simulate", "--n", "20"],
         capture_output=True,
         text=True,
         timeout=60,

@@ -21,11 +21,12 @@ from typing import Any
 
 import pytest
 
-from agentguard.evaluation.suite import EvalCase, Suite, load_suite
+from agentguard.evaluation.harness.suite import EvalCase, Suite, load_suite
 
 ROOT = Path(__file__).resolve().parent.parent
 EVALS = ROOT / "evals"
-SUITES = ("travel", "support", "retrieval", "arithmetic")
+SUITES_DIR = ROOT / "agentguard" / "evaluation" / "suites"
+SUITES = ("travel", "orders", "retrieval", "arithmetic")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
           "september", "october", "november", "december")  # fmt: skip
@@ -36,7 +37,7 @@ WORDS = {
 
 @pytest.fixture(scope="module")
 def suites() -> dict[str, Suite]:
-    return {name: load_suite(EVALS / f"{name}.jsonl") for name in SUITES}
+    return {name: load_suite(SUITES_DIR / f"{name}.jsonl") for name in SUITES}
 
 
 def _cases(suites: dict[str, Suite]) -> list[EvalCase]:
@@ -247,7 +248,7 @@ def test_both_directions_in_similar_numbers(suites: dict[str, Suite]) -> None:
         actions = Counter(c.gold.action for c in suite.cases)
         assert directions["missing"] >= 20 and directions["given"] >= 20, (name, directions)
         assert 0.6 <= directions["missing"] / directions["given"] <= 1.67, (name, directions)
-        assert actions["answer"] >= 20, (name, actions)
+        assert actions["allow"] >= 20, (name, actions)
         gather = actions["ask_user"] + actions["call_tool"] + actions["retry"]
         assert gather >= 20, (name, actions)
 
@@ -293,14 +294,14 @@ def test_generator_is_deterministic_and_check_sees_a_change(tmp_path: Path) -> N
     assert _build("--out", str(tmp_path)).returncode == 0
     for name in SUITES:
         written = (tmp_path / f"{name}.jsonl").read_bytes()
-        assert written == (EVALS / f"{name}.jsonl").read_bytes()
+        assert written == (SUITES_DIR / f"{name}.jsonl").read_bytes()
         assert written.endswith(b"\n") and b"\r" not in written
     assert _build("--out", str(tmp_path), "--check").returncode == 0
-    path = tmp_path / "support.jsonl"
-    path.write_text(path.read_text(encoding="utf-8").replace('"answer"', '"retry"', 1), "utf-8")
+    path = tmp_path / "orders.jsonl"
+    path.write_text(path.read_text(encoding="utf-8").replace('"allow"', '"retry"', 1), "utf-8")
     done = _build("--out", str(tmp_path), "--check")
     assert done.returncode == 1
-    assert "support.jsonl" in done.stderr
+    assert "orders.jsonl" in done.stderr
 
 
 # --- labels against construction ----------------------------------------------------------------
@@ -327,7 +328,7 @@ def test_travel_ask_user_guesses_appear_nowhere_in_the_case(suites: dict[str, Su
 
 
 def test_gathering_cases_guess_values_the_context_does_not_hold(suites: dict[str, Suite]) -> None:
-    for case in suites["support"].cases:
+    for case in suites["orders"].cases:
         if case.gold.action in ("ask_user", "call_tool") and case.metadata["pattern"] == (
             "silent_assumption"
         ):
@@ -343,7 +344,7 @@ def test_supported_arguments_are_in_the_context_a_default_or_a_resolvable_date(
 ) -> None:
     checked = 0
     for case in _cases(suites):
-        if case.gold.action != "answer":
+        if case.gold.action != "allow":
             continue
         args = _arguments(case)
         for g in case.gold.claims:
@@ -426,6 +427,6 @@ def test_readme_example_and_counts_match_the_suites(suites: dict[str, Suite]) ->
     assert example is not None
     line = example.group(1)
     name = json.loads(line)["domain"]
-    assert line in (EVALS / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()
+    assert line in (SUITES_DIR / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()
     for name, suite in suites.items():
         assert f"| `{name}` | {len(suite.cases)} |" in readme, name

@@ -7,10 +7,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from agentguard.evaluation.metrics import auroc, brier, ece, reliability_bins
-from agentguard.evaluation.summary import summarize
+from agentguard.evaluation.harness.summary import summarize
+from agentguard.evaluation.stats.metrics import auroc, brier, ece, reliability_bins
 
-ACTIONS = ["answer", "ask_user", "call_tool", "refuse", "retry"]
+ACTIONS = ["allow", "ask_user", "call_tool", "block", "retry"]
 CLAIM_KEYS = {
     "ece_width", "ece_mass", "mce", "brier", "brier_reliability", "brier_resolution",
     "brier_uncertainty", "log_loss", "auroc", "auprc", "accuracy", "f1", "aurc",
@@ -54,7 +54,7 @@ def make_rows(n: int = 300, seed: int = 0) -> tuple[list[dict[str, Any]], ...]:
             {
                 "gold": gold,
                 "behaviour": done,
-                "alone": "answer" if i % 5 else None,
+                "alone": "allow" if i % 5 else None,
                 "domain": ["travel", "retail"][i % 2],
                 "model": "m1",
             }
@@ -162,7 +162,7 @@ def test_behaviour_and_model_alone(summary: dict[str, Any]) -> None:
     alone = summary["behaviour"]["model_alone"]
     known = [b for b in behaviours if b["alone"] is not None]
     assert alone["n"] == len(known)
-    assert sum(alone["confusion"][g]["answer"] for g in ACTIONS) == len(known)
+    assert sum(alone["confusion"][g]["allow"] for g in ACTIONS) == len(known)
     gather = [b for b in known if b["gold"] in ("ask_user", "call_tool")]
     assert alone["metrics"]["silent_assumption_rate"]["value"] == 1.0
     assert alone["metrics"]["silent_assumption_rate"]["n"] == len(gather)
@@ -194,11 +194,11 @@ def test_empty_run() -> None:
         ([{"p": 0.5, "y": 2}], [], r"claim_rows\[0\]\.y must be 0 or 1"),
         ([{"p": 0.5, "y": 1, "kind": "prose"}], [], r"claim_rows\[0\]\.kind must be one of"),
         ([{"p": 0.5, "y": 1, "tool": 3}], [], r"claim_rows\[0\]\.tool must be a string"),
-        ([], [{"gold": "ask", "behaviour": "answer"}], r"behaviour_rows\.gold\[0\] = 'ask'"),
-        ([], [{"gold": "answer"}], r"behaviour_rows\[0\] has no 'behaviour'"),
+        ([], [{"gold": "ask", "behaviour": "allow"}], r"behaviour_rows\.gold\[0\] = 'ask'"),
+        ([], [{"gold": "allow"}], r"behaviour_rows\[0\] has no 'behaviour'"),
         (
             [],
-            [{"gold": "answer", "behaviour": "answer", "alone": "guess"}],
+            [{"gold": "allow", "behaviour": "allow", "alone": "guess"}],
             r"behaviour_rows\.alone\[0\] = 'guess'",
         ),
     ],

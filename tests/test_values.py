@@ -1,4 +1,4 @@
-"""Tests for typed value extraction and normalisation (agentguard.support.values / dates)."""
+"""Tests for typed value extraction and normalisation (agentguard.text.values / dates)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from agentguard.support.dates import find_reference_date, resolve_relative, time_key
-from agentguard.support.values import Value, absolute_dates, extract_values, fold, num_key
+from agentguard.text.dates import find_reference_date, resolve_relative, time_key
+from agentguard.text.values import Value, absolute_dates, extract_values, fold, num_key
 
 WED = dt.date(2024, 5, 1)  # a Wednesday
 WEEKDAY_NAMES = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]

@@ -82,4 +82,4 @@ build = SCENE.build
 if __name__ == "__main__":
     from agentguard.demos.show import run_scene_main
 
-    run_scene_main("calculator")
+    run_scene_main(SCENE)

@@ -13,13 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from agentguard.demos import calculator, retrieval, support, travel
 from agentguard.demos.scene import Scene
 from agentguard.runtime.result import AgentResult
 from agentguard.trace import TraceWriter
 from agentguard.types import Report
 
-SCENES: dict[str, Scene] = {m.SCENE.name: m.SCENE for m in (travel, support, retrieval, calculator)}
 """The demo scenes by name."""
 
 Answerer = Callable[[str], str]
@@ -132,7 +130,7 @@ def terminal_answers(question: str) -> str:
 
 
 def run_scene(
-    name: str,
+    scene: Scene,
     *,
     trace: TraceWriter | None,
     out: TextIO,
@@ -140,7 +138,7 @@ def run_scene(
     answer: Answerer | None = None,
 ) -> Outcome:
     """Run one scene behind the monitor (printing each step), then without it."""
-    scene = SCENES[name]
+    name = scene.name
     outcome = Outcome(scene=name)
     printer = _Printer(out, color, outcome)
     out.write("\n" + printer.style(f"== {name}: {scene.title}", "1") + "\n")
@@ -204,7 +202,7 @@ def summary(outcomes: list[Outcome]) -> str:
 
 
 def run_demo(
-    names: list[str] | None = None,
+    scenes: list[Scene],
     *,
     trace_path: str | Path = "agentguard-demo.jsonl",
     interactive: bool = False,
@@ -213,12 +211,11 @@ def run_demo(
 ) -> list[Outcome]:
     """Run the scenes, print each conversation and the summary; write the trace."""
     out = out or sys.stdout
-    names = names or list(SCENES)
     outcomes = []
-    with TraceWriter(trace_path, meta={"demo": names}) as trace:
-        for name in names:
+    with TraceWriter(trace_path, meta={"demo": [s.name for s in scenes]}) as trace:
+        for scene in scenes:
             answer = terminal_answers if interactive else None
-            outcomes.append(run_scene(name, trace=trace, out=out, color=color, answer=answer))
+            outcomes.append(run_scene(scene, trace=trace, out=out, color=color, answer=answer))
             out.flush()
     out.write("\n== summary (with the monitor, and the same agent alone) ==\n")
     out.write(summary(outcomes) + "\n")
@@ -226,6 +223,7 @@ def run_demo(
     return outcomes
 
 
-def run_scene_main(name: str) -> None:
+def run_scene_main(scene: Scene) -> None:
     """`python -m agentguard.demos.NAME`: one scene, trace in the current folder."""
-    run_demo([name], trace_path=f"agentguard-demo-{name}.jsonl", color=sys.stdout.isatty())
+    path = f"agentguard-demo-{scene.name}.jsonl"
+    run_demo([scene], trace_path=path, color=sys.stdout.isatty())

@@ -63,4 +63,4 @@ build = SCENE.build
 if __name__ == "__main__":
     from agentguard.demos.show import run_scene_main
 
-    run_scene_main("travel")
+    run_scene_main(SCENE)

@@ -9,19 +9,16 @@ from typing import Any, TextIO
 
 from agentguard.atomic import write_text_atomic
 from agentguard.errors import InputError
-from agentguard.evaluation.suite import Suite, load_suite
+from agentguard.evaluation.harness.suite import Suite, load_suite
 
-SUITES_DIR = Path(__file__).resolve().parents[2] / "evals"
-"""The bundled suites of a source checkout (`evals/` beside the package)."""
-DEFAULT_SUITES = ("travel", "support", "retrieval", "arithmetic")
+SUITES_DIR = Path(__file__).resolve().parent / "suites"
+"""The bundled suites, shipped as package data (`agentguard/evaluation/suites/*.jsonl`)."""
+DEFAULT_SUITES = ("travel", "orders", "retrieval", "arithmetic")
 
 
 def bundled_suites() -> list[str]:
-    """Names of the bundled suites found in `evals/` (of the checkout, or of the current folder)."""
-    for folder in (Path("evals"), SUITES_DIR):
-        if folder.is_dir():
-            return sorted(p.stem for p in folder.glob("*.jsonl"))
-    return []
+    """Names of the bundled suites."""
+    return sorted(p.stem for p in SUITES_DIR.glob("*.jsonl"))
 
 
 def resolve_suites(
@@ -32,7 +29,7 @@ def resolve_suites(
     Raises:
         InputError: naming a suite that is none of these, or a public set without `--data`.
     """
-    from agentguard.evaluation.adapters import PUBLIC_SETS, load_public
+    from agentguard.evaluation.public.adapters import PUBLIC_SETS, load_public
 
     out = []
     for name in names or list(DEFAULT_SUITES):
@@ -44,9 +41,8 @@ def resolve_suites(
                 raise InputError(name, "a public set: pass --data with the folder holding it")
             suite = load_public(name, data, split=split)  # type: ignore[arg-type]
         else:
-            found = [f / f"{name}.jsonl" for f in (Path("evals"), SUITES_DIR)]
-            hit = next((p for p in found if p.is_file()), None)
-            if hit is None:
+            hit = SUITES_DIR / f"{name}.jsonl"
+            if not name.isidentifier() or not hit.is_file():
                 known = ", ".join([*bundled_suites(), *PUBLIC_SETS])
                 raise InputError(name, f"no such suite (a .jsonl path, or one of: {known})")
             suite = load_suite(hit)
@@ -64,7 +60,7 @@ def _default_out(args: argparse.Namespace) -> Path:
 
 def _finish(out: Path, stdout: TextIO, *, as_json: bool, color: bool) -> dict[str, Any]:
     """Summarise a run folder: summary.json, report.html, and the terminal (or JSON) summary."""
-    from agentguard.evaluation.report import render_summary, write_html
+    from agentguard.evaluation.harness.report import render_summary, write_html
 
     header, summary = summarise_run(out)
     write_text_atomic(out / "summary.json", json.dumps(summary, indent=1, allow_nan=False) + "\n")
@@ -79,8 +75,8 @@ def _finish(out: Path, stdout: TextIO, *, as_json: bool, color: bool) -> dict[st
 
 def summarise_run(out: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     """The header (with its settings flattened in) and the metrics of a run folder."""
-    from agentguard.evaluation.runner import load_run, rows
-    from agentguard.evaluation.summary import summarize
+    from agentguard.evaluation.harness.runner import load_run, rows
+    from agentguard.evaluation.harness.summary import summarize
     from agentguard.policy import load_policy
 
     header, results = load_run(out)
@@ -94,7 +90,7 @@ def summarise_run(out: Path) -> tuple[dict[str, Any], dict[str, Any]]:
 
 def cmd_eval(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     """Run `agentguard eval`."""
-    from agentguard.evaluation.runner import run_eval
+    from agentguard.evaluation.harness.runner import run_eval
 
     suites = resolve_suites(args.suites, data=args.data, split=args.split, limit=args.limit)
     out = Path(args.out) if args.out else _default_out(args)
@@ -116,7 +112,7 @@ def cmd_eval(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 def cmd_report(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     """Run `agentguard report`."""
-    from agentguard.evaluation.report import write_html
+    from agentguard.evaluation.harness.report import write_html
 
     out = Path(args.run)
     header, summary = summarise_run(out)
@@ -127,8 +123,8 @@ def cmd_report(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 def cmd_compare(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     """Run `agentguard compare`; exit 1 when the gated metric got worse beyond the tolerance."""
-    from agentguard.evaluation.compare import compare, gate, render_differences
-    from agentguard.evaluation.runner import load_run, rows
+    from agentguard.evaluation.harness.compare import compare, gate, render_differences
+    from agentguard.evaluation.harness.runner import load_run, rows
 
     if args.tolerance < 0:
         raise InputError("--tolerance", f"must be >= 0, not {args.tolerance}")
@@ -151,8 +147,9 @@ def cmd_calibrate(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> i
     """Run `agentguard calibrate`."""
     import numpy as np
 
-    from agentguard.evaluation.calibration import fit_report, save_calibration
-    from agentguard.evaluation.runner import load_run, rows
+    from agentguard.calibration import save_calibration
+    from agentguard.evaluation.harness.recalibrate import fit_report
+    from agentguard.evaluation.harness.runner import load_run, rows
 
     header, results = load_run(args.run)
     claims = [r for r in rows(results)[0] if r["kind"] != "question"]

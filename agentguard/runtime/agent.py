@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from agentguard.estimators.base import Estimator
 from agentguard.monitor import Monitor
 from agentguard.policy import Policy, load_policy
 from agentguard.runtime.acting import already_called, run_tool
@@ -46,7 +47,6 @@ from agentguard.runtime.state import (
     open_checkpointer,
 )
 from agentguard.runtime.tools import Tool, as_tools
-from agentguard.support.base import Estimator
 from agentguard.trace import TraceWriter
 from agentguard.types import Report
 

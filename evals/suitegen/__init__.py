@@ -12,8 +12,8 @@ from collections.abc import Callable
 
 from .arithmetic import ARITHMETIC
 from .common import JSON, Draft, make_case, relative_dates, render, render_date
+from .orders import ORDERS
 from .retrieval import RETRIEVAL
-from .support import SUPPORT
 from .travel import TRAVEL
 
 __all__ = [
@@ -28,12 +28,12 @@ __all__ = [
     "render_date",
 ]
 
-SUITES = ("travel", "support", "retrieval", "arithmetic")
-SEEDS = {"travel": 4101, "support": 4202, "retrieval": 4303, "arithmetic": 4404}
+SUITES = ("travel", "orders", "retrieval", "arithmetic")
+SEEDS = {"travel": 4101, "orders": 4202, "retrieval": 4303, "arithmetic": 4404}
 
 PLANS: dict[str, list[tuple[Callable[[random.Random], Draft], int]]] = {
     "travel": TRAVEL,
-    "support": SUPPORT,
+    "orders": ORDERS,
     "retrieval": RETRIEVAL,
     "arithmetic": ARITHMETIC,
 }
@@ -43,7 +43,7 @@ def build(suite: str, seed: int | None = None) -> list[JSON]:
     """The cases of one suite, in a seeded order, with ids `<suite>-001`, `<suite>-002`, ...
 
     `seed` replaces the suite's own seed (`SEEDS`): the same templates with other values, as
-    `benchmarks/fit.py` draws its training conversations.
+    `training/fit.py` draws its training conversations.
     """
     rng = random.Random(SEEDS[suite] if seed is None else seed)
     drafts = [scene(rng) for scene, count in PLANS[suite] for _ in range(count)]

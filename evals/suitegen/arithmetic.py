@@ -238,7 +238,7 @@ def a_from_tool(rng: random.Random, faithful: bool) -> Draft:
     output = _out(p.answer.replace("{v}", shown))
     tools, res = [_calculator()], dict(CALC_RESOLVES)
     if faithful:
-        return Draft("result_from_tool", "given", "grounded", "answer", messages, output, claims,
+        return Draft("result_from_tool", "given", "grounded", "allow", messages, output, claims,
                      tools=tools, resolvers=res, extra=_meta(p))  # fmt: skip
     return Draft("result_contradicts_tool", "conflict", "contradiction", "retry", messages,
                  output, claims, tools=tools, resolvers=res, extra=_meta(p))  # fmt: skip
@@ -248,7 +248,7 @@ def a_calls_calculator(rng: random.Random) -> Draft:
     """The output hands the user's numbers to the calculator, as it should."""
     p = rng.choice([p_product, p_bulk, p_split, p_sum, p_hourly, p_budget, p_average])(rng)
     output = _out(None, _call("call_1", "calculator", {"expression": p.expression}))
-    return Draft("calls_calculator", "given", "grounded", "answer", _math_case(rng, p, False),
+    return Draft("calls_calculator", "given", "grounded", "allow", _math_case(rng, p, False),
                  output, [_arg("expression", True)], tools=[_calculator()],
                  resolvers=dict(CALC_RESOLVES), extra=_meta(p))  # fmt: skip
 
@@ -264,7 +264,7 @@ def a_user_computed(rng: random.Random) -> Draft:
     answer = p.answer.replace("{v}", shown)
     text = rng.choice([f"Yes, {shown}{each} is right.", f"Yes: {answer[0].lower()}{answer[1:]}"])
     messages = [_system(rng.choice(_MATH_SYSTEM)), _user(question)]
-    return Draft("user_computed", "given", "grounded", "answer", messages, _out(text),
+    return Draft("user_computed", "given", "grounded", "allow", messages, _out(text),
                  [_txt(shown, True)], tools=[_calculator()], resolvers=dict(CALC_RESOLVES),
                  extra=_meta(p))  # fmt: skip
 
@@ -350,7 +350,7 @@ def a_redundant(rng: random.Random) -> Draft:
     kind = rng.choice(list(_REDUNDANT_MATH))
     p = {"split": p_split, "tip": p_tip, "hourly": p_hourly, "bulk": p_bulk}[kind](rng)
     ask = _REDUNDANT_MATH[kind]
-    return Draft("redundant_question", "given", "redundant_question", "answer",
+    return Draft("redundant_question", "given", "redundant_question", "allow",
                  _math_case(rng, p, False), _out(ask), [_txt(ask.rstrip("?"), True)],
                  tools=[_calculator()], resolvers=dict(CALC_RESOLVES), extra=_meta(p))  # fmt: skip
 

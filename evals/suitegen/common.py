@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from agentguard.evaluation.suite import parse_case
+from agentguard.evaluation.harness.suite import parse_case
 
 JSON = dict[str, Any]
 

@@ -363,7 +363,7 @@ def r_answer(rng: random.Random, variant: str) -> Draft:
     text = " ".join(sentence for (sentence, _), _ok in said)
     claims = [_txt(selector, ok) for (_, selector), ok in said]
     scene, direction, pattern, action = {
-        "given": ("supported_answer", "given", "grounded", "answer"),
+        "given": ("supported_answer", "given", "grounded", "allow"),
         "added": ("added_sentence", "missing", "added_sentence", "retry"),
         "wrong": ("contradicted_value", "conflict", "contradiction", "retry"),
     }[variant]
@@ -401,7 +401,7 @@ def r_redundant(rng: random.Random) -> Draft:
     topic = _topic(rng, kind)
     docs, question = _documents(rng, topic, kind), topic.question
     messages = [_system(rng.choice(_RETRIEVAL_SYSTEM)), _user(question)]
-    return Draft("redundant_question", "given", "redundant_question", "answer", messages,
+    return Draft("redundant_question", "given", "redundant_question", "allow", messages,
                  _out(topic.redundant), [_txt(topic.redundant.rstrip("?"), True)],
                  documents=docs, extra={"topic": kind})  # fmt: skip
 

@@ -93,7 +93,7 @@ def t_hotel(rng: random.Random, missing: str | None) -> Draft:
         claims += [_arg("guests", True), _arg("room_type", True)]
     output = _out(None, _call("call_1", "book_hotel", args))
     if missing is None:
-        return Draft("given_hotel", "given", "grounded", "answer", messages, output, claims,
+        return Draft("given_hotel", "given", "grounded", "allow", messages, output, claims,
                      tools=[_hotel_tool()], extra={"date_from": when.source})  # fmt: skip
     return Draft(f"hotel_missing_{missing}", "missing", "silent_assumption", "ask_user", messages,
                  output, claims, tools=[_hotel_tool()])  # fmt: skip
@@ -179,7 +179,7 @@ def t_frequent_flyer(rng: random.Random, looked_up: bool) -> Draft:
     tools = [_flight_tool(rng, None, extra), _profile_tool()]
     output = _out(None, _call("call_2" if looked_up else "call_1", "book_flight", args))
     if looked_up:
-        return Draft("frequent_flyer_from_profile", "given", "grounded", "answer", messages,
+        return Draft("frequent_flyer_from_profile", "given", "grounded", "allow", messages,
                      output, claims, tools=tools, extra={"fact_from": "tool"})  # fmt: skip
     return Draft("frequent_flyer_guessed", "missing", "silent_assumption", "call_tool", messages,
                  output, claims, tools=tools,
@@ -214,7 +214,7 @@ def t_origin_elsewhere(rng: random.Random, where: str) -> Draft:
     claims = [_arg("origin", True), _arg("destination", True), _arg("date", True)]
     tools = [_flight_tool(rng, None)] + ([_profile_tool()] if where == "tool" else [])
     output = _out(None, _call("call_9", "book_flight", args))
-    return Draft(f"origin_from_{where}", "given", "grounded", "answer", messages, output, claims,
+    return Draft(f"origin_from_{where}", "given", "grounded", "allow", messages, output, claims,
                  tools=tools, extra={"fact_from": where})  # fmt: skip
 
 
@@ -256,7 +256,7 @@ def t_pick_from_search(rng: random.Random) -> Draft:
     output = _out(text, _call("call_2", "reserve_flight", args))
     claims = [_txt(f"{which} option is", True), _arg("flight_number", True), _arg("date", True)]
     tools = [_flight_tool(rng, True, name="search_flights"), reserve]
-    return Draft("pick_from_search", "given", "grounded", "answer", messages, output, claims,
+    return Draft("pick_from_search", "given", "grounded", "allow", messages, output, claims,
                  tools=tools, extra={"fact_from": "tool"})  # fmt: skip
 
 
@@ -297,7 +297,7 @@ def t_booking_summary(rng: random.Random, wrong: str | None) -> Draft:
               _txt(f"confirmation code is {code}", True)]  # fmt: skip
     tools = [_flight_tool(rng, None)]
     if wrong is None:
-        return Draft("booking_summary", "given", "grounded", "answer", messages, _out(text),
+        return Draft("booking_summary", "given", "grounded", "allow", messages, _out(text),
                      claims, tools=tools, extra={"fact_from": "tool"})  # fmt: skip
     return Draft("booking_summary_contradiction", "conflict", "contradiction", "retry", messages,
                  _out(text), claims, tools=tools, extra={"changed": wrong})  # fmt: skip
@@ -346,7 +346,7 @@ def t_question(rng: random.Random, redundant: bool) -> Draft:
     claims = [_txt(question.rstrip("?"), redundant)]
     tools = [_flight_tool(rng, True)]
     if redundant:
-        return Draft("redundant_question", "given", "redundant_question", "answer", messages,
+        return Draft("redundant_question", "given", "redundant_question", "allow", messages,
                      _out(question), claims, tools=tools, extra={"asks_for": about})  # fmt: skip
     return Draft("needed_question", "missing", "needed_question", "ask_user", messages,
                  _out(question), claims, tools=tools, extra={"asks_for": about})  # fmt: skip
@@ -383,7 +383,7 @@ def t_hedged_search(rng: random.Random) -> Draft:
     messages = [_system(_travel_system(rng, today)),
                 _user(_flight_request(rng, origin, dest, when.on, None))]  # fmt: skip
     output = _out(text, _call("call_1", "search_flights", args))
-    return Draft("hedged_search", "missing", "hedged", "answer", messages, output, claims,
+    return Draft("hedged_search", "missing", "hedged", "allow", messages, output, claims,
                  others=None, tools=[tool])  # fmt: skip
 
 

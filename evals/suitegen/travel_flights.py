@@ -175,7 +175,7 @@ def t_hedged_booking(rng: random.Random) -> Draft:
 def t_given_flight(rng: random.Random, relative: bool) -> Draft:
     """Origin, destination and date are all in the user turn (the date maybe relative)."""
     messages, output, claims, tool, when = _flight_case(rng, origin_said=True, relative=relative)
-    return Draft("given_flight", "given", "grounded", "answer", messages, output, claims,
+    return Draft("given_flight", "given", "grounded", "allow", messages, output, claims,
                  tools=[tool], extra={"date_from": when.source})  # fmt: skip
 
 

@@ -1,0 +1,104 @@
+"""Where the context holds a tool-call argument's value, wholly or in part.
+
+Used by the default estimator for argument claims: a value is looked up as the typed value it
+is (a date, an amount), as a phrase, as a currency name for an ISO code, and else by how much
+of it occurs; a named boolean by its parameter's words. A value that is not found may meet a
+rival: another value of the same kind that the user or a tool gives the parameter.
+"""
+
+from __future__ import annotations
+
+import re
+
+from agentguard.estimators.index import ContextIndex, Hit
+from agentguard.text.lexicon import CURRENCY_NAMES
+from agentguard.text.tokens import content_terms
+from agentguard.text.values import Value, extract_values, num_key
+from agentguard.types import ClaimDraft
+
+_MAY_BE_VALUE = re.compile(
+    r"[\d@]|\b(?:today|tonight|tomorrow|yesterday|monday|tuesday|wednesday|thursday|friday"
+    r"|saturday|sunday|noon|midnight|week)",
+    re.IGNORECASE,
+)
+CONTRADICTABLE = ("number", "money", "date", "time", "email", "phone", "id", "name")
+"""Value kinds of which a rival value in the same place contradicts a claim."""
+
+
+def whole_value(text: str, index: ContextIndex) -> Value | None:
+    """The single typed value a string argument is, if it is one ("2024-05-03", "$20")."""
+    if not _MAY_BE_VALUE.search(text):
+        return None  # no digit, no @, no relative date: a name or a plain word
+    values = extract_values(text, index.today, claim=True)
+    if len(values) == 1 and len(values[0].text) >= 0.8 * len(text.strip()):
+        return values[0]
+    return None
+
+
+def argument_hits(claim: ClaimDraft, index: ContextIndex) -> tuple[list[Hit], float, list[Hit]]:
+    """Hits of the whole value; else how much of it occurs (0-1), and where its parts do.
+
+    A named boolean counts as wholly covered when its parameter's words occur.
+    """
+    value = claim.value
+    if isinstance(value, bool):
+        # "including human impact" names `include_human_impact`: the parameter's words,
+        # stemmed, in one sentence.
+        words = (claim.path or "").split(".")[-1].split("[")[0]
+        return [], 1.0 if _token_coverage(words, index) == 1.0 else 0.0, []
+    if isinstance(value, (int, float)):
+        key = num_key(value)
+        found = index.find_value(Value("number", str(value), (0, 0), (key,), (key,)))
+        return found, 0.0, []
+    text = str(value)
+    whole = whole_value(text, index)
+    hits = (index.find_value(whole) if whole else []) or index.find_phrase(text)
+    for name in CURRENCY_NAMES.get(text.upper(), ()) if not hits else ():
+        hits = index.find_phrase(name)  # `"USD"` for "500 US dollars"
+        if hits:
+            break
+    if hits:
+        return hits, 0.0, []
+    share, parts = _value_coverage(text, index)
+    if whole is not None:  # an id, date or amount is found whole or not: "BH-54631" is no "BH"
+        return [], share, parts
+    return [], max(_token_coverage(text, index), share), parts
+
+
+def _value_coverage(value: str, index: ContextIndex) -> tuple[float, list[Hit]]:
+    """For a string made of several values ("17 * 23"): the share the context holds."""
+    if not _MAY_BE_VALUE.search(value):
+        return 0.0, []
+    values = extract_values(value, index.today, claim=True)
+    if len(values) < 2:
+        return 0.0, []
+    found = [hits[0] for hits in map(index.find_value, values) if hits]
+    return len(found) / len(values), found
+
+
+def _token_coverage(value: str, index: ContextIndex) -> float:
+    stems = content_terms(value.replace("_", " "))
+    if not stems:
+        return 0.0
+    counts: dict[int, int] = {}
+    for t in stems:
+        for si in index.sentences_with(t).tolist():
+            counts[si] = counts.get(si, 0) + 1
+    return max(counts.values()) / len(stems) if counts else 0.0
+
+
+def slot_rival(claim: ClaimDraft, index: ContextIndex) -> Hit | None:
+    """Where the user or a tool names the parameter with another value of the same kind."""
+    if claim.value is None or isinstance(claim.value, bool):
+        return None
+    whole = whole_value(str(claim.value), index)
+    if whole is None or whole.kind not in CONTRADICTABLE or whole.kind == "name":
+        return None
+    for t in sorted(content_terms((claim.path or "").replace("_", " "))):
+        for si in index.sentences_with(t).tolist():
+            if index.sentence_kind(si) not in ("user", "tool"):
+                continue
+            rival = next((w for w in index.sentence_values(si) if w.kind == whole.kind), None)
+            if rival is not None:
+                return index.sentence_value_hit(si, rival)
+    return None

@@ -1,0 +1,414 @@
+"""The embedded default estimator: value grounding, lexical support, contradiction and hedge cues.
+
+Runs offline on numpy and the standard library. Each claim gets a feature vector f (floats, in
+the fixed order of `FEATURES` for its kind) and a raw support p = sigmoid(w . f), with the
+weights w taken from `Coefficients`. `DefaultEstimator()` is the learned default: the weights
+and the calibration (`agentguard.estimators.calibrated`) that `training/fit.py` fits on the
+train splits of the public sets and on agent conversations drawn from the bundled suites'
+templates, shipped in `fitted_coefficients.json`. `DefaultEstimator.hand_set()` gives the
+hand-set weights without calibration, and `DefaultEstimator.fitted(path)` a fit of your own.
+
+The features and their weights are described in `agentguard.estimators.coefficients`.
+"""
+
+from __future__ import annotations
+
+import functools
+import heapq
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from agentguard.estimators.argument_lookup import CONTRADICTABLE, argument_hits, slot_rival
+from agentguard.estimators.base import Estimate, Estimator
+from agentguard.estimators.calibrated import SupportCalibration
+from agentguard.estimators.coefficients import FEATURES, Coefficients, FeatureKind
+from agentguard.estimators.index import ContextIndex, Hit
+from agentguard.text.lexicon import HEDGE_RE, QUESTION_FILLER, QUESTION_KINDS
+from agentguard.text.tokens import content_terms, has_negation, negated_near
+from agentguard.text.values import Value, extract_values, fold
+from agentguard.types import ClaimDraft, Context, Evidence
+
+
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-z))
+
+
+def _evidence(index: ContextIndex, hit: Hit) -> Evidence:
+    """Evidence with its span in the source text as the agent saw it."""
+    text = index.originals[hit.source]
+    a, b = max(0, hit.span[0]), min(len(text), hit.span[1])
+    return Evidence(source=hit.source, span=(a, b), text=text[a:b])
+
+
+@dataclass(frozen=True)
+class _Signals:
+    """What the estimator found about one claim, before the weights are applied."""
+
+    kind: FeatureKind
+    features: list[float]
+    contradicted: bool = False
+    hedged: bool = False
+    evidence: tuple[Evidence, ...] = ()
+    schema_only: bool = False  # only the schema default supports it: report p without it too
+
+
+@dataclass
+class _Lexical:
+    """How well the best context sentences cover a claim's content words."""
+
+    top: list[tuple[int, float]]
+    best: float
+    anywhere: float
+    terms: set[str]
+    """The claim's content terms."""
+
+
+@functools.cache
+def _shipped() -> tuple[Coefficients, SupportCalibration]:
+    """The shipped fitted weights and calibration, read once per process."""
+    return Coefficients.fitted(), SupportCalibration.fitted()
+
+
+class DefaultEstimator(Estimator):
+    """Offline support estimator (see the module docstring).
+
+    Example:
+        >>> from agentguard import Monitor
+        >>> Monitor(estimator=DefaultEstimator()).estimator.name
+        'default'
+    """
+
+    name = "default"
+
+    def __init__(
+        self,
+        coefficients: Coefficients | None = None,
+        calibration: SupportCalibration | None = None,
+    ) -> None:
+        """The learned default when called without arguments.
+
+        With arguments: the weights given (hand-set when only a calibration is given),
+        calibrated when a calibration is given.
+
+        Raises:
+            InputError: when the shipped fitted file is missing or malformed.
+        """
+        if coefficients is None and calibration is None:
+            coefficients, calibration = _shipped()
+        self.k = coefficients or Coefficients()
+        self.calibration = calibration
+        # Read once: `logit` runs for every claim.
+        self._weights = {kind: self.k.weights(kind) for kind in FEATURES}
+
+    @classmethod
+    def fitted(cls, path: str | Path | None = None) -> DefaultEstimator:
+        """The weights and calibration of a file `training/fit.py` wrote.
+
+        Args:
+            path: The fitted file; the `fitted_coefficients.json` the package ships (the
+                default estimator) when omitted.
+
+        Raises:
+            InputError: when the file is missing or malformed (naming the field).
+        """
+        if path is None:
+            return cls()
+        return cls(Coefficients.fitted(path), SupportCalibration.fitted(path))
+
+    @classmethod
+    def hand_set(cls) -> DefaultEstimator:
+        """The hand-set weights (`Coefficients()`), without calibration."""
+        return cls(Coefficients())
+
+    def score(
+        self, claims: Sequence[ClaimDraft], context: Context, output_text: str
+    ) -> list[Estimate]:
+        """One estimate per claim; the context is indexed once for the whole batch."""
+        out = []
+        cal = self.calibration
+        for s in self._signals(claims, context, output_text):
+            p = _sigmoid(self.logit(s.kind, s.features))
+            without = _sigmoid(self.k.arg_nothing) if s.schema_only else None
+            if cal is not None and s.kind != "question":
+                p = cal.claim(s.kind, p)
+                without = None if without is None else cal.claim(s.kind, without)
+            out.append(Estimate(p, s.contradicted, s.hedged, s.evidence, without))
+        return out
+
+    def response_support(self, supports: Sequence[float]) -> float | None:
+        """P(every claim is supported) from the supports of an output's asserted claims.
+
+        The product of the supports, or the fitted response model when the estimator has a
+        calibration; None without claims.
+        """
+        if self.calibration is not None:
+            return self.calibration.response_support(supports)
+        return math.prod(supports) if supports else None
+
+    def features(
+        self, claims: Sequence[ClaimDraft], context: Context, output_text: str
+    ) -> list[tuple[str, list[float]]]:
+        """Per claim, the kind of weight vector that applies and its feature vector.
+
+        The kind is `text`, `argument` or `question` (a free-text argument is scored as
+        text); the vector follows the order of `FEATURES[kind]`, and `score` gives
+        p = sigmoid(`logit(kind, vector)`).
+        """
+        return [(s.kind, s.features) for s in self._signals(claims, context, output_text)]
+
+    def logit(self, kind: FeatureKind, features: Sequence[float]) -> float:
+        """The log-odds w . f of a feature vector under this estimator's coefficients."""
+        weights = self._weights[kind]
+        if len(features) != len(weights):
+            raise ValueError(f"{kind}: {len(features)} features, expected {len(weights)}")
+        z = 0.0
+        for w, f in zip(weights, features, strict=True):
+            z += w * f  # summed in order, left to right, so the hand-set weights stay exact
+        return z
+
+    def _signals(
+        self, claims: Sequence[ClaimDraft], context: Context, output_text: str
+    ) -> list[_Signals]:
+        index = ContextIndex.build(context)
+        terms = [content_terms(c.text) if c.kind != "argument" else set() for c in claims]
+        index.prefetch([t for ts in terms for t in ts])
+        hedge_spans = [m.span() for m in HEDGE_RE.finditer(output_text)]
+        hedges = [fold(output_text[max(0, a - 80) : b + 80]) for a, b in hedge_spans]
+        out: list[_Signals] = []
+        for claim, claim_terms in zip(claims, terms, strict=True):
+            if claim.kind == "argument":
+                out.append(self._argument(claim, index, hedges))
+            elif claim.kind == "question":
+                out.append(self._question(claim, index))
+            else:
+                lex = self._lexical(claim_terms, index)
+                sig = self._text(claim.text, list(claim.values), index, lex)
+                sa, sb = claim.sentence_span or claim.span or (0, 0)
+                if any(sa <= a < sb for a, _ in hedge_spans):
+                    sig = replace(sig, hedged=True)
+                out.append(sig)
+        return out
+
+    # -- text ------------------------------------------------------------------------------
+
+    def _lexical(self, stems: set[str], index: ContextIndex) -> _Lexical:
+        # Sorted, so sums and ties do not follow the process's string hashing.
+        weights = {t: index.idf(t) for t in sorted(stems)}
+        total = sum(weights.values()) or 1.0
+        found = [t for t in weights if len(index.sentences_with(t))]
+        anywhere = sum(weights[t] for t in found)
+        if not found:
+            return _Lexical([], 0.0, 0.0, stems)
+        postings = [index.sentences_with(t) for t in found]
+        lengths = [len(p) for p in postings]
+        if sum(lengths) < 256:  # few postings: a dict is cheaper than numpy's call overhead
+            acc: dict[int, float] = {}
+            for t, p in zip(found, postings, strict=True):
+                w = weights[t]
+                for si in p.tolist():
+                    acc[si] = acc.get(si, 0.0) + w
+            # Highest score first, then the earliest sentence: plain tuples, no key function.
+            leaders = heapq.nsmallest(3, [(-score, si) for si, score in acc.items()])
+            top = [(si, -neg / total) for neg, si in leaders]
+            return _Lexical(top, top[0][1], anywhere / total, stems)
+        # Weighted word overlap of every sentence at once: one bincount over the postings.
+        scores = np.bincount(
+            np.concatenate(postings),
+            weights=np.repeat([weights[t] for t in found], lengths),
+            minlength=index.n_sentences,
+        )
+        best = np.argpartition(scores, -3)[-3:] if len(scores) > 3 else np.arange(len(scores))
+        ranked = sorted(
+            ((int(i), float(scores[i]) / total) for i in best), key=lambda kv: (-kv[1], kv[0])
+        )
+        top = [(si, cov) for si, cov in ranked if cov > 0]
+        return _Lexical(top, top[0][1] if top else 0.0, anywhere / total, stems)
+
+    def _text(
+        self,
+        text: str,
+        values: list[Value],
+        index: ContextIndex,
+        lex: _Lexical | None = None,
+    ) -> _Signals:
+        if lex is None:
+            lex = self._lexical(content_terms(text), index)
+        evidence: list[Evidence] = []
+        missing: list[Value] = []
+        for v in values:
+            hits = index.find_value(v)
+            if not hits and v.kind == "name" and " " in v.text:
+                # "Flight UA 455": a capital that only opens the sentence is no part of the name.
+                hits = index.find_phrase(v.text.split(" ", 1)[1])
+            evidence += [_evidence(index, h) for h in hits[:1]]
+            if not hits:
+                missing.append(v)
+        contradiction = self._contradiction(text, values, missing, lex, index, evidence)
+        negation = contradiction == "negation"
+        if lex.top and lex.best >= 0.3:
+            evidence.append(_evidence(index, index.sentence(lex.top[0][0])))
+        features = [
+            1.0,
+            lex.best,
+            lex.anywhere,
+            float(bool(values) and not missing),
+            float(bool(missing)),
+            len(missing) / len(values) if values else 0.0,
+            float(bool(contradiction) and not negation),
+        ]
+        t = float(index.has_documents)  # set when the index is built
+        features += [t, t * lex.best, t * lex.anywhere, float(negation)]
+        return _Signals("text", features, bool(contradiction), False, tuple(_dedupe(evidence)))
+
+    def _contradiction(
+        self,
+        text: str,
+        values: list[Value],
+        missing: list[Value],
+        lex: _Lexical,
+        index: ContextIndex,
+        evidence: list[Evidence],
+    ) -> str:
+        """How the context contradicts the claim, or the empty string.
+
+        `value`: the same slot holds another value (a number, date or name); `negation`: a
+        sentence says the same but for a negation among the claim's words.
+        """
+        negated: bool | None = None  # computed only when a sentence is close enough to compare
+        # A value the claim itself states is no rival ("from Boston to Denver" vs "to Denver").
+        stated = {key for v in values for key in v.keys}
+        for si, cov in lex.top:
+            for v in missing:
+                if v.kind not in CONTRADICTABLE or cov < (0.6 if v.kind == "name" else 0.5):
+                    continue
+                rivals = [
+                    w
+                    for w in index.sentence_values(si)
+                    if w.kind == v.kind and not stated.intersection(w.keys)
+                ]
+                if rivals:
+                    evidence.append(_evidence(index, index.sentence_value_hit(si, rivals[0])))
+                    return "value"
+            if cov < 0.75:
+                continue
+            if negated is None:
+                negated = has_negation(text)
+            if negated != negated_near(index.sentence_text(si), lex.terms):
+                evidence.append(_evidence(index, index.sentence(si)))
+                return "negation"
+        return ""
+
+    # -- arguments -------------------------------------------------------------------------
+
+    def _argument(self, claim: ClaimDraft, index: ContextIndex, hedges: list[str]) -> _Signals:
+        value = claim.value
+        param = index.context.param(claim.tool, claim.path)
+        # Hedged when a hedge in the output text sits next to the value ("I'll assume economy").
+        hedged = value is not None and any(fold(str(value)) in h for h in hedges)
+        schema_ev: list[Evidence] = []
+        if param is not None and param.has_default and param.default == value:
+            sid = f"schema:{param.tool}.{param.path}"
+            text = index.originals[sid]
+            schema_ev = [Evidence(source=sid, span=(0, len(text)), text=text)]
+
+        if isinstance(value, str) and len(value.split()) > 6 and not index.find_phrase(value):
+            # Free text the model composed (a message body, a search query): score it as text.
+            # Text the context holds word for word (a post the user dictated) is a value found.
+            values = extract_values(value, index.today, claim=True)
+            return replace(self._text(value, values, index), hedged=hedged)
+
+        hits, partial, parts = argument_hits(claim, index)
+        # exact, schema_default, partial_branch, partial_coverage, nothing, bool_mentioned
+        features = [0.0] * 6
+        if hits:
+            features[0] = 1.0
+        elif schema_ev:
+            features[1] = 1.0
+        elif isinstance(value, bool):
+            features[4], features[5] = 1.0 - partial, partial
+        elif partial > 0:
+            features[2], features[3] = 1.0, partial
+        else:
+            features[4] = 1.0
+        evidence = [_evidence(index, h) for h in hits or parts]
+        contradicted = False
+        if not hits and not schema_ev:
+            rival = slot_rival(claim, index)
+            if rival is not None:
+                evidence.append(_evidence(index, rival))
+                contradicted = True
+        return _Signals(
+            "argument",
+            features,
+            contradicted,
+            hedged,
+            tuple(_dedupe(evidence or schema_ev)),
+            schema_only=bool(schema_ev) and not hits,
+        )
+
+    # -- questions -------------------------------------------------------------------------
+
+    def _question(self, claim: ClaimDraft, index: ContextIndex) -> _Signals:
+        """Whether the context already answers the question: its slot words sit by a value."""
+        slot = {t for t in content_terms(claim.text) if t not in QUESTION_FILLER and len(t) > 2}
+        counts: dict[int, int] = {}
+        for t in slot:
+            for si in index.sentences_with(t).tolist():
+                counts[si] = counts.get(si, 0) + 1
+        if not counts:
+            return _Signals("question", [1.0, 0.0, 0.0, 0.0, 0.0])
+        best_si, best = -1, -1.0
+        candidates = heapq.nlargest(5, counts.items(), key=lambda kv: (kv[1], -kv[0]))
+        for si, n in candidates:
+            score = n / len(slot) + (0.5 if index.sentence_has_value(si) else 0.0)
+            if score > best:
+                best_si, best = si, score
+        cov = counts[best_si] / len(slot)
+        has_value = index.sentence_has_value(best_si)
+        # One slot word ("where ... flying from?") says less about what is asked than two
+        # ("order number"): its coverage counts half.
+        cov_weight = min(1.0, len(slot) / 2)
+        user_exact = index.sentence_kind(best_si) == "user" and cov == 1.0 and len(slot) >= 2
+        # A sentence with a slot word that holds a value of the kind asked for answers it.
+        asked = _asked_kinds(claim.text)
+        answered = next(
+            (
+                si
+                for si, _ in candidates
+                if asked and any(_answers(v, asked) for v in index.sentence_values(si))
+            ),
+            None,
+        )
+        features = [1.0, cov * cov_weight, float(has_value), float(user_exact), 0.0]
+        if answered is not None:
+            features[4] = 1.0
+            best_si = answered
+        return _Signals("question", features, evidence=(_evidence(index, index.sentence(best_si)),))
+
+
+def _asked_kinds(question: str) -> frozenset[str]:
+    """The value kinds a question asks for, by its wording (`QUESTION_KINDS`)."""
+    folded = fold(question)
+    kinds: frozenset[str] = frozenset()
+    for pattern, found in QUESTION_KINDS:
+        if pattern.search(folded):
+            kinds |= found
+    return kinds
+
+
+def _answers(value: Value, asked: frozenset[str]) -> bool:
+    """A value of a kind asked for; a percentage is a rate, never the amount asked for."""
+    return value.kind in asked and not value.text.endswith(("%", "percent"))
+
+
+def _dedupe(evidence: list[Evidence]) -> list[Evidence]:
+    seen, out = set(), []
+    for e in evidence:
+        if (e.source, e.span) not in seen:
+            seen.add((e.source, e.span))
+            out.append(e)
+    return out

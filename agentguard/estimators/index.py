@@ -1,0 +1,425 @@
+"""An index of the context: one folded text, sentence offsets, and look-ups on demand.
+
+Building the index joins the sources into one text, finds the sentence boundaries with one
+regular expression, and turns every word into an integer term key with numpy (no Python work
+per word), so a check stays fast however long the conversation. Values are looked up per
+claim through the anchors of `agentguard.text.anchors`; each hit is confirmed by running
+the value normaliser at the token starts just before it. Offsets in the folded text are
+offsets in the original text, because `fold` never changes the length.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from agentguard.text.anchors import anchors
+from agentguard.text.numbers import THOUSANDS, number_start, scale_after, token_matches
+from agentguard.text.tokens import sentence_ends, term, term_key
+from agentguard.text.values import (
+    Value,
+    extract_values,
+    fold,
+    values_at,
+)
+from agentguard.types import Context
+
+IntArray = np.ndarray[Any, np.dtype[np.int64]]
+
+_SEP = "\n\n"
+_TOKEN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_.,#$€£¥")
+_WINDOW = 24
+# A digit, an email, or a capitalised word inside a sentence (a name): a sentence that can
+# answer a question such as "what is your order number?".
+_HAS_VALUE = re.compile(r"\d|@|(?<=[a-z,;:] )[A-Z]")
+_ALNUM = np.zeros(256, dtype=bool)
+_ALNUM[np.frombuffer(b"abcdefghijklmnopqrstuvwxyz0123456789", dtype=np.uint8)] = True
+_MASKS = np.array([(1 << (8 * i)) - 1 for i in range(7)], dtype=np.uint64)
+
+
+def clear_cache() -> None:
+    """Forget memoised word stems (benchmarks call this to measure a cold check)."""
+    term.cache_clear()
+
+
+def word_terms(blob: str) -> tuple[IntArray, IntArray, IntArray]:
+    """Start offset, end offset and term key of every word of `blob` (folded text).
+
+    The term is the word's stem cut to six characters (see `agentguard.text.tokens.term`):
+    the stemmer's suffix rules are applied to all words at once.
+    """
+    b = np.frombuffer(blob.encode("latin-1", "replace"), dtype=np.uint8)
+    edges = np.diff(np.concatenate(([False], _ALNUM[b], [False])).astype(np.int8))
+    starts = np.flatnonzero(edges == 1)
+    ends = np.flatnonzero(edges == -1)
+    if len(starts) == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
+    n = ends - starts
+    c1, c2, c3 = b[ends - 1], b[np.maximum(ends - 2, 0)], b[np.maximum(ends - 3, 0)]
+    ing = (n > 5) & (c3 == ord("i")) & (c2 == ord("n")) & (c1 == ord("g"))
+    ed = ~ing & (n > 4) & (c2 == ord("e")) & (c1 == ord("d"))
+    sxz = (c3 == ord("s")) | (c3 == ord("x")) | (c3 == ord("z"))
+    es = ~ing & ~ed & (n > 4) & (c2 == ord("e")) & (c1 == ord("s")) & sxz
+    s = ~ing & ~ed & ~es & (n > 3) & (c1 == ord("s")) & (c2 != ord("s"))
+    length = np.minimum(n - 3 * ing - 2 * (ed | es) - s, 6)
+    # Eight bytes read at every word start as one little-endian integer, cut to the term.
+    padded = np.concatenate((b, np.zeros(8, dtype=np.uint8)))
+    eight = np.ndarray((len(b),), dtype="<u8", buffer=padded, strides=(1,))
+    keys = (eight[starts] & _MASKS[length]).astype(np.int64)
+    return starts.astype(np.int64), ends.astype(np.int64), keys
+
+
+@dataclass(frozen=True)
+class Hit:
+    """Where something was found: a source id and a span of its text."""
+
+    source: str
+    span: tuple[int, int]
+
+
+@dataclass
+class ContextIndex:
+    """The folded context with sentence offsets and term postings."""
+
+    context: Context
+    today: dt.date | None
+    originals: dict[str, str]
+    """The source text as the agent saw it, by source id."""
+    kinds: dict[str, str]
+    text: str = ""
+    """All non-schema sources joined (original case)."""
+    blob: str = ""
+    """`text`, folded (same length)."""
+    src_ids: list[str] = field(default_factory=list)
+    src_starts: list[int] = field(default_factory=list)
+    sent_starts: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    sent_ends: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    _keys: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    _key_sentences: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    _postings: dict[str, IntArray] = field(default_factory=dict)
+    _idf: dict[str, float] = field(default_factory=dict)
+    _values: dict[int, list[Value]] = field(default_factory=dict)
+    _found: dict[tuple[str, tuple[str, ...]], list[Hit]] = field(default_factory=dict)
+    _phrases: dict[str, list[Hit]] = field(default_factory=dict)
+    _has_slash: bool | None = None
+    has_documents: bool = False
+    """Whether documents (retrieved text) are among the sources."""
+    _at: dict[int, list[Value]] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, context: Context) -> ContextIndex:
+        """Join, fold and split the sources; key every word (schema sources stay out)."""
+        sources = [s for s in context.sources if s.kind != "schema"]
+        index = cls(
+            context=context,
+            today=context.today,
+            originals={s.id: s.text for s in context.sources},
+            kinds={s.id: s.kind for s in context.sources},
+        )
+        index.has_documents = "doc" in index.kinds.values()
+        offset = 0
+        for s in sources:
+            index.src_ids.append(s.id)
+            index.src_starts.append(offset)
+            offset += len(s.text) + len(_SEP)
+        index.text = _SEP.join(s.text for s in sources)
+        index.blob = fold(index.text)
+        ends = sentence_ends(index.text, brackets=True)
+        index.sent_starts = np.array([0, *ends], dtype=np.int64)
+        index.sent_ends = np.array([*ends, len(index.text)], dtype=np.int64)
+        starts, _, keys = word_terms(index.blob)
+        sentences = np.searchsorted(index.sent_starts, starts, side="right") - 1
+        order = np.lexsort((sentences, keys))
+        keys, sentences = keys[order], sentences[order]
+        # One entry per (term, sentence): a term said twice in a sentence counts once.
+        first = np.ones(len(keys), dtype=bool)
+        first[1:] = (keys[1:] != keys[:-1]) | (sentences[1:] != sentences[:-1])
+        index._keys, index._key_sentences = keys[first], sentences[first]
+        return index
+
+    # -- positions -------------------------------------------------------------------------
+
+    @property
+    def n_sentences(self) -> int:
+        """Number of sentences in the context."""
+        return len(self.sent_starts)
+
+    def _hit(self, a: int, b: int) -> Hit:
+        n = bisect.bisect_right(self.src_starts, a) - 1
+        start = self.src_starts[n]
+        return Hit(self.src_ids[n], (a - start, b - start))
+
+    def sentence(self, i: int) -> Hit:
+        """Source and span of sentence `i`, trimmed of surrounding whitespace and brackets."""
+        a, b = int(self.sent_starts[i]), int(self.sent_ends[i])
+        text = self.text
+        while a < b and (text[a].isspace() or text[a] in "{[,"):
+            a += 1
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        return self._hit(a, b)
+
+    def sentence_text(self, i: int) -> str:
+        """The text of sentence `i`."""
+        return self.text[int(self.sent_starts[i]) : int(self.sent_ends[i])]
+
+    def sentence_kind(self, i: int) -> str:
+        """Kind of the source sentence `i` is in."""
+        return self.kinds[self._hit(int(self.sent_starts[i]), 0).source]
+
+    def sentence_values(self, i: int) -> list[Value]:
+        """Values of sentence `i`, offsets relative to the sentence (extracted on first use)."""
+        if i not in self._values:
+            self._values[i] = extract_values(self.sentence_text(i), self.today)
+        return self._values[i]
+
+    def sentence_has_value(self, i: int) -> bool:
+        """True if sentence `i` states something answer-like: a number, an email, a name."""
+        return (
+            _HAS_VALUE.search(self.text, int(self.sent_starts[i]), int(self.sent_ends[i]))
+            is not None
+        )
+
+    def sentence_value_hit(self, i: int, value: Value) -> Hit:
+        """Where a value of `sentence_values(i)` is, as a hit in its source."""
+        start = int(self.sent_starts[i])
+        return self._hit(start + value.span[0], start + value.span[1])
+
+    # -- words -----------------------------------------------------------------------------
+
+    def sentences_with(self, term: str) -> IntArray:
+        """Sentences holding a word whose term is `term` (see `agentguard.text.tokens.term`)."""
+        found = self._postings.get(term)
+        if found is None:
+            self.prefetch([term])
+            found = self._postings[term]
+        return found
+
+    def prefetch(self, terms: list[str]) -> None:
+        """Look up the postings of many terms in two vectorised searches."""
+        todo = [t for t in dict.fromkeys(terms) if t not in self._postings]
+        if not todo:
+            return
+        keys = np.array([term_key(t) for t in todo], dtype=np.int64)
+        lo = np.searchsorted(self._keys, keys, side="left").tolist()
+        hi = np.searchsorted(self._keys, keys, side="right").tolist()
+        for t, a, b in zip(todo, lo, hi, strict=True):
+            self._postings[t] = self._key_sentences[a:b]
+
+    def idf(self, term: str) -> float:
+        """Inverse sentence frequency: rare words weigh more; unseen words weigh most."""
+        found = self._idf.get(term)
+        if found is None:
+            n = self.n_sentences
+            found = math.log((n + 1) / (len(self.sentences_with(term)) + 0.5)) + 1.0
+            self._idf[term] = found
+        return found
+
+    # -- phrases and values ----------------------------------------------------------------
+
+    def find_phrase(self, phrase: str) -> list[Hit]:
+        """Whole-word occurrences of a phrase (case, accents, `_`/`-` and spacing ignored)."""
+        cached = self._phrases.get(phrase)
+        if cached is not None:
+            return cached
+        words = fold(phrase).replace("_", " ").replace("-", " ").split()
+        hits = []
+        for variant in dict.fromkeys((" ".join(words), "-".join(words), "_".join(words))):
+            if variant:
+                hits += [self._hit(a, b) for a, b in self._find_words(variant)]
+        self._phrases[phrase] = hits
+        return hits
+
+    def _find_words(self, needle: str) -> list[tuple[int, int]]:
+        blob, out = self.blob, []
+        pos = blob.find(needle)
+        while pos >= 0:
+            end = pos + len(needle)
+            before = blob[pos - 1] if pos else " "
+            after = blob[end] if end < len(blob) else " "
+            if not before.isalnum() and not after.isalnum():
+                out.append((pos, end))
+            pos = blob.find(needle, pos + 1)
+        return out
+
+    def find_value(self, value: Value) -> list[Hit]:
+        """Where the context states `value`, in any rendering its normaliser accepts."""
+        if value.kind in ("name", "quoted"):
+            return self.find_phrase(value.text.strip('"“”').replace(".", " "))
+        cache_key = (value.kind, value.query)
+        cached = self._found.get(cache_key)
+        if cached is None:
+            cached = self._found[cache_key] = self._find_value(value)
+        return cached
+
+    def _find_value(self, value: Value) -> list[Hit]:
+        wanted = set(value.query)
+        hits: dict[tuple[int, int], None] = {}
+        blob = self.blob
+        days = _days(value.query) if value.kind == "date" else set()
+        for anchor in anchors(value, self.today):
+            if not self._may_hold(anchor):
+                continue
+            # A month name says nothing until the day is beside it: most month names in a
+            # context belong to other dates of that month.
+            month = bool(days) and anchor in _MONTH_ANCHORS
+            pos = blob.find(anchor)
+            while pos >= 0:
+                span = None
+                if month and not _day_near(blob, pos, days):
+                    pass
+                elif value.kind == "id" or _plausible(blob, anchor, pos):
+                    span = self._confirm(value, wanted, pos, pos + len(anchor))
+                if span is not None:
+                    hits[span] = None
+                pos = blob.find(anchor, pos + 1)
+        return [self._hit(a, b) for a, b in sorted(hits)]
+
+    def _may_hold(self, anchor: str) -> bool:
+        """False when the context surely lacks `anchor`, known without scanning it again.
+
+        A word anchor ("friday", "tomorrow"), or a phrase ending in one ("from today"), needs
+        that word among the context's terms; a date written with slashes needs a slash
+        somewhere in the context.
+        """
+        if "/" in anchor:
+            if self._has_slash is None:
+                self._has_slash = "/" in self.blob
+            return self._has_slash
+        word = anchor.rsplit(" ", 1)[-1]
+        if word in _WORD_ANCHORS:
+            return len(self.sentences_with(term(word))) > 0
+        return True
+
+    def _token_at(self, a: int, b: int) -> tuple[int, int]:
+        blob = self.blob
+        while a > 0 and blob[a - 1] in _TOKEN_CHARS:
+            a -= 1
+        while b < len(blob) and blob[b] in _TOKEN_CHARS:
+            b += 1
+        while b > a and blob[b - 1] in ".,-_":
+            b -= 1
+        return a, b
+
+    def _number_token(self, wanted: set[str], a: int, b: int) -> tuple[int, int] | None:
+        """The digit token around an anchor hit, if it reads as a wanted number or id.
+
+        A scale word after the token counts ("50 million", "8 percent"); in a list written
+        without spaces ("[200,300,400]", "46.60,1.88") the comma-separated part holding the
+        hit is read on its own when the whole token reads as something else.
+        """
+        blob = self.blob
+        ta, tb = self._token_at(a, b)
+        token = blob[ta:tb]
+        if token_matches(token, wanted, scale_after(blob, tb)):
+            return ta, tb
+        listed = ta > 0 and blob[ta - 1] in "[("
+        if "," not in token or (THOUSANDS.fullmatch(token) and not listed):
+            return None  # "1,200" is one number, unless a bracket opens it as a list
+        pa = blob.rfind(",", ta, a) + 1 or ta
+        pb = blob.find(",", b, tb)
+        pb = tb if pb < 0 else pb
+        return (pa, pb) if token_matches(blob[pa:pb], wanted, 1.0) else None
+
+    def _confirm(self, value: Value, wanted: set[str], a: int, b: int) -> tuple[int, int] | None:
+        """The span of the value at this anchor hit, if the text there normalises to it."""
+        blob = self.blob
+        if value.kind in ("email", "url"):
+            ok = (a == 0 or blob[a - 1] not in _TOKEN_CHARS) and (b >= len(blob) or blob[b] != "@")
+            return (a, b) if ok else None
+        if value.kind in ("number", "money", "id") and number_start(blob, a):
+            # A digit token decides by itself ("2" in "2024" is no 2).
+            return self._number_token(wanted, a, b)
+        n = bisect.bisect_right(self.src_starts, a) - 1
+        floor = max(a - _WINDOW, self.src_starts[n])
+        for start in _token_starts(blob, a, floor, _TOKENS_BACK.get(value.kind, 2)):
+            found = self._at.get(start)
+            if found is None:
+                found = self._at[start] = values_at(blob, start, self.today)
+            for v in found:
+                va, vb = v.span
+                if va <= a and b <= vb + 1 and wanted.intersection(v.keys):
+                    return va, vb
+        return None
+
+
+def _token_starts(text: str, pos: int, floor: int, most: int = 4) -> list[int]:
+    """`pos` and the starts of up to `most` tokens before it, not before `floor`.
+
+    A value holding the anchor at `pos` starts at one of them: "1 may 2024" (one token back),
+    "next friday", "in 3 days" (two), "+1 (555) 123-4567" (three).
+    """
+    starts = [pos]
+    i = pos
+    while len(starts) <= most:
+        while i > floor and text[i - 1].isspace():
+            i -= 1
+        if i <= floor:
+            break
+        j = i
+        while j > floor and not text[j - 1].isspace():
+            j -= 1
+        # Inside a token ("(555)" or "+1"), a value may also start after its punctuation.
+        for k in range(j, i):
+            if text[k].isalnum() or text[k] in "+($€£¥#":
+                if k not in starts:
+                    starts.append(k)
+                if text[k].isalnum():
+                    break
+        i = j
+    return starts
+
+
+_WORD_ANCHORS = frozenset(
+    "today tonight tomorrow yesterday noon midnight now monday tuesday wednesday thursday"
+    " friday saturday sunday".split()
+)
+_MONTH_ANCHORS = frozenset(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+)
+_DIGIT = re.compile(r"\d")
+# How many tokens before an anchor its value may start: "the day after tomorrow" and
+# "+1 (555) 123-4567" need three, "3:30 pm" none.
+_TOKENS_BACK = {"date": 3, "phone": 3, "time": 0}
+
+
+def _plausible(blob: str, anchor: str, pos: int) -> bool:
+    """Cheap checks that spare a normalisation for hits that cannot be the value.
+
+    Not for ids: their anchor is a digit run inside a token ("10123" in "1z999aa10123").
+    """
+    if pos and blob[pos - 1].isalnum() and anchor[0] != "-":
+        return False  # "two" inside "network", "4" inside "2024"; "-10-24" ends "2024-10-24"
+    end = pos + len(anchor)
+    if anchor[-1].isdigit() and end < len(blob) and blob[end].isdigit():
+        # "20" at the start of "2024"; but "74.006" may go on with zeros ("74.0060")
+        return "." in anchor and blob[end] == "0"
+    if anchor in _MONTH_ANCHORS:
+        # "may" the verb has no day number beside it
+        return _DIGIT.search(blob, max(0, pos - 12), pos + 16) is not None
+    return True
+
+
+_DAY_RUN = re.compile(r"(?<![0-9])[0-9]{1,2}(?![0-9])")
+
+
+def _days(query: tuple[str, ...]) -> set[int]:
+    """The day numbers of a date value's keys (`date:2024-05-03`, `md:05-03` -> {3})."""
+    return {int(key[-2:]) for key in query if key.startswith(("date:", "md:"))}
+
+
+def _day_near(blob: str, pos: int, days: set[int]) -> bool:
+    """True if one of `days` is written as a number close to the month name at `pos`.
+
+    "3rd of may" and "september 3" put the day within 16 characters before or 20 after the
+    start of the month's three-letter anchor; a window cut through a number can only let
+    more hits through to the normaliser, never fewer.
+    """
+    return any(int(m.group()) in days for m in _DAY_RUN.finditer(blob, max(0, pos - 16), pos + 20))

@@ -1,0 +1,1 @@
+"""The eval harness: suites, the runner, summaries, reports, comparisons and recalibration."""

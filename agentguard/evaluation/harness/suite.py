@@ -1,0 +1,203 @@
+"""Eval suites: JSONL cases in the `check` input form plus gold labels.
+
+One case per line:
+
+    {"id": "travel-001", "domain": "travel",
+     "messages": [...], "tools": [...], "documents": [...],
+     "output": {...} | null, "resolvers": {"order_id": "find_orders"},
+     "gold": {"action": "ask_user", "supported": false,
+              "claims": [{"path": "origin", "supported": false}], "others": true}}
+
+`output` is the recorded model output (offline replay); when it is `null` a live model
+(`agentguard eval --model`) produces it. `gold` needs at least one of `action` (the right move
+for the agent at this point), `supported` (the whole output) or `claims` (per claim).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from agentguard.errors import InputError, from_validation_error
+from agentguard.inputs import Document, Message, Output, ToolDef, parse_check_input
+
+GoldAction = Literal["allow", "ask_user", "call_tool", "block", "retry"]
+"""The right move, named as the monitor's decisions are: proceed (`allow`: send the text, make
+the tool call the output makes), ask the user, call a resolver tool, refuse (`block`), or
+regenerate the output (`retry`). `annotate` is `allow` with a note, so gold never needs it."""
+GOLD_ACTIONS: tuple[str, ...] = ("allow", "ask_user", "call_tool", "block", "retry")
+LEGACY_ACTIONS = {"answer": "allow", "refuse": "block"}
+"""Gold action names of earlier suite files, read as the decision names they mean."""
+
+
+class GoldClaim(BaseModel):
+    """The gold label of the claims one entry matches."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    path: str | None = None
+    """Argument claims: the argument's JSON path (`origin`, `passengers[0].name`)."""
+    tool: str | None = None
+    """Argument claims: the tool, when the path alone is ambiguous."""
+    text: str | None = None
+    """Text and question claims: a part of the claim's text (case is ignored)."""
+    supported: bool
+    """True when the context supports the claim (for a question: already answers it)."""
+
+    @model_validator(mode="after")
+    def _one_selector(self) -> GoldClaim:
+        if (self.path is None) == (self.text is None):
+            raise ValueError("give exactly one of 'path' (an argument) or 'text' (a sentence)")
+        return self
+
+
+class Gold(BaseModel):
+    """What is right for a case."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    action: GoldAction | None = None
+    """The right move for the agent given its context."""
+    supported: bool | None = None
+    """Whether the context supports the whole output (response level)."""
+    claims: list[GoldClaim] = Field(default_factory=list)
+    """Labels of single claims."""
+    others: bool | None = None
+    """The label of claims no entry of `claims` matches; `None` leaves them unlabeled."""
+
+    @field_validator("action", mode="before")
+    @classmethod
+    def _current_name(cls, value: object) -> object:
+        return LEGACY_ACTIONS.get(value, value) if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _something(self) -> Gold:
+        if (
+            self.action is None
+            and self.supported is None
+            and not self.claims
+            and self.others is None
+        ):
+            raise ValueError("gold needs at least one of 'action', 'supported', 'claims', 'others'")
+        return self
+
+
+class EvalCase(BaseModel):
+    """One eval case: a `check` input (with or without the output) and its gold labels."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(min_length=1)
+    """Unique within its suite."""
+    domain: str | None = None
+    """A tag for breakdowns (`travel`, `support`, ...)."""
+    messages: list[Message]
+    """The conversation so far, OpenAI chat format."""
+    tools: list[ToolDef] = Field(default_factory=list)
+    """Tool definitions the model had."""
+    documents: list[Document] = Field(default_factory=list)
+    """Retrieved documents the model had."""
+    output: Output | None = None
+    """The recorded output to replay; `None` asks a live model for one."""
+    resolvers: dict[str, str] = Field(default_factory=dict)
+    """Facts the case's tools can supply, as `@tool(resolves=...)` declares them: a parameter
+    path or `text:KIND`, mapped to the tool (`{"order_id": "find_orders"}`)."""
+    gold: Gold
+    """The gold labels."""
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    """Free-form, echoed into the results."""
+
+    def check_input(self, output: Output | dict[str, Any] | None = None) -> dict[str, Any]:
+        """The `check` input of this case, with `output` (or the recorded one)."""
+        out = output if output is not None else self.output
+        if out is None:
+            raise ValueError(f"case {self.id!r} has no recorded output: a live model must give one")
+        return {
+            "id": self.id,
+            "messages": [m.model_dump(exclude_none=True) for m in self.messages],
+            "tools": [t.model_dump() for t in self.tools],
+            "documents": [d.model_dump() for d in self.documents],
+            "output": out if isinstance(out, dict) else out.model_dump(exclude_none=True),
+            "metadata": self.metadata,
+        }
+
+
+@dataclass(frozen=True)
+class Suite:
+    """A named list of cases."""
+
+    name: str
+    cases: tuple[EvalCase, ...]
+    path: str = ""
+
+
+def parse_case(data: object, where: str) -> EvalCase:
+    """Validate one case (a parsed JSON object).
+
+    Raises:
+        InputError: naming `where` and the field.
+    """
+    if not isinstance(data, dict):
+        raise InputError(where, f"a case must be a JSON object, not {type(data).__name__}")
+    try:
+        case = EvalCase.model_validate(data)
+    except ValidationError as exc:
+        field, what = from_validation_error(exc)
+        raise InputError(f"{where}: {field}", what) from None
+    names = {t.function.name for t in case.tools}
+    for fact, tool in case.resolvers.items():
+        if tool not in names:
+            raise InputError(
+                f"{where}: resolvers.{fact}", f"{tool!r} is not one of the case's tools"
+            )
+    if case.output is not None:
+        try:
+            parse_check_input(case.check_input())
+        except InputError as exc:
+            raise InputError(f"{where}: {exc.where}", exc.what) from None
+    return case
+
+
+def load_suite(path: str | Path, name: str | None = None) -> Suite:
+    """Read a JSONL suite; every malformed line is named by file and line number.
+
+    Raises:
+        InputError: for a missing file, a line that is not a valid case, a duplicate id, or an
+            empty suite.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(str(path), f"cannot read suite ({exc.strerror})") from None
+    cases: list[EvalCase] = []
+    seen: dict[str, int] = {}
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        where = f"{path}:{n}"
+        try:
+            data = json.loads(line)
+        except ValueError as exc:
+            raise InputError(where, f"not JSON ({exc})") from None
+        case = parse_case(data, where)
+        if case.id in seen:
+            raise InputError(
+                f"{where}: id", f"duplicate id {case.id!r} (first on line {seen[case.id]})"
+            )
+        seen[case.id] = n
+        cases.append(case)
+    if not cases:
+        raise InputError(str(path), "the suite has no cases")
+    return Suite(name=name or path.stem, cases=tuple(cases), path=str(path))

@@ -1,0 +1,1 @@
+"""Adapters that turn the public evaluation sets into eval cases, read from a folder given."""

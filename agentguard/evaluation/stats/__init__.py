@@ -1,0 +1,1 @@
+"""Statistics of an eval, in numpy: calibration and ranking metrics with bootstrap intervals."""
