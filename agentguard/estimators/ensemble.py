@@ -124,10 +124,14 @@ class Ensemble(Estimator):
 
 def _combined_response(
     responses: list[ResponseSupport | None], weights: list[float]
-) -> ResponseSupport:
-    """The members' response supports averaged in log-odds space, with the members' weights."""
-    if len(responses) == 1 and responses[0] is not None:
-        return responses[0]
+) -> ResponseSupport | None:
+    """The members' response supports averaged in log-odds space, with the members' weights.
+
+    `None` (the product of the claim supports) when no member has a response model of its own;
+    a lone member's model as it is.
+    """
+    if len(responses) == 1 or all(r is None for r in responses):
+        return responses[0] if len(responses) == 1 else None
 
     def response(supports: Sequence[float]) -> float | None:
         values = [product_or(r, supports) for r in responses]
