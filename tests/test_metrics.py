@@ -18,10 +18,10 @@ from agentguard.evaluation.stats.metrics import (
     brier,
     brier_decomposition,
     ece,
+    error_coverage,
     log_loss,
     mce,
     reliability_bins,
-    risk_coverage,
 )
 
 SIZES = [10, 57, 500, 4000]
@@ -188,36 +188,36 @@ def test_brier_decomposition_parts_on_spread_forecasts() -> None:
     assert rel - res + unc == pytest.approx(brier(p, y, n_boot=0).value, abs=0.01)
 
 
-# --- risk-coverage ----------------------------------------------------------------------------
+# --- error-coverage ----------------------------------------------------------------------------
 
 
-def naive_risk(p: np.ndarray, y: np.ndarray) -> np.ndarray:
+def naive_error(p: np.ndarray, y: np.ndarray) -> np.ndarray:
     order = np.argsort(-np.maximum(p, 1 - p), kind="stable")
     wrong = ((p >= 0.5).astype(int) != y)[order]
     return np.array([wrong[:k].mean() for k in range(1, len(p) + 1)])
 
 
 @pytest.mark.parametrize("n", [10, 57, 500])
-def test_risk_coverage_matches_a_direct_count(n: int) -> None:
+def test_error_coverage_matches_a_direct_count(n: int) -> None:
     p, y = data(n, seed=n + 5)
-    coverage, risk, aurc = risk_coverage(p, y, n_boot=0)
+    coverage, risk, auec = error_coverage(p, y, n_boot=0)
     assert coverage == pytest.approx(np.arange(1, n + 1) / n)
-    assert risk == pytest.approx(naive_risk(p, y))
-    assert aurc.value == pytest.approx(naive_risk(p, y).mean())
+    assert risk == pytest.approx(naive_error(p, y))
+    assert auec.value == pytest.approx(naive_error(p, y).mean())
     assert risk[-1] == pytest.approx(np.mean((p >= 0.5) != y))
 
 
-def test_risk_coverage_does_not_depend_on_the_order_of_tied_claims() -> None:
+def test_error_coverage_does_not_depend_on_the_order_of_tied_claims() -> None:
     p = np.array([0.9, 0.9, 0.1, 0.6, 0.4])
     y = np.array([1, 0, 0, 1, 1])
-    _, risk, aurc = risk_coverage(p, y, n_boot=0)
+    _, risk, auec = error_coverage(p, y, n_boot=0)
     # the three claims of confidence 0.9 hold one error, spread evenly over them; so do the
     # two of confidence 0.6
     assert risk == pytest.approx([1 / 3, 1 / 3, 1 / 3, 1.5 / 4, 2 / 5])
     perm = [4, 2, 0, 3, 1]
-    _, risk2, aurc2 = risk_coverage(p[perm], y[perm], n_boot=0)
+    _, risk2, auec2 = error_coverage(p[perm], y[perm], n_boot=0)
     assert risk2 == pytest.approx(risk)
-    assert aurc2.value == pytest.approx(aurc.value)
+    assert auec2.value == pytest.approx(auec.value)
 
 
 # --- degenerate input -------------------------------------------------------------------------
@@ -254,14 +254,14 @@ def test_empty_input_says_no_claims() -> None:
         log_loss(empty, empty),
         auroc(empty, empty),
         auprc(empty, empty),
-        risk_coverage(empty, empty)[2],
+        error_coverage(empty, empty)[2],
         *brier_decomposition(empty, empty).values(),
         *accuracy_f1(empty, empty, 0.5).values(),
     ]
     assert all(m == Metric(None, note="no claims") for m in metrics)
     assert reliability_bins(empty, empty, 4, "mass") == []
     assert [b.count for b in reliability_bins(empty, empty, 4)] == [0, 0, 0, 0]
-    coverage, risk, _ = risk_coverage(empty, empty)
+    coverage, risk, _ = error_coverage(empty, empty)
     assert coverage.size == 0 and risk.size == 0
     assert bootstrap(lambda p, y: 0.0, empty, empty) == (None, None)
 
@@ -316,7 +316,7 @@ def test_intervals_contain_the_estimate_on_reasonable_data() -> None:
         auprc(p, y),
         ece(p, y),
         ece(p, y, strategy="mass"),
-        risk_coverage(p, y)[2],
+        error_coverage(p, y)[2],
         *accuracy_f1(p, y, 0.5).values(),
     ]:
         assert m.value is not None and m.low is not None and m.high is not None

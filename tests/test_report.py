@@ -25,7 +25,7 @@ CLAIM_KEYS = (
     "auprc",
     "accuracy",
     "f1",
-    "aurc",
+    "auec",
 )
 BEHAVIOUR_KEYS = (
     "silent_assumption_rate",
@@ -75,7 +75,7 @@ def group(n: int, base: float = 0.2, **overrides: dict[str, Any]) -> dict[str, A
             "width": bins([5, 0, 12, 37, 20, 9, 3, 0, 8, 6]),
             "mass": bins([25, 25, 25, 25], [0.0, 0.31, 0.52, 0.57, 1.0]),
         },
-        "risk_coverage": {"coverage": [0.25, 0.5, 0.75, 1.0], "risk": [0.0, 0.05, 0.1, 0.2]},
+        "error_coverage": {"coverage": [0.25, 0.5, 0.75, 1.0], "error": [0.0, 0.05, 0.1, 0.2]},
     }
 
 
@@ -258,7 +258,7 @@ def test_html_has_one_svg_per_chart() -> None:
     page = render_html(make_summary(), make_run())
     # Equal-width and equal-mass diagrams for all claims, each of the 3 kinds, and all responses.
     assert page.count('aria-label="reliability, ') == 2 * (1 + 3) + 2
-    assert page.count('aria-label="risk-coverage, ') == (1 + 3) + 1
+    assert page.count('aria-label="error-coverage, ') == (1 + 3) + 1
     assert page.count("<svg") == 10 + 5
     assert 'aria-label="reliability, question claims, equal-mass bins"' in page
     assert page.count('class="diag"') == 10
@@ -278,13 +278,13 @@ def test_html_reliability_diagram_draws_bins_and_counts() -> None:
     assert "0.123 [0.100, 0.150]" in page  # ECE in the caption and the overall table
 
 
-def test_html_risk_coverage_curve_and_aurc_caption() -> None:
+def test_html_error_coverage_curve_and_auec_caption() -> None:
     page = render_html(make_summary(), make_run())
     curves = re.findall(r'<polyline points="([^"]+)"', page)
     assert len(curves) == 5
     assert all(len(c.split()) == 4 for c in curves)
-    assert "<figcaption>all claims: AURC 0.200 [0.180, 0.230]</figcaption>" in page
-    assert "<figcaption>all responses: AURC 0.300 [0.280, 0.330]</figcaption>" in page
+    assert "<figcaption>all claims: AUEC 0.200 [0.180, 0.230]</figcaption>" in page
+    assert "<figcaption>all responses: AUEC 0.300 [0.280, 0.330]</figcaption>" in page
 
 
 def test_html_tables_cover_breakdowns_behaviour_and_confusion() -> None:
@@ -350,7 +350,7 @@ def test_html_degenerate_bins_and_curves() -> None:
         {"lo": 0.0, "hi": 0.5, "count": 0, "mean_p": None, "frac_pos": None},
         {"lo": 0.5, "hi": 1.0, "count": 4, "mean_p": math.nan, "frac_pos": 1.0},
     ]
-    overall["risk_coverage"] = {"coverage": [1.0], "risk": [0.1]}
+    overall["error_coverage"] = {"coverage": [1.0], "error": [0.1]}
     page = render_html(summary, make_run())
     assert_no_nan(page)
     for svg in re.findall(r"<svg\b.*?</svg>", page, re.DOTALL):

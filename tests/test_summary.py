@@ -13,7 +13,7 @@ from agentguard.evaluation.stats.metrics import auroc, brier, ece, reliability_b
 ACTIONS = ["allow", "ask_user", "call_tool", "block", "retry"]
 CLAIM_KEYS = {
     "ece_width", "ece_mass", "mce", "brier", "brier_reliability", "brier_resolution",
-    "brier_uncertainty", "log_loss", "auroc", "auprc", "accuracy", "f1", "aurc",
+    "brier_uncertainty", "log_loss", "auroc", "auprc", "accuracy", "f1", "auec",
 }  # fmt: skip
 BEHAVIOUR_KEYS = {
     "silent_assumption_rate", "ask_precision", "ask_recall", "redundant_question_rate",
@@ -141,13 +141,13 @@ def test_values_match_the_metric_functions(summary: dict[str, Any]) -> None:
     assert mass == [b.__dict__ for b in reliability_bins(p, y, 15, "mass")]
 
 
-def test_risk_coverage_is_thinned_to_101_points(summary: dict[str, Any]) -> None:
-    curve = summary["claims"]["overall"]["risk_coverage"]
-    assert len(curve["coverage"]) == len(curve["risk"]) == 101
+def test_error_coverage_is_thinned_to_101_points(summary: dict[str, Any]) -> None:
+    curve = summary["claims"]["overall"]["error_coverage"]
+    assert len(curve["coverage"]) == len(curve["error"]) == 101
     assert curve["coverage"][0] == pytest.approx(1 / 303)
     assert curve["coverage"][-1] == 1.0
     assert curve["coverage"] == sorted(curve["coverage"])
-    small = summary["claims"]["by_tool"]["lookup"]["risk_coverage"]
+    small = summary["claims"]["by_tool"]["lookup"]["error_coverage"]
     assert small["coverage"] == [0.5, 1.0]
 
 
@@ -177,7 +177,7 @@ def test_empty_run() -> None:
     assert all(m["value"] is None and m["note"] == "no claims" for m in overall["metrics"].values())
     assert overall["reliability"]["mass"] == []
     assert all(b["count"] == 0 and b["mean_p"] is None for b in overall["reliability"]["width"])
-    assert overall["risk_coverage"] == {"coverage": [], "risk": []}
+    assert overall["error_coverage"] == {"coverage": [], "error": []}
     assert out["claims"]["by_kind"] == {} and out["claims"]["by_tool"] == {}
     beh = out["behaviour"]
     assert beh["overall"]["n"] == 0

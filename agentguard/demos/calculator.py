@@ -16,7 +16,7 @@ from typing import Any
 
 from agentguard.demos.scene import Scene
 from agentguard.runtime.interventions import NOTE_PREFIX
-from agentguard.runtime.models import Message, tool_call
+from agentguard.runtime.models import MessageDict, tool_call
 from agentguard.runtime.tools import tool
 
 _OPS: dict[type[ast.AST], Any] = {
@@ -52,7 +52,7 @@ def calculator(expression: str) -> str:
     return f"{expression} = {value:g}"
 
 
-def calculator_model(messages: list[Message], tools: list[Message]) -> str | Message:
+def calculator_model(messages: list[MessageDict], tools: list[MessageDict]) -> str | MessageDict:
     """Answers arithmetic from memory (off by a little, as people are) unless told to check."""
     last = messages[-1]
     if last["role"] == "tool" and last["content"].startswith("17 * 23"):

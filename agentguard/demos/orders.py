@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 from agentguard.demos.scene import Scene
-from agentguard.runtime.models import Message, tool_call
+from agentguard.runtime.models import MessageDict, tool_call
 from agentguard.runtime.tools import tool
 
 ORDERS = {
@@ -52,7 +52,7 @@ def issue_refund(order_id: str, email: str, reason: str) -> dict[str, Any]:
     return {"refunded": order["total"], "order_id": order_id, "item": order["item"]}
 
 
-def orders_model(messages: list[Message], tools: list[Message]) -> str | Message:
+def orders_model(messages: list[MessageDict], tools: list[MessageDict]) -> str | MessageDict:
     """A behaviour-cloned support agent: it refunds at once, order number or not."""
     last = messages[-1]
     if last["role"] == "tool":

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from agentguard.demos.scene import Scene
 from agentguard.runtime.interventions import NOTE_PREFIX
-from agentguard.runtime.models import Message
+from agentguard.runtime.models import MessageDict
 
 DOCUMENTS = (
     {
@@ -32,7 +32,7 @@ SUPPORTED = (
 EMBELLISHED = SUPPORTED + " The warranty also includes a free yearly descaling service."
 
 
-def retrieval_model(messages: list[Message], tools: list[Message]) -> str | Message:
+def retrieval_model(messages: list[MessageDict], tools: list[MessageDict]) -> str | MessageDict:
     """Answers from the documents, adding an embellishment unless told not to."""
     told = str(messages[-1].get("content") or "").startswith(NOTE_PREFIX)
     return SUPPORTED if told else EMBELLISHED

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from agentguard.runtime.agent import Agent
-from agentguard.runtime.models import FunctionModel, Message
+from agentguard.runtime.models import FunctionModel, MessageDict
 from agentguard.runtime.tools import Tool
 from agentguard.trace import TraceWriter
 
@@ -19,7 +19,7 @@ class Scene:
 
     name: str
     title: str
-    model: Callable[[list[Message], list[Message]], str | Message]
+    model: Callable[[list[MessageDict], list[MessageDict]], str | MessageDict]
     tools: tuple[Tool, ...] = ()
     system: str = ""
     documents: tuple[dict[str, str], ...] = ()

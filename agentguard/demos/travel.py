@@ -12,7 +12,7 @@ import json
 import re
 
 from agentguard.demos.scene import Scene
-from agentguard.runtime.models import Message, tool_call
+from agentguard.runtime.models import MessageDict, tool_call
 from agentguard.runtime.tools import tool
 
 
@@ -29,7 +29,7 @@ def book_flight(origin: str, destination: str, date: str) -> dict[str, str]:
             "date": date}  # fmt: skip
 
 
-def travel_model(messages: list[Message], tools: list[Message]) -> str | Message:
+def travel_model(messages: list[MessageDict], tools: list[MessageDict]) -> str | MessageDict:
     """A behaviour-cloned booking agent: it fills every argument, known or not."""
     last = messages[-1]
     if last["role"] == "tool":

@@ -6,7 +6,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from agentguard.runtime.models import Message
+from agentguard.runtime.models import MessageDict
 from agentguard.runtime.tools import Tool
 
 
@@ -36,7 +36,7 @@ def run_tool(tools: Mapping[str, Tool], name: str, raw: str) -> tuple[str, dict[
     return result.content, None
 
 
-def already_called(messages: Sequence[Message], name: str, args: dict[str, Any]) -> bool:
+def already_called(messages: Sequence[MessageDict], name: str, args: dict[str, Any]) -> bool:
     """Whether an assistant message in `messages` called `name` with these same arguments."""
     wanted = json.dumps(args, sort_keys=True)
     for m in messages:

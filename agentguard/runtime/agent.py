@@ -28,7 +28,7 @@ from agentguard.runtime.interventions import (
 )
 from agentguard.runtime.models import (
     LiteLLMModel,
-    Message,
+    MessageDict,
     Model,
     OpenAIModel,
     as_model,
@@ -86,7 +86,7 @@ class Agent:
 
     def __init__(
         self,
-        model: Model | str | Callable[[list[Message], list[Message]], Any],
+        model: Model | str | Callable[[list[MessageDict], list[MessageDict]], Any],
         tools: Iterable[Tool | Callable[..., Any]] = (),
         *,
         policy: str | Path | Policy = "balanced",
@@ -307,7 +307,7 @@ class Agent:
 
     def run(
         self,
-        input: str | Message | list[Message],
+        input: str | MessageDict | list[MessageDict],
         *,
         thread_id: str | None = None,
         on_step: StepCallback | None = None,
@@ -350,7 +350,7 @@ class Agent:
         return self._invoke(Command(resume=answer), thread_id, on_step)
 
     async def arun(
-        self, input: str | Message | list[Message], *, thread_id: str | None = None
+        self, input: str | MessageDict | list[MessageDict], *, thread_id: str | None = None
     ) -> AgentResult:
         """`run` for async code (in a worker thread, so the event loop stays free)."""
         return await asyncio.to_thread(self.run, input, thread_id=thread_id)

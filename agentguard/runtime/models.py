@@ -11,7 +11,9 @@ import json
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol, runtime_checkable
 
-Message = dict[str, Any]
+MessageDict = dict[str, Any]
+"""An `agentguard.Message` in its JSON form (an OpenAI chat message as a plain dict): what
+models, tools and the agent's state pass around."""
 
 
 class ModelError(RuntimeError):
@@ -24,12 +26,12 @@ class Model(Protocol):
 
     name: str
 
-    def complete(self, messages: list[Message], tools: list[Message]) -> Message:
+    def complete(self, messages: list[MessageDict], tools: list[MessageDict]) -> MessageDict:
         """The assistant's next message for `messages`, given the tool definitions."""
         ...
 
 
-def tool_call(name: str, arguments: dict[str, Any] | str, id: str | None = None) -> Message:
+def tool_call(name: str, arguments: dict[str, Any] | str, id: str | None = None) -> MessageDict:
     """An OpenAI tool call; `arguments` may be a dict or raw (possibly malformed) JSON text.
 
     Example:
@@ -37,13 +39,13 @@ def tool_call(name: str, arguments: dict[str, Any] | str, id: str | None = None)
         '{"email": "a@b.co"}'
     """
     text = arguments if isinstance(arguments, str) else json.dumps(arguments, ensure_ascii=False)
-    call: Message = {"type": "function", "function": {"name": name, "arguments": text}}
+    call: MessageDict = {"type": "function", "function": {"name": name, "arguments": text}}
     if id is not None:
         call["id"] = id
     return call
 
 
-def assistant_message(output: str | Message) -> Message:
+def assistant_message(output: str | MessageDict) -> MessageDict:
     """Normalise a model's output to an assistant message with string tool-call arguments.
 
     Accepts text, an assistant message, or the flat call form `{"name", "arguments"}` inside
@@ -68,7 +70,7 @@ def assistant_message(output: str | Message) -> Message:
             raise ModelError("a tool call has no function name")
         made = tool_call(str(fn["name"]), fn.get("arguments", "{}"), call.get("id"))
         calls.append(made)
-    message: Message = {"role": "assistant", "content": content}
+    message: MessageDict = {"role": "assistant", "content": content}
     if calls:
         message["tool_calls"] = calls
     return message
@@ -83,12 +85,12 @@ class ScriptedModel:
         'Hello!'
     """
 
-    def __init__(self, outputs: Iterable[str | Message], *, name: str = "scripted") -> None:
+    def __init__(self, outputs: Iterable[str | MessageDict], *, name: str = "scripted") -> None:
         self.outputs = [assistant_message(o) for o in outputs]
         self.name = name
-        self.calls: list[list[Message]] = []
+        self.calls: list[list[MessageDict]] = []
 
-    def complete(self, messages: list[Message], tools: list[Message]) -> Message:
+    def complete(self, messages: list[MessageDict], tools: list[MessageDict]) -> MessageDict:
         """The next scripted output."""
         if len(self.calls) >= len(self.outputs):
             given = len(self.outputs)
@@ -108,19 +110,19 @@ class FunctionModel:
 
     def __init__(
         self,
-        fn: Callable[[list[Message], list[Message]], str | Message],
+        fn: Callable[[list[MessageDict], list[MessageDict]], str | MessageDict],
         *,
         name: str | None = None,
     ) -> None:
         self.fn = fn
         self.name: str = name or str(getattr(fn, "__name__", "function"))
 
-    def complete(self, messages: list[Message], tools: list[Message]) -> Message:
+    def complete(self, messages: list[MessageDict], tools: list[MessageDict]) -> MessageDict:
         """The function's output for these messages."""
         return assistant_message(self.fn(messages, tools))
 
 
-def model_view(messages: list[Message], documents: list[dict[str, str]]) -> list[Message]:
+def model_view(messages: list[MessageDict], documents: list[dict[str, str]]) -> list[MessageDict]:
     """The conversation as a model sees it: the documents follow the system prompt."""
     if not documents:
         return messages
@@ -130,13 +132,13 @@ def model_view(messages: list[Message], documents: list[dict[str, str]]) -> list
     return [*messages[:at], docs, *messages[at:]]
 
 
-def _from_sdk(message: Any) -> Message:
+def _from_sdk(message: Any) -> MessageDict:
     """An assistant message from an openai or litellm response message object."""
     calls = [
         tool_call(c.function.name, c.function.arguments or "{}", c.id)
         for c in (getattr(message, "tool_calls", None) or [])
     ]
-    out: Message = {"role": "assistant", "content": getattr(message, "content", None)}
+    out: MessageDict = {"role": "assistant", "content": getattr(message, "content", None)}
     if calls:
         out["tool_calls"] = calls
     return out
@@ -163,7 +165,7 @@ class LiteLLMModel:
         self.name = model
         self.options = options
 
-    def complete(self, messages: list[Message], tools: list[Message]) -> Message:
+    def complete(self, messages: list[MessageDict], tools: list[MessageDict]) -> MessageDict:
         """One `litellm.completion` call."""
         import litellm
 
@@ -189,7 +191,7 @@ class OpenAIModel:
         self.client = client
         self.options = options
 
-    def complete(self, messages: list[Message], tools: list[Message]) -> Message:
+    def complete(self, messages: list[MessageDict], tools: list[MessageDict]) -> MessageDict:
         """One `chat.completions.create` call."""
         if self.client is None:
             import openai
@@ -202,7 +204,7 @@ class OpenAIModel:
         return _from_sdk(_first_message(response, self.name))
 
 
-def as_model(model: Model | str | Callable[[list[Message], list[Message]], Any]) -> Model:
+def as_model(model: Model | str | Callable[[list[MessageDict], list[MessageDict]], Any]) -> Model:
     """A `Model` from a model, a litellm model string, or a function of the messages."""
     if isinstance(model, str):
         return LiteLLMModel(model)

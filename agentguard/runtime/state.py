@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Annotated, Any, TypedDict
 from pydantic import ValidationError
 
 from agentguard.errors import InputError, from_validation_error
-from agentguard.inputs import Message as InputMessage
-from agentguard.runtime.models import Message
+from agentguard.inputs import Message
+from agentguard.runtime.models import MessageDict
 
 if TYPE_CHECKING:
     import sqlite3
@@ -35,9 +35,9 @@ END_ROUTE = "__end__"
 class AgentState(TypedDict, total=False):
     """The graph state (checkpointed, so plain JSON-like values only)."""
 
-    messages: Annotated[list[Message], operator.add]
-    feedback: list[Message]
-    output: Message | None
+    messages: Annotated[list[MessageDict], operator.add]
+    feedback: list[MessageDict]
+    output: MessageDict | None
     report: dict[str, Any] | None
     reports: list[dict[str, Any]]
     steps: int
@@ -63,7 +63,7 @@ def current_thread_id() -> str:
         return ""
 
 
-def as_messages(input: str | Message | list[Message]) -> list[Message]:
+def as_messages(input: str | MessageDict | list[MessageDict]) -> list[MessageDict]:
     """A run's input as a list of copied, validated messages (text becomes a user message).
 
     Raises:
@@ -78,7 +78,7 @@ def as_messages(input: str | Message | list[Message]) -> list[Message]:
         if not isinstance(m, dict):
             raise InputError(f"input[{i}]", f"must be a message object, not {type(m).__name__}")
         try:
-            InputMessage.model_validate(m)
+            Message.model_validate(m)
         except ValidationError as exc:
             where, what = from_validation_error(exc)
             raise InputError(f"input[{i}].{where}", what) from None

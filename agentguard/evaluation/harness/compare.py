@@ -40,7 +40,7 @@ COMPARED: tuple[tuple[Level, str, bool], ...] = (
     ("claims", "log_loss", False),
     ("claims", "auroc", True),
     ("claims", "auprc", True),
-    ("claims", "aurc", False),
+    ("claims", "auec", False),
     ("responses", "auroc", True),
     ("responses", "ece_width", False),
     ("behaviour", "silent_assumption_rate", False),

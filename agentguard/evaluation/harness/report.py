@@ -22,9 +22,9 @@ from agentguard.atomic import write_text_atomic
 from agentguard.evaluation.harness.svg import (
     CSS,
     confusion_table,
+    error_coverage_figure,
     finite,
     reliability_figure,
-    risk_coverage_figure,
 )
 
 CLAIM_METRICS: dict[str, str] = {
@@ -40,7 +40,7 @@ CLAIM_METRICS: dict[str, str] = {
     "auprc": "AUPRC",
     "accuracy": "accuracy",
     "f1": "F1",
-    "aurc": "AURC",
+    "auec": "AUEC",
 }
 """Claim and response metrics in display order, with their column names."""
 
@@ -292,18 +292,18 @@ def _reliability_fig(label: str, group: Mapping[str, Any], scheme: str) -> str:
     return reliability_figure(bins, f"reliability, {label}, equal-{scheme} bins", caption)
 
 
-def _risk_fig(label: str, group: Mapping[str, Any]) -> str:
-    rc = _map(group, "risk_coverage")
-    aurc = "AURC " + _fmt(_map(group, "metrics").get("aurc"))
-    return risk_coverage_figure(_seq(rc.get("coverage")), _seq(rc.get("risk")), label, aurc)
+def _error_fig(label: str, group: Mapping[str, Any]) -> str:
+    rc = _map(group, "error_coverage")
+    auec = "AUEC " + _fmt(_map(group, "metrics").get("auec"))
+    return error_coverage_figure(_seq(rc.get("coverage")), _seq(rc.get("error")), label, auec)
 
 
 def _charts(charted: list[tuple[str, Mapping[str, Any]]]) -> str:
     rel = "".join(_reliability_fig(lab, g, s) for lab, g in charted for s in ("width", "mass"))
-    risk = "".join(_risk_fig(lab, g) for lab, g in charted)
+    errors = "".join(_error_fig(lab, g) for lab, g in charted)
     return (
         f'<h3>Reliability</h3><div class="figs">{rel}</div>'
-        f'<h3>Risk-coverage</h3><div class="figs">{risk}</div>'
+        f'<h3>Error-coverage</h3><div class="figs">{errors}</div>'
     )
 
 
@@ -360,7 +360,7 @@ def _run_html(run: Mapping[str, Any], summary: Mapping[str, Any]) -> str:
 
 
 def render_html(summary: Mapping[str, Any], run: Mapping[str, Any]) -> str:
-    """One self-contained HTML page: run info, reliability diagrams, risk-coverage, tables.
+    """One self-contained HTML page: run info, reliability diagrams, error-coverage, tables.
 
     The page has inline CSS and SVG only: no scripts, fonts or URLs, so it opens from disk
     anywhere. Every string taken from `summary` or `run` is HTML-escaped.

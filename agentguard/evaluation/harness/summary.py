@@ -30,15 +30,15 @@ from agentguard.evaluation.stats.metrics import (
     check_claims,
     claim_statistics,
     encode_actions,
+    error_coverage,
     reliability_bins,
-    risk_coverage,
     with_intervals,
 )
 
 Rows = Sequence[Mapping[str, Any]]
 CLAIM_KINDS = ("text", "argument", "question")
 MAX_CURVE_POINTS = 101
-"""Risk-coverage points kept per group; the curve is thinned evenly beyond this."""
+"""Error-coverage points kept per group; the curve is thinned evenly beyond this."""
 
 
 def _column(rows: Rows, key: str, where: str, *, required: bool) -> list[Any]:
@@ -101,7 +101,7 @@ def _thin(n: int) -> npt.NDArray[np.intp]:
 def _outcome_group(p: Array, y: Array, opts: dict[str, Any]) -> dict[str, Any]:
     stats = claim_statistics(n_bins=opts["n_bins"], threshold=opts["threshold"])
     boot = {"n_boot": opts["n_boot"], "seed": opts["seed"]}
-    coverage, risk, _ = risk_coverage(p, y, n_boot=0)
+    coverage, error, _ = error_coverage(p, y, n_boot=0)
     keep = _thin(coverage.size)
     return {
         "n": int(p.size),
@@ -111,7 +111,7 @@ def _outcome_group(p: Array, y: Array, opts: dict[str, Any]) -> dict[str, Any]:
             s: [asdict(b) for b in reliability_bins(p, y, opts["n_bins"], s)]
             for s in ("width", "mass")
         },
-        "risk_coverage": {"coverage": coverage[keep].tolist(), "risk": risk[keep].tolist()},
+        "error_coverage": {"coverage": coverage[keep].tolist(), "error": error[keep].tolist()},
     }
 
 

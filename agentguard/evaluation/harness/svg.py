@@ -1,4 +1,4 @@
-"""Charts and styles of the HTML eval report: reliability, risk-coverage, confusion matrix.
+"""Charts and styles of the HTML eval report: reliability, error-coverage, confusion matrix.
 
 The charts are drawn here in plain Python so the report page needs no JavaScript, fonts or
 network. Every string that reaches the markup goes through `html.escape`, and every number is
@@ -172,30 +172,30 @@ def reliability_svg(bins: Sequence[Mapping[str, Any]], label: str) -> str:
     return _svg(height, body, label)
 
 
-def risk_coverage_svg(
-    coverage: Sequence[Any], risk: Sequence[Any], label: str, *, caption: str = ""
+def error_coverage_svg(
+    coverage: Sequence[Any], error: Sequence[Any], label: str, *, caption: str = ""
 ) -> str:
-    """A risk-coverage curve: error rate among the claims kept, keeping the most supported first.
+    """A error-coverage curve: error rate among the claims kept, keeping the most supported first.
 
     Args:
         coverage: Fractions of claims kept, in the order the curve is drawn.
-        risk: Error rate among the kept claims at each coverage.
+        error: Error rate among the kept claims at each coverage.
         label: Accessible name of the chart (escaped here).
-        caption: Optional text drawn in the plot's corner, e.g. the AURC (escaped here).
+        caption: Optional text drawn in the plot's corner, e.g. the AUEC (escaped here).
 
     Returns:
         One `<svg>` element as a string.
     """
     clean: list[tuple[float, float]] = []
-    for c, r in zip(coverage, risk, strict=False):
+    for c, r in zip(coverage, error, strict=False):
         fc, fr = finite(c), finite(r)
         if fc is not None and fr is not None:
             clean.append((fc, fr))
     top = max((r for _, r in clean), default=0.0)
-    # Round the y range up to a readable value so small risks still fill the plot.
+    # Round the y range up to a readable value so small error rates still fill the plot.
     y_top = next((s for s in (0.05, 0.1, 0.2, 0.25, 0.5, 1.0) if top <= s), max(top, 1.0))
     height = _MT + _PH + _AXIS_H
-    body = _axes("coverage", "risk (error rate)", y_top)
+    body = _axes("coverage", "error rate", y_top)
     if len(clean) < 2:
         return _no_data(height, body, label)
     line = " ".join(f"{_x(c):.1f},{_y(r, y_top):.1f}" for c, r in clean)
@@ -243,22 +243,22 @@ def reliability_figure(bins: Sequence[Mapping[str, Any]], label: str, caption: s
     return f"<figure>{svg}<figcaption>{escape(caption)}</figcaption>{_bin_table(bins)}</figure>"
 
 
-def risk_coverage_figure(
-    coverage: Sequence[Any], risk: Sequence[Any], title: str, aurc: str
+def error_coverage_figure(
+    coverage: Sequence[Any], error: Sequence[Any], title: str, auec: str
 ) -> str:
-    """A `<figure>`: the risk-coverage curve of one group, with its AURC in and under the plot.
+    """A `<figure>`: the error-coverage curve of one group, with its AUEC in and under the plot.
 
     Args:
         coverage: Fractions of claims kept.
-        risk: Error rate among the kept claims at each coverage.
+        error: Error rate among the kept claims at each coverage.
         title: Which group the curve is for, e.g. `all claims` (escaped here).
-        aurc: The area under the curve as text, e.g. `AURC 0.081 [0.060, 0.100]` (escaped here).
+        auec: The area under the curve as text, e.g. `AUEC 0.081 [0.060, 0.100]` (escaped here).
 
     Returns:
         One `<figure>` element as a string.
     """
-    svg = risk_coverage_svg(coverage, risk, f"risk-coverage, {title}", caption=aurc)
-    return f"<figure>{svg}<figcaption>{escape(f'{title}: {aurc}')}</figcaption></figure>"
+    svg = error_coverage_svg(coverage, error, f"error-coverage, {title}", caption=auec)
+    return f"<figure>{svg}<figcaption>{escape(f'{title}: {auec}')}</figcaption></figure>"
 
 
 def confusion_table(title: str, confusion: Mapping[str, Any]) -> str:

@@ -17,8 +17,27 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-Move = Literal["as_is", "ask", "tool", "use_context"]
-"""What an episode ends in: BC's output as is, a question, a tool call, or the context's fact."""
+
+@dataclass(frozen=True)
+class Move:
+    """What an episode ends in, named as the monitor's decisions are."""
+
+    action: Literal["allow", "ask_user", "call_tool"]
+    """`allow`: an output goes out; `ask_user`: a question does; `call_tool`: a tool supplies the
+    fact first."""
+    grounded: bool = False
+    """For `allow`: the output that goes out states only what the context holds (a regenerated
+    reply, or the optimal agent's own), not BC's."""
+
+
+BC_OUTPUT = Move("allow")
+"""BC's output goes out as it is."""
+GROUNDED_OUTPUT = Move("allow", grounded=True)
+"""An output that uses the fact the context holds goes out."""
+ASK = Move("ask_user")
+"""The user is asked for the fact."""
+TOOL = Move("call_tool")
+"""A tool (a lookup, the calculator) supplies the fact."""
 _Msg = dict[str, Any]
 
 
@@ -235,7 +254,7 @@ def _fact_episode(rng: random.Random, scenario: str) -> Episode:
         bc_right=right,
         p_right=1.0 if in_context else fact.p_guess,
         has_tool=False,
-        fallback="ask" if scenario == "hidden_fact" else "use_context",
+        fallback=ASK if scenario == "hidden_fact" else GROUNDED_OUTPUT,
     )
 
 
@@ -271,7 +290,7 @@ def _calc_episode(rng: random.Random) -> Episode:
         bc_right=said == a * b,
         p_right=1.0 if in_context else 1.0 - q,
         has_tool=True,
-        fallback="tool",
+        fallback=TOOL,
     )
 
 

@@ -56,7 +56,15 @@ from pathlib import Path
 from typing import TextIO
 
 from agentguard.errors import InputError
-from agentguard.evaluation.simulation.episodes import Episode, Move, build_episodes
+from agentguard.evaluation.simulation.episodes import (
+    ASK,
+    BC_OUTPUT,
+    GROUNDED_OUTPUT,
+    TOOL,
+    Episode,
+    Move,
+    build_episodes,
+)
 from agentguard.monitor import Monitor
 from agentguard.policy import Policy, TextResolver, load_policy
 
@@ -124,11 +132,11 @@ class _Outcome:
 
 
 def _outcome(ep: Episode, move: Move) -> _Outcome:
-    if move == "ask":
+    if move.action == "ask_user":
         return _Outcome(asked=True, redundant=ep.in_context)
-    if move == "tool":
+    if move.action == "call_tool":
         return _Outcome(tool=True)
-    if move == "use_context":
+    if move.grounded:
         return _Outcome()
     if ep.bc_asks:
         return _Outcome(asked=True, redundant=ep.in_context)
@@ -137,21 +145,21 @@ def _outcome(ep: Episode, move: Move) -> _Outcome:
 
 def _optimal_move(ep: Episode, r: Rewards) -> Move:
     if ep.in_context:
-        return "use_context"
+        return GROUNDED_OUTPUT
     value: dict[Move, float] = {
-        "as_is": ep.p_right * r.correct + (1 - ep.p_right) * r.wrong,
-        "ask": r.correct - r.ask,
+        BC_OUTPUT: ep.p_right * r.correct + (1 - ep.p_right) * r.wrong,
+        ASK: r.correct - r.ask,
     }
     if ep.has_tool:
-        value["tool"] = r.correct - r.tool
+        value[TOOL] = r.correct - r.tool
     return max(value, key=lambda m: value[m])
 
 
 _MONITOR_MOVE: dict[str, Move | None] = {
-    "allow": "as_is",
-    "annotate": "as_is",
-    "ask_user": "ask",
-    "call_tool": "tool",
+    "allow": BC_OUTPUT,
+    "annotate": BC_OUTPUT,
+    "ask_user": ASK,
+    "call_tool": TOOL,
     "retry": None,  # a regeneration: ep.fallback
     "block": None,
 }
@@ -216,7 +224,7 @@ def simulate(n: int = 300, seed: int = 0, policy: str = "balanced") -> list[Poli
     for ep in build_episodes(n, seed):
         action = monitor.check(ep.check).decision.action
         moves: dict[str, Move] = {
-            "bc": "as_is",
+            "bc": BC_OUTPUT,
             "bc+monitor": _MONITOR_MOVE[action] or ep.fallback,
             "optimal": _optimal_move(ep, REWARDS),
         }

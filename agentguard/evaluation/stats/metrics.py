@@ -37,11 +37,11 @@ from agentguard.evaluation.stats.resampling import (
     check_boot,
     check_claims,
     claim_statistics,
+    error_curve,
     evaluate,
     percentile_interval,
     replicates,
     replicates_many,
-    risk_curve,
 )
 
 __all__ = [
@@ -70,7 +70,7 @@ __all__ = [
     "percentile_interval",
     "reliability_bins",
     "replicates",
-    "risk_coverage",
+    "error_coverage",
     "with_interval",
     "with_intervals",
 ]
@@ -308,24 +308,24 @@ def accuracy_f1(
     return with_intervals(both, p, y, n_boot=n_boot, seed=seed)
 
 
-def risk_coverage(
+def error_coverage(
     p: object, y: object, *, n_boot: int = 1000, seed: int = 0
 ) -> tuple[Array, Array, Metric]:
-    """The risk-coverage curve of selective prediction and its area (AURC).
+    """The error-coverage curve of selective prediction and its area (AUEC).
 
-    Claims are taken most confident first (confidence max(p, 1 - p)); the risk at coverage k/n
+    Claims are taken most confident first (confidence max(p, 1 - p)); the error rate at coverage k/n
     is the error rate of predicting supported when p >= 0.5 among the first k. Claims tied in
     confidence are one block whose errors are spread evenly over it, so input order does not
-    matter. AURC is the mean risk over all n coverage points.
+    matter. AUEC is the mean error rate over all n coverage points.
 
     Returns:
-        Coverage and risk arrays (length n) and AURC as a Metric.
+        Coverage and error-rate arrays (length n) and AUEC as a Metric.
     """
     pa, ya = check_claims(p, y)
-    metric = with_interval(claim_statistics()["aurc"], pa, ya, n_boot=n_boot, seed=seed)
+    metric = with_interval(claim_statistics()["auec"], pa, ya, n_boot=n_boot, seed=seed)
     if pa.size == 0:
         return np.empty(0), np.empty(0), metric
-    return np.arange(1, pa.size + 1) / pa.size, risk_curve(pa[None, :], ya[None, :])[0], metric
+    return np.arange(1, pa.size + 1) / pa.size, error_curve(pa[None, :], ya[None, :])[0], metric
 
 
 # --- behaviour metrics ------------------------------------------------------------------------

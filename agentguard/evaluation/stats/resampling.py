@@ -330,7 +330,7 @@ def _auprc(p: Array, y: Array) -> Array:
     return np.where(defined, (ys * at_threshold).sum(axis=1) / np.maximum(pos, 1), np.nan)
 
 
-def risk_curve(p: Array, y: Array) -> Array:
+def error_curve(p: Array, y: Array) -> Array:
     """Risk at each coverage k/n, `(B, n)`; claims tied in confidence spread their errors evenly."""
     wrong = ((p >= 0.5) != (y == 1)).astype(np.float64)
     s, ws = _sort_rows(-np.maximum(p, 1 - p), wrong)
@@ -344,8 +344,8 @@ def risk_curve(p: Array, y: Array) -> Array:
     return _float(errors / k)
 
 
-def _aurc(p: Array, y: Array) -> Array:
-    return _float(risk_curve(p, y).mean(axis=1))
+def _auec(p: Array, y: Array) -> Array:
+    return _float(error_curve(p, y).mean(axis=1))
 
 
 def _accuracy_fn(threshold: float) -> Callable[[Array, Array], Array]:
@@ -394,7 +394,7 @@ def claim_statistics(
             ),
             "no predicted and no true positives",
         ),
-        "aurc": (_aurc, wt.aurc_weighted, ""),
+        "auec": (_auec, wt.auec_weighted, ""),
     }
     return {
         k: Statistic(k, fn, note or "undefined", weighted)

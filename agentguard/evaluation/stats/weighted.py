@@ -132,11 +132,11 @@ def auprc_weighted(p: Array, y: Array) -> Weighted:
     return fn
 
 
-def aurc_weighted(p: Array, y: Array) -> Weighted:
-    """Mean risk over the coverages 1/n .. n/n, errors spread evenly within a confidence tie.
+def auec_weighted(p: Array, y: Array) -> Weighted:
+    """Mean error rate over the coverages 1/n .. n/n, errors spread evenly within a confidence tie.
 
     A tie run of W resampled claims after S others, with E errors before it and e in it, has
-    risk (E + (k - S) e / W) / k at coverage k = S+1 .. S+W; summing over k needs only the
+    error rate (E + (k - S) e / W) / k at coverage k = S+1 .. S+W; summing over k needs only the
     harmonic numbers H(S+W) - H(S).
     """
     n = p.size
