@@ -1,9 +1,10 @@
 """How long an offline eval of 10,000 cases takes, end to end.
 
-The bundled suites (`evals/*.jsonl`) are repeated, with fresh ids, into one suite of
-`--cases` cases (10,000 by default) written to a temporary folder; `agentguard eval` then runs
-it offline (replay) into a fresh run folder, computes every metric with bootstrap intervals and
-writes the HTML report, exactly as the CLI does. The script prints the time of each stage.
+The bundled suites (`agentguard/evaluation/suites/*.jsonl`) are repeated, with fresh ids, into
+one suite of `--cases` cases (10,000 by default) written to a temporary folder; `agentguard eval`
+then runs it offline (replay) into a fresh run folder, computes every metric with bootstrap
+intervals and writes the HTML report, exactly as the CLI does. The script prints the time of
+each stage.
 
 Run:
     .venv/bin/python benchmarks/eval_speed.py               # 10,000 cases

@@ -658,9 +658,7 @@ def main(argv: list[str] | None = None) -> int:
     pinning = pin_one_core()
     n_typical, warmup, runs = _plan(args.quick)
     print(f"agentguard {__version__} speed benchmark{' (--quick)' if args.quick else ''}")
-    python = f"Python {platform.python_version()} ({sys.executable})"
-    print(f"{python} on {platform.machine()}, {pinning}")
-    print("The interpreter's build matters: see the README for the same run on two builds.")
+    print(f"Python {platform.python_version()} on {platform.machine()}, {pinning}")
     print("Tokens are estimated as characters / 4; latencies are wall-clock ms per check.")
     start = time.perf_counter()
     monitor = Monitor()

@@ -175,7 +175,7 @@ def reliability_svg(bins: Sequence[Mapping[str, Any]], label: str) -> str:
 def error_coverage_svg(
     coverage: Sequence[Any], error: Sequence[Any], label: str, *, caption: str = ""
 ) -> str:
-    """A error-coverage curve: error rate among the claims kept, keeping the most supported first.
+    """An error-coverage curve: error rate among the claims kept, the most confident kept first.
 
     Args:
         coverage: Fractions of claims kept, in the order the curve is drawn.

@@ -313,8 +313,8 @@ def error_coverage(
 ) -> tuple[Array, Array, Metric]:
     """The error-coverage curve of selective prediction and its area (AUEC).
 
-    Claims are taken most confident first (confidence max(p, 1 - p)); the error rate at coverage k/n
-    is the error rate of predicting supported when p >= 0.5 among the first k. Claims tied in
+    Claims are taken most confident first (confidence max(p, 1 - p)); the error rate at coverage
+    k/n is the error rate of predicting supported when p >= 0.5 among the first k. Claims tied in
     confidence are one block whose errors are spread evenly over it, so input order does not
     matter. AUEC is the mean error rate over all n coverage points.
 

@@ -331,7 +331,7 @@ def _auprc(p: Array, y: Array) -> Array:
 
 
 def error_curve(p: Array, y: Array) -> Array:
-    """Risk at each coverage k/n, `(B, n)`; claims tied in confidence spread their errors evenly."""
+    """Error rate at each coverage k/n, `(B, n)`; claims tied in confidence share their errors."""
     wrong = ((p >= 0.5) != (y == 1)).astype(np.float64)
     s, ws = _sort_rows(-np.maximum(p, 1 - p), wrong)
     start, end = _tie_bounds(s)
