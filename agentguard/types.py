@@ -189,16 +189,24 @@ class Report(_Frozen):
 
 @dataclass(frozen=True)
 class ClaimDraft:
-    """A claim before it is scored."""
+    """A claim as extraction finds it, before it is scored: what `Estimator.score` receives."""
 
     kind: ClaimKind
+    """`text`, `argument` or `question`."""
     text: str
+    """The clause or question as written; `path=value` for an argument."""
     span: tuple[int, int] | None = None
+    """Character offsets in the output's content (text and question claims)."""
     sentence: str = ""
+    """The whole sentence the claim is part of (text and question claims)."""
     tool: str | None = None
+    """Tool name (argument claims)."""
     call_id: str | None = None
+    """Id of the tool call the argument belongs to (argument claims)."""
     path: str | None = None
+    """Flattened JSON path of the argument, e.g. `passengers[0].name` (argument claims)."""
     value: Scalar = None
+    """The argument's value (argument claims)."""
     values: tuple[Value, ...] = ()
     """Typed values of a text claim (dates resolved against the context's today)."""
     sentence_span: tuple[int, int] | None = None
@@ -210,9 +218,13 @@ class MalformedCall:
     """A tool call whose arguments do not parse or do not fit the tool's schema."""
 
     index: int
+    """Position of the call among the output's tool calls, from 0."""
     call_id: str | None
+    """The call's id, when it has one."""
     tool: str
+    """The tool name the call gives."""
     reason: str
+    """What is wrong, in one line."""
 
 
 @dataclass(frozen=True)
@@ -220,13 +232,21 @@ class ParamSchema:
     """What a tool schema says about one parameter."""
 
     tool: str
+    """The tool the parameter belongs to."""
     path: str
+    """Schema-level path of the parameter, list items as `[]` (`passengers[].name`)."""
     description: str = ""
+    """The parameter's description."""
     type: str | None = None
+    """Its JSON schema type, when it declares one."""
     enum: tuple[Any, ...] | None = None
+    """Its allowed values, when it declares an enum."""
     default: Any = None
+    """Its default value (see `has_default`)."""
     has_default: bool = False
+    """True when the schema or the description declares a default (which may be `None`)."""
     required: bool = False
+    """True when the parameter is required."""
 
 
 @dataclass(frozen=True)
@@ -234,8 +254,11 @@ class Context:
     """Everything the agent legitimately has, as sources, plus the tool schemas."""
 
     sources: tuple[Source, ...]
+    """The sources, in the order the agent saw them."""
     params: dict[tuple[str, str], ParamSchema] = field(default_factory=dict)
+    """Parameter schemas by `(tool, schema-level path)`."""
     tools: dict[str, ToolDef] = field(default_factory=dict)
+    """The tool definitions by name."""
     today: dt.date | None = None
     """The date the context says is today ("Today is 1 May 2024"), for relative dates."""
 
