@@ -113,7 +113,8 @@ class CalibrationMap:
             out = np.interp(arr, self._x, self._y)
         else:
             out = sigmoid(self.a * logit(arr) + self.b)
-        return cast(FloatArray, np.clip(out, 0.0, 1.0))
+        clipped: FloatArray = np.clip(out, 0.0, 1.0)
+        return clipped
 
     def to_json(self) -> dict[str, Any]:
         """The map as a JSON-ready dict holding only its method's fields."""

@@ -12,7 +12,13 @@ from agentguard.calibration import CalibrationMap, load_calibration
 from agentguard.claims import extract_claims
 from agentguard.context import build_context
 from agentguard.decide import decide, make_flags
-from agentguard.estimators.base import Estimate, Estimator, as_estimator, product_or
+from agentguard.estimators.base import (
+    Estimate,
+    Estimator,
+    as_estimator,
+    check_estimates,
+    product_or,
+)
 from agentguard.estimators.default import DefaultEstimator
 from agentguard.inputs import CheckInput, parse_check_input
 from agentguard.policy import Policy, load_policy
@@ -132,8 +138,7 @@ class Monitor:
         drafts, malformed = extract_claims(inp.output, context)
         try:
             assessment = self.estimator.assess(drafts, context, inp.output.text)
-            if len(assessment.estimates) != len(drafts):
-                raise ValueError(f"{len(assessment.estimates)} estimates for {len(drafts)} claims")
+            check_estimates(assessment.estimates, len(drafts))
         except Exception as exc:  # noqa: BLE001 - an estimator fault is policy's to handle
             return self._failed(policy, exc, start)
         notes = list(assessment.notes)

@@ -129,7 +129,7 @@ class Report(_Frozen):
     """Claims, flags and decision for one model output."""
 
     support: float | None
-    """P(every claim is supported); `None` when the output makes no claims."""
+    """P(every text and argument claim is supported); `None` when there are none."""
     no_claims: bool = False
     """True when the output asserts nothing checkable (then `support` is `None`, not 1.0)."""
     claims: tuple[Claim, ...]

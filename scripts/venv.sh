@@ -3,7 +3,8 @@
 set -euo pipefail
 PYTHON="${PYTHON:-python3}"
 if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null; then
-    echo "agentguard needs Python 3.10 or newer; '$PYTHON' is $("$PYTHON" --version 2>&1 || echo missing)." >&2
+    found="$("$PYTHON" --version 2>/dev/null || true)"
+    echo "agentguard needs Python 3.10 or newer; '$PYTHON' is ${found:-not a Python that runs here}." >&2
     echo "Set PYTHON=/path/to/python3.x and run again." >&2
     exit 1
 fi

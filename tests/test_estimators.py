@@ -155,3 +155,52 @@ def test_the_nli_estimator_on_every_example(tmp_path: Path) -> None:
                 assert mine == theirs, name
         for wrapped in (WithFallback(nli), Ensemble([nli])):
             assert same_report(Monitor(estimator=wrapped).check(data), report), name
+
+
+def test_a_subclass_that_does_not_write_score_is_refused_when_the_monitor_is_built() -> None:
+    class Forgot(Estimator):
+        name = "forgot"
+
+        def scores(self) -> None: ...
+
+    with pytest.raises(TypeError, match="Forgot subclasses Estimator but does not write score"):
+        Monitor(estimator=Forgot())
+    with pytest.raises(TypeError, match="does not write score"):
+        WithFallback(Forgot())
+
+
+class Returns(Estimator):
+    """Gives every claim the same (possibly broken) estimate, or the wrong number of them."""
+
+    name = "returns"
+
+    def __init__(self, support: float, extra: int = 0) -> None:
+        self.support, self.extra = support, extra
+
+    def score(
+        self, claims: Sequence[ClaimDraft], context: Context, output_text: str
+    ) -> list[Estimate]:
+        return [Estimate(self.support) for _ in range(len(claims) + self.extra)]
+
+
+@pytest.mark.parametrize(
+    ("estimator", "why"),
+    [
+        (Returns(1.5), "support must be a number in [0, 1], not 1.5"),
+        (Returns(-0.5), "support must be a number in [0, 1], not -0.5"),
+        (Returns(float("nan")), "support must be a number in [0, 1], not nan"),
+        (Returns(0.5, extra=1), "6 estimates for 5 claims"),
+    ],
+)
+def test_estimates_that_break_the_contract_are_an_estimator_fault(
+    estimator: Estimator, why: str
+) -> None:
+    data = json.loads((EXAMPLES / "flight_missing_origin.json").read_text())
+    strict = Monitor("strict", estimator=estimator).check(data)
+    assert strict.decision.action == "block" and why in strict.notes[0]
+    balanced = Monitor("balanced", estimator=estimator).check(data)
+    assert balanced.decision.action == "allow" and why in balanced.notes[0]
+    guarded = Monitor("strict", estimator=WithFallback(estimator)).check(data)
+    assert (
+        guarded.decision.action == "ask_user" and "scored by 'default' instead" in guarded.notes[0]
+    )

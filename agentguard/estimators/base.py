@@ -110,9 +110,14 @@ def as_estimator(obj: object) -> Estimator:
     """`obj` itself when it has every method of `Estimator`, else `obj` with the defaults.
 
     Raises:
-        TypeError: if `obj` has no `score` method.
+        TypeError: if `obj` has no `score` method of its own.
     """
     if isinstance(obj, Estimator):
+        if type(obj).score is Estimator.score:
+            raise TypeError(
+                f"{type(obj).__name__} subclasses Estimator but does not write "
+                "score(claims, context, output_text)"
+            )
         return obj
     if not callable(getattr(obj, "score", None)):
         raise TypeError(
@@ -131,3 +136,32 @@ def product_or(response: ResponseSupport | None, supports: Sequence[float]) -> f
     if value is not None:
         return value
     return math.prod(supports) if supports else None
+
+
+def _probability(value: object) -> bool:
+    return (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and 0.0 <= value <= 1.0  # NaN fails both comparisons
+    )
+
+
+def check_estimates(estimates: Sequence[Estimate], n_claims: int) -> None:
+    """Check what an estimator returned against the interface's contract.
+
+    Raises:
+        ValueError: if there is not one `Estimate` per claim, or a support is not a number in
+            [0, 1]: the estimator is at fault, and the policy's fail mode decides.
+    """
+    if len(estimates) != n_claims:
+        raise ValueError(f"{len(estimates)} estimates for {n_claims} claims")
+    for i, e in enumerate(estimates):
+        if not isinstance(e, Estimate):
+            raise ValueError(f"estimate {i}: an Estimate is needed, not {type(e).__name__}")
+        if not _probability(e.support):
+            raise ValueError(f"estimate {i}: support must be a number in [0, 1], not {e.support!r}")
+        if e.support_without_schema is not None and not _probability(e.support_without_schema):
+            raise ValueError(
+                f"estimate {i}: support_without_schema must be a number in [0, 1], "
+                f"not {e.support_without_schema!r}"
+            )

@@ -11,6 +11,7 @@ from agentguard.estimators.base import (
     Estimator,
     ResponseSupport,
     as_estimator,
+    check_estimates,
     product_or,
 )
 from agentguard.estimators.default import DefaultEstimator
@@ -86,11 +87,10 @@ class Ensemble(Estimator):
             if w == 0:
                 continue  # a member weighed at 0 would change nothing: it is not run
             member = est.assess(claims, context, output_text)
-            if len(member.estimates) != len(claims):
-                raise ValueError(
-                    f"ensemble member {est.name!r} gave {len(member.estimates)} estimates "
-                    f"for {len(claims)} claims"
-                )
+            try:
+                check_estimates(member.estimates, len(claims))
+            except ValueError as exc:
+                raise ValueError(f"ensemble member {est.name!r}: {exc}") from None
             per_member.append(member.estimates)
             responses.append(member.response_support)
             notes += member.notes
@@ -175,8 +175,7 @@ class WithFallback(Estimator):
         """The primary's assessment, or the fallback's with a note saying why."""
         try:
             done = self.primary.assess(claims, context, output_text)
-            if len(done.estimates) != len(claims):
-                raise ValueError(f"{len(done.estimates)} estimates for {len(claims)} claims")
+            check_estimates(done.estimates, len(claims))
         except Exception as exc:  # noqa: BLE001 - any primary fault is what the fallback is for
             done = self.fallback.assess(claims, context, output_text)
             why = (

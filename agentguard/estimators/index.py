@@ -15,9 +15,9 @@ import datetime as dt
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from agentguard.text.anchors import anchors
 from agentguard.text.numbers import THOUSANDS, number_start, scale_after, token_matches
@@ -30,7 +30,7 @@ from agentguard.text.values import (
 )
 from agentguard.types import Context
 
-IntArray = np.ndarray[Any, np.dtype[np.int64]]
+IntArray = npt.NDArray[np.int64]
 
 _SEP = "\n\n"
 _TOKEN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_.,#$€£¥")
@@ -71,7 +71,7 @@ def word_terms(blob: str) -> tuple[IntArray, IntArray, IntArray]:
     length = np.minimum(n - 3 * ing - 2 * (ed | es) - s, 6)
     # Eight bytes read at every word start as one little-endian integer, cut to the term.
     padded = np.concatenate((b, np.zeros(8, dtype=np.uint8)))
-    eight = np.ndarray((len(b),), dtype="<u8", buffer=padded, strides=(1,))
+    eight: npt.NDArray[np.uint64] = np.ndarray((len(b),), dtype="<u8", buffer=padded, strides=(1,))
     keys = (eight[starts] & _MASKS[length]).astype(np.int64)
     return starts.astype(np.int64), ends.astype(np.int64), keys
 

@@ -40,7 +40,7 @@ def _labelled(p: npt.ArrayLike, y: npt.ArrayLike) -> tuple[FloatArray, FloatArra
         raise ValueError("p must be in [0, 1] (and not NaN)")
     if not ((ya == 0.0) | (ya == 1.0)).all():
         raise ValueError("y must hold 0/1 labels (1 = supported)")
-    if pa.size == 0 or ya.min() == ya.max():
+    if pa.size == 0 or bool(ya.all()) or not ya.any():  # y is 0/1 here: one class only
         raise ValueError(
             f"calibration {_ONE_CLASS} (got {pa.size} claims, {int(ya.sum())} supported)"
         )
