@@ -91,7 +91,7 @@ from quality_scores import POLICY, check_cases, claim_metrics, share
 from agentguard import __version__
 from agentguard.errors import InputError
 from agentguard.estimators.default import Coefficients, DefaultEstimator
-from agentguard.evaluation.public.adapters import PUBLIC_SETS, PublicSuite, load_public
+from agentguard.evaluation.public.adapters import PublicSuite, load_public
 from agentguard.evaluation.stats.metrics import Metric
 from agentguard.policy import load_policy
 
@@ -208,10 +208,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--sets",
         nargs="+",
-        choices=list(PUBLIC_SETS),
+        choices=list(TITLES),
         metavar="NAME",
-        help=f"sets to measure (default all: {', '.join(PUBLIC_SETS)}; without this option, a "
-        "set whose files the data folder lacks is reported as not measured)",
+        help=f"sets to measure (default all: {', '.join(TITLES)}; without this option, a "
+        "set whose files the data folder lacks is reported as not measured; BFCL live has its "
+        "own benchmark, bfcl_live.py)",
     )
     parser.add_argument("--limit", type=int, metavar="N", help="at most N dev cases per set")
     parser.add_argument(
@@ -276,7 +277,7 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     figures: dict[str, dict[str, Any]] = {}
     try:
-        for name in args.sets or PUBLIC_SETS:
+        for name in args.sets or TITLES:
             figures[name] = measure_or_note(name, args, limit, n_boot)
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -33,6 +33,7 @@ from typing import Any, Literal
 from agentguard.errors import InputError
 from agentguard.evaluation.harness.suite import EvalCase, Suite, parse_case
 from agentguard.evaluation.public.bfcl import bfcl_source
+from agentguard.evaluation.public.bfcl_live import LIVE_SOURCES
 from agentguard.evaluation.public.bfcl_single import bfcl_single_source
 from agentguard.evaluation.public.common import (
     HINT,
@@ -58,6 +59,10 @@ PUBLIC_SETS: dict[str, str] = {
     "one tool offered, all arguments supported",
     "bfcl-multiple": "BFCL single-turn multiple: a request and its ground-truth call to one of "
     "two to four tools offered, all arguments supported",
+    "bfcl-live": "BFCL live: real user requests to real APIs and their ground-truth calls, all "
+    "arguments supported (values often stated in another form)",
+    "bfcl-live-replaced": "BFCL live with one argument of a ground-truth call replaced by a "
+    "plausible value the request does not state (ask the user)",
 }
 _HALUEVAL_DEV_FROM = 6001
 _FAITHBENCH_DEV_FROM = 9
@@ -309,4 +314,5 @@ _SOURCES: dict[str, Callable[[Path, Split, Counter[str]], CaseSource]] = {
     "bfcl-base": bfcl_source("base"),
     "bfcl-simple": bfcl_single_source("simple_python"),
     "bfcl-multiple": bfcl_single_source("multiple"),
+    **LIVE_SOURCES,
 }

@@ -132,13 +132,17 @@ def _omissible(truth: Any) -> list[str]:
     ]
 
 
-def _single_case(
+def single_case(
     name: str,
     record: dict[str, Any],
     where: str,
     answers: tuple[dict[str, tuple[Any, str]], Path],
     skips: Counter[str],
 ) -> dict[str, Any] | None:
+    """The case of one entry (see the module docstring), or None when its call has no argument.
+
+    `answers` holds the ground truth of each id (`ground_truths`) and the file it was read from.
+    """
     eid = text_field(record, "id", where)
     messages = [m for turn in user_turns(record.get("question"), where) for m in turn]
     functions = _entry_functions(record, where)
@@ -168,7 +172,7 @@ def _single_case(
     }
 
 
-def _answers(path: Path) -> dict[str, tuple[Any, str]]:
+def ground_truths(path: Path) -> dict[str, tuple[Any, str]]:
     """The ground truth of each id, with where it is (`file:line`)."""
     answers: dict[str, tuple[Any, str]] = {}
     for n, rec in read_jsonl(path):
@@ -196,12 +200,12 @@ def bfcl_single_source(kind: SingleKind) -> Callable[[Path, Split, Counter[str]]
     def cases(root: Path, split: Split, skips: Counter[str]) -> CaseSource:
         entries = require_file(name, root, f"bfcl/BFCL_v4_{kind}.json")
         truth_file = require_file(name, root, f"bfcl/possible_answer/BFCL_v4_{kind}.json")
-        answers = (_answers(truth_file), truth_file)
+        answers = (ground_truths(truth_file), truth_file)
         for n, record in read_jsonl(entries):
             where = f"{entries}:{n}"
             if not in_split(text_field(record, "id", where), split, where):
                 continue
-            case = _single_case(name, record, where, answers, skips)
+            case = single_case(name, record, where, answers, skips)
             if case is not None:
                 yield case, where
 
