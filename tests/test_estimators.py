@@ -24,11 +24,9 @@ from agentguard import (
     Report,
     WithFallback,
 )
-from agentguard.claims import extract_claims
-from agentguard.context import build_context
-from agentguard.inputs import parse_check_input
 from tests.conftest import EXAMPLES
 from tests.openai_server import ChatServer
+from tests.test_llm_estimator import drafts
 from tests.test_nli_estimator import make_dir
 
 EXAMPLE_FILES = sorted(EXAMPLES.glob("*.json"))
@@ -119,17 +117,11 @@ def test_a_plain_object_with_name_and_score_is_accepted() -> None:
         Monitor(estimator=object())  # type: ignore[arg-type]
 
 
-def _claim_count(data: dict[str, Any]) -> int:
-    inp = parse_check_input(data)
-    drafts, _ = extract_claims(inp.output, build_context(inp))
-    return len(drafts)
-
-
 def test_the_llm_judge_and_its_fallback_on_every_example() -> None:
     with ChatServer() as server:
         judge = LLMJudge("openai/test-model", api_base=server.url + "/v1", api_key="sk-test")
         for name, data in examples():
-            n = _claim_count(data)
+            n = len(drafts(data)[0])
             verdict = {"verdict": "supported", "confidence": 0.8, "evidence": []}
             claims = [{"id": f"c{i}", **verdict} for i in range(1, n + 1)]
             if n:

@@ -174,15 +174,14 @@ def _pools(cases: list[dict[str, Any]]) -> tuple[dict[Slot, list[Any]], dict[str
     by_slot: dict[Slot, list[Any]] = defaultdict(list)
     by_name: dict[str, list[Any]] = defaultdict(list)
     for case in cases:
+        tool_set = _tool_set(case)
         for _, tool, args in _arguments(case):
             for param, value in args.items():
-                if (
-                    isinstance(value, (str, int, float))
-                    and value not in by_slot[(_tool_set(case), tool, param)]
-                ):
-                    by_slot[(_tool_set(case), tool, param)].append(value)
-                if isinstance(value, (str, int, float)) and value not in by_name[param]:
-                    by_name[param].append(value)
+                if not isinstance(value, (str, int, float)):
+                    continue
+                for pool in (by_slot[(tool_set, tool, param)], by_name[param]):
+                    if value not in pool:
+                        pool.append(value)
     return by_slot, by_name
 
 
