@@ -55,6 +55,10 @@ class Evidence(_Frozen):
     """Character offsets `[start, end)` in the source text."""
     text: str
     """The text of the span."""
+    note: str | None = None
+    """How the span bears on the claim, where the estimator says: "user states it as from",
+    "user denies it", "tool mentions it, for another slot or subject", "country code of
+    'United Kingdom'", "schema default"."""
 
 
 class Claim(_Frozen):

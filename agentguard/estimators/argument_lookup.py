@@ -35,6 +35,16 @@ def whole_value(text: str, index: ContextIndex) -> Value | None:
     return None
 
 
+def value_kind(value: object, index: ContextIndex) -> str | None:
+    """The kind of typed value an argument is (`id`, `date`, `number`...), None for words."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (int, float)):
+        return "number"
+    whole = whole_value(str(value), index)
+    return whole.kind if whole is not None else None
+
+
 def argument_hits(claim: ClaimDraft, index: ContextIndex) -> tuple[list[Hit], float, list[Hit]]:
     """Hits of the whole value; else how much of it occurs (0-1), and where its parts do.
 

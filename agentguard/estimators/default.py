@@ -22,11 +22,17 @@ from pathlib import Path
 
 import numpy as np
 
-from agentguard.estimators.argument_lookup import CONTRADICTABLE, argument_hits, slot_rival
+from agentguard.estimators.argument_lookup import (
+    CONTRADICTABLE,
+    argument_hits,
+    slot_rival,
+    value_kind,
+)
 from agentguard.estimators.base import Estimate, Estimator
 from agentguard.estimators.calibrated import SupportCalibration
 from agentguard.estimators.coefficients import FEATURES, Coefficients, FeatureKind
 from agentguard.estimators.index import ContextIndex, Hit
+from agentguard.estimators.mentions import Slot, read_mentions
 from agentguard.text.lexicon import HEDGE_RE, QUESTION_FILLER, QUESTION_KINDS
 from agentguard.text.tokens import content_terms, has_negation, negated_near
 from agentguard.text.values import Value, extract_values, fold
@@ -37,11 +43,11 @@ def _sigmoid(z: float) -> float:
     return 1.0 / (1.0 + math.exp(-z))
 
 
-def _evidence(index: ContextIndex, hit: Hit) -> Evidence:
+def _evidence(index: ContextIndex, hit: Hit, note: str | None = None) -> Evidence:
     """Evidence with its span in the source text as the agent saw it."""
     text = index.originals[hit.source]
     a, b = max(0, hit.span[0]), min(len(text), hit.span[1])
-    return Evidence(source=hit.source, span=(a, b), text=text[a:b])
+    return Evidence(source=hit.source, span=(a, b), text=text[a:b], note=note)
 
 
 @dataclass(frozen=True)
@@ -313,7 +319,9 @@ class DefaultEstimator(Estimator):
         if param is not None and param.has_default and param.default == value:
             sid = f"schema:{param.tool}.{param.path}"
             text = index.originals[sid]
-            schema_ev = [Evidence(source=sid, span=(0, len(text)), text=text)]
+            schema_ev = [
+                Evidence(source=sid, span=(0, len(text)), text=text, note="schema default")
+            ]
 
         if isinstance(value, str) and len(value.split()) > 6 and not index.find_phrase(value):
             # Free text the model composed (a message body, a search query): score it as text.
@@ -322,6 +330,20 @@ class DefaultEstimator(Estimator):
             return replace(self._text(value, values, index), hedged=hedged)
 
         hits, partial, parts = argument_hits(claim, index)
+        unheld: list[Evidence] = []  # mentions that do not state the value for this slot
+        denied = False
+        notes: dict[Hit, str] = {}
+        if hits:
+            mentions = read_mentions(hits, Slot.of(claim, index, value_kind(value, index)), index)
+            held = [m for m in mentions if m.supports]
+            if not held:
+                # Mentioned, but denied, asked, supposed or for another slot: not stated, and
+                # its words found there are no partial support either.
+                denied = any(m.denies for m in mentions)
+                unheld = [_evidence(index, m.hit, m.note()) for m in mentions]
+                partial, parts = 0.0, []
+            hits = [m.hit for m in held]
+            notes = {m.hit: m.note() for m in held}
         # exact, schema_default, partial_branch, partial_coverage, nothing, bool_mentioned
         features = [0.0] * 6
         if hits:
@@ -334,9 +356,10 @@ class DefaultEstimator(Estimator):
             features[2], features[3] = 1.0, partial
         else:
             features[4] = 1.0
-        evidence = [_evidence(index, h) for h in hits or parts]
-        contradicted = False
-        if not hits and not schema_ev:
+        evidence = [_evidence(index, h, notes.get(h)) for h in hits or parts]
+        contradicted = denied and not schema_ev
+        evidence += unheld
+        if not hits and not schema_ev and not denied:
             rival = slot_rival(claim, index)
             if rival is not None:
                 evidence.append(_evidence(index, rival))

@@ -99,6 +99,8 @@ class ContextIndex:
     """`text`, folded (same length)."""
     src_ids: list[str] = field(default_factory=list)
     src_starts: list[int] = field(default_factory=list)
+    src_offsets: dict[str, int] = field(default_factory=dict)
+    """Where each source starts in `text`, by source id."""
     sent_starts: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     sent_ends: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     _keys: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
@@ -128,6 +130,7 @@ class ContextIndex:
         for s in sources:
             index.src_ids.append(s.id)
             index.src_starts.append(offset)
+            index.src_offsets[s.id] = offset
             offset += len(s.text) + len(_SEP)
         index.text = _SEP.join(s.text for s in sources)
         index.blob = fold(index.text)
@@ -165,6 +168,15 @@ class ContextIndex:
         while b > a and text[b - 1].isspace():
             b -= 1
         return self._hit(a, b)
+
+    def sentence_at(self, hit: Hit) -> int:
+        """The sentence a hit starts in."""
+        start = self.src_offsets[hit.source] + hit.span[0]
+        return int(np.searchsorted(self.sent_starts, start, side="right")) - 1
+
+    def offset_in_sentence(self, hit: Hit, i: int) -> int:
+        """Where a hit starts, as an offset in the text of sentence `i`."""
+        return self.src_offsets[hit.source] + hit.span[0] - int(self.sent_starts[i])
 
     def sentence_text(self, i: int) -> str:
         """The text of sentence `i`."""
