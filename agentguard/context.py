@@ -52,6 +52,14 @@ _DESCRIBED_DEFAULT = re.compile(
     r"|(?P<word>true|false|zero)\b|(?P<bare>[\w/%°²³-]+))",
     re.IGNORECASE,
 )
+# "If user doesn't specify, please use 100": the same groups as `_DESCRIBED_DEFAULT`.
+_UNSPECIFIED_USE = re.compile(
+    r"\bif (?:the )?(?:user )?(?:does(?: no|n['’])t specify|not specified|unspecified)[,;]?"
+    r"\s+(?:please\s+)?(?:use|set(?: it)? to|assume)\s+(?:'(?P<q1>[^'\n]{1,80})'"
+    r"|\"(?P<q2>[^\"\n]{1,80})\"|(?P<num>-?\d+(?:\.\d+)?(?:e-?\d+)?)(?![\w])"
+    r"|(?P<word>true|false|zero)\b|(?P<bare>[\w/%°²³-]+))",
+    re.IGNORECASE,
+)
 _DEFAULT_WORDS = {"true": True, "false": False, "zero": 0}
 
 
@@ -63,9 +71,9 @@ def described_default(description: str) -> tuple[Any] | None:
     which no argument equals, so it supports nothing. The value is wrapped in a 1-tuple,
     so that a missing default (`None`) and a stated null differ.
     """
-    if "efault" not in description:  # most descriptions: no need for the expression
-        return None
-    m = _DESCRIBED_DEFAULT.search(description)
+    if "efault" not in description and "specif" not in description:
+        return None  # most descriptions: no need for the expressions
+    m = _DESCRIBED_DEFAULT.search(description) or _UNSPECIFIED_USE.search(description)
     if m is None:
         return None
     if m["num"] is not None:

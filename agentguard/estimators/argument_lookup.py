@@ -9,11 +9,13 @@ rival: another value of the same kind that the user or a tool gives the paramete
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
 from agentguard.estimators.index import ContextIndex, Hit
+from agentguard.estimators.schema_values import described_code, enum_member, implied_boolean
 from agentguard.text.lexicon import CURRENCY_NAMES
 from agentguard.text.tokens import content_terms
-from agentguard.text.values import Value, extract_values, num_key
+from agentguard.text.values import Value, extract_values, fold, num_key
 from agentguard.types import ClaimDraft
 
 _MAY_BE_VALUE = re.compile(
@@ -45,6 +47,66 @@ def value_kind(value: object, index: ContextIndex) -> str | None:
     return whole.kind if whole is not None else None
 
 
+@dataclass
+class Lookup:
+    """Where the context holds an argument's value."""
+
+    hits: list[Hit]
+    """Where the whole value is, in its own form or another."""
+    partial: float = 0.0
+    """Else, how much of it occurs (0-1)."""
+    parts: list[Hit] = field(default_factory=list)
+    """Where its parts occur."""
+    notes: dict[Hit, str] = field(default_factory=dict)
+    """For a hit in another form, what form it is ("country code of 'UK'")."""
+
+
+def argument_lookup(claim: ClaimDraft, index: ContextIndex) -> Lookup:
+    """Where the value is, in its own form or another, else how much of it occurs."""
+    hits, partial, parts = argument_hits(claim, index)
+    if hits or isinstance(claim.value, bool) or claim.value is None:
+        return Lookup(hits, partial, parts)
+    if isinstance(claim.value, (int, float)):
+        param = index.context.param(claim.tool, claim.path)
+        notes = described_code(claim.value, param, index) or enum_member(claim.value, param, index)
+        return Lookup(list(notes), 0.0, [], notes) if notes else Lookup(hits, partial, parts)
+    param = index.context.param(claim.tool, claim.path)
+    notes = (
+        other_forms(str(claim.value), index)
+        or described_code(claim.value, param, index)
+        or enum_member(claim.value, param, index)
+    )
+    if notes:
+        return Lookup(list(notes), 0.0, [], notes)
+    return Lookup(hits, partial, parts)
+
+
+def other_forms(text: str, index: ContextIndex) -> dict[Hit, str]:
+    """Where the context names what `text` is another form of, with the form's note.
+
+    "GB" for "the UK", "da" for "Danish", "Oakland, CA" for "Oakland": a value of
+    comma-separated parts is found when each part is, as written or in another form.
+    """
+    forms = index.stated_forms()
+    key = " ".join(fold(text).split())
+    found = forms.get(key)
+    if found:
+        return dict(found)
+    parts = [p.strip() for p in key.split(",")]
+    if len(parts) < 2 or len(parts) > 4 or not all(parts):
+        return {}
+    out: dict[Hit, str] = {}
+    for part in parts:
+        direct = index.find_phrase(part)
+        if direct:
+            out.update({h: f"part {part!r} as written" for h in direct[:1]})
+        elif part in forms:
+            out.update(dict(forms[part][:1]))
+        else:
+            return {}
+    return out
+
+
 def argument_hits(claim: ClaimDraft, index: ContextIndex) -> tuple[list[Hit], float, list[Hit]]:
     """Hits of the whole value; else how much of it occurs (0-1), and where its parts do.
 
@@ -54,8 +116,8 @@ def argument_hits(claim: ClaimDraft, index: ContextIndex) -> tuple[list[Hit], fl
     if isinstance(value, bool):
         # "including human impact" names `include_human_impact`: the parameter's words,
         # stemmed, in one sentence.
-        words = (claim.path or "").split(".")[-1].split("[")[0]
-        return [], 1.0 if _token_coverage(words, index) == 1.0 else 0.0, []
+        share, _ = implied_boolean(claim.path or "", index)
+        return [], 1.0 if share >= 0.5 else 0.0, []
     if isinstance(value, (int, float)):
         key = num_key(value)
         found = index.find_value(Value("number", str(value), (0, 0), (key,), (key,)))

@@ -24,7 +24,7 @@ import numpy as np
 
 from agentguard.estimators.argument_lookup import (
     CONTRADICTABLE,
-    argument_hits,
+    argument_lookup,
     slot_rival,
     value_kind,
 )
@@ -329,7 +329,8 @@ class DefaultEstimator(Estimator):
             values = extract_values(value, index.today, claim=True)
             return replace(self._text(value, values, index), hedged=hedged)
 
-        hits, partial, parts = argument_hits(claim, index)
+        found = argument_lookup(claim, index)
+        hits, partial, parts = found.hits, found.partial, found.parts
         unheld: list[Evidence] = []  # mentions that do not state the value for this slot
         denied = False
         notes: dict[Hit, str] = {}
@@ -343,7 +344,7 @@ class DefaultEstimator(Estimator):
                 unheld = [_evidence(index, m.hit, m.note()) for m in mentions]
                 partial, parts = 0.0, []
             hits = [m.hit for m in held]
-            notes = {m.hit: m.note() for m in held}
+            notes = {m.hit: _joined(found.notes.get(m.hit), m.note()) for m in held}
         # exact, schema_default, partial_branch, partial_coverage, nothing, bool_mentioned
         features = [0.0] * 6
         if hits:
@@ -426,6 +427,10 @@ def _asked_kinds(question: str) -> frozenset[str]:
 def _answers(value: Value, asked: frozenset[str]) -> bool:
     """A value of a kind asked for; a percentage is a rate, never the amount asked for."""
     return value.kind in asked and not value.text.endswith(("%", "percent"))
+
+
+def _joined(*notes: str | None) -> str:
+    return "; ".join(n for n in notes if n)
 
 
 def _dedupe(evidence: list[Evidence]) -> list[Evidence]:

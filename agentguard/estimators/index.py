@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from agentguard.text.anchors import anchors
+from agentguard.text.forms import stated_forms
 from agentguard.text.numbers import THOUSANDS, number_start, scale_after, token_matches
 from agentguard.text.tokens import sentence_ends, term, term_key
 from agentguard.text.values import (
@@ -114,6 +115,7 @@ class ContextIndex:
     has_documents: bool = False
     """Whether documents (retrieved text) are among the sources."""
     _at: dict[int, list[Value]] = field(default_factory=dict)
+    _forms: dict[str, list[tuple[Hit, str]]] | None = None
 
     @classmethod
     def build(cls, context: Context) -> ContextIndex:
@@ -249,17 +251,50 @@ class ContextIndex:
         self._phrases[phrase] = hits
         return hits
 
+    def find_prefix(self, prefix: str) -> list[Hit]:
+        """Whole words that begin with `prefix` ("asc" -> "ascending"), folded."""
+        needle, blob = fold(prefix), self.blob
+        out: list[Hit] = []
+        pos = blob.find(needle)
+        while pos >= 0 and len(out) < 8:
+            if not (pos and blob[pos - 1].isalnum()):
+                end = pos + len(needle)
+                while end < len(blob) and blob[end].isalnum():
+                    end += 1
+                out.append(self._hit(pos, end))
+            pos = blob.find(needle, pos + 1)
+        return out
+
     def _find_words(self, needle: str) -> list[tuple[int, int]]:
         blob, out = self.blob, []
+        # Chinese, Japanese and Korean words are not set apart by spaces: "李雷" in
+        # "我叫李雷，今年18" has letters on both sides.
+        open_start, open_end = _unspaced(needle[0]), _unspaced(needle[-1])
         pos = blob.find(needle)
         while pos >= 0:
             end = pos + len(needle)
-            before = blob[pos - 1] if pos else " "
-            after = blob[end] if end < len(blob) else " "
+            before = blob[pos - 1] if pos and not open_start else " "
+            after = blob[end] if end < len(blob) and not open_end else " "
             if not before.isalnum() and not after.isalnum():
                 out.append((pos, end))
             pos = blob.find(needle, pos + 1)
         return out
+
+    def stated_forms(self) -> dict[str, list[tuple[Hit, str]]]:
+        """Folded form -> where the context names what it is a form of, and which form.
+
+        The places, countries, languages and currencies of `agentguard.text.forms`; built
+        on first use.
+        """
+        if self._forms is None:
+            out: dict[str, list[tuple[Hit, str]]] = {}
+            for sid, start in self.src_offsets.items():
+                original = self.originals[sid]
+                blob = self.blob[start : start + len(original)]
+                for form, places in stated_forms(blob, original).items():
+                    out.setdefault(form, []).extend((Hit(sid, (a, b)), n) for a, b, n in places)
+            self._forms = out
+        return self._forms
 
     def find_value(self, value: Value) -> list[Hit]:
         """Where the context states `value`, in any rendering its normaliser accepts."""
@@ -360,6 +395,13 @@ class ContextIndex:
                 if va <= a and b <= vb + 1 and wanted.intersection(v.keys):
                     return va, vb
         return None
+
+
+def _unspaced(char: str) -> bool:
+    """True for a letter of a script written without spaces between words (CJK, Thai)."""
+    return (
+        "\u0e00" <= char <= "\u0e7f" or "\u3040" <= char <= "\ud7af" or "\uf900" <= char <= "\ufaff"
+    )
 
 
 def _token_starts(text: str, pos: int, floor: int, most: int = 4) -> list[int]:

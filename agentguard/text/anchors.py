@@ -71,7 +71,8 @@ def _date_anchors(key: str, today: dt.date | None) -> list[str]:
     if y is None:
         out.append(f"-{m:02d}-{d:02d}")  # "24 October" is 2024-10-24 when no year is known
     else:
-        out += [f"{y}-{m:02d}-{d:02d}", f"{y}/{m:02d}/{d:02d}"]
+        out += [f"{y}-{m:02d}-{d:02d}", f"{y}/{m:02d}/{d:02d}", f"{y}-{m}-{d}", f"{y}/{m}/{d}"]
+        out += [f"{y}.{m}.{d}", f"{y}.{m:02d}.{d:02d}", f"{d}.{m}.{y}", f"{d:02d}.{m:02d}.{y}"]
         if today is not None:
             delta = (dt.date(y, m, d) - today).days
             if -1 <= delta <= 2:

@@ -57,10 +57,10 @@ _TIME_DIGITS = (
     r"|(?P<th2>\d{1,2}):(?P<tm2>\d{2})\b)"
 )
 _DIGIT_LED = [
-    r"(?P<iso>(?P<iy>\d{4})[-/](?P<im>\d{1,2})[-/](?P<id_>\d{1,2})"
+    r"(?P<iso>(?P<iy>\d{4})(?P<isep>[-/.])(?P<im>\d{1,2})(?P=isep)(?P<id_>\d{1,2})"
     r"(?:[t ](?P<it>\d{1,2}:\d{2}))?\b)",
     r"(?P<numdate>(?P<na>\d{1,2})(?:/(?P<nb>\d{1,2})/(?P<ny>\d{4}|\d{2})"
-    r"|-(?P<nb2>\d{1,2})-(?P<ny2>\d{4}))\b)",
+    r"|-(?P<nb2>\d{1,2})-(?P<ny2>\d{4})|\.(?P<nb3>\d{1,2})\.(?P<ny3>\d{4}))\b)",
     rf"(?P<dmy>(?P<dd>\d{{1,2}}){_ORD}(?:\s+of)?\s+(?P<dm>{MONTH_RE})(?:,?\s+(?P<dy>\d{{4}})\b)?)",
     _TIME_DIGITS,
     rf"(?P<money_n>(?P<amt2>{_NUM})\s?(?:dollars|euros|pounds|usd|eur|gbp)\b)",
@@ -232,8 +232,10 @@ def _date_from_match(m: re.Match[str], today: dt.date | None) -> tuple[int | Non
     if g == "iso":
         return safe_date(int(m["iy"]), int(m["im"]), int(m["id_"]))
     if g == "numdate":
-        a, b = int(m["na"]), int(m["nb"] or m["nb2"])
-        y = expand_year(int(m["ny"] or m["ny2"]))
+        a, b = int(m["na"]), int(m["nb"] or m["nb2"] or m["nb3"])
+        y = expand_year(int(m["ny"] or m["ny2"] or m["ny3"]))
+        if m["nb3"]:  # "15.03.2024": dots put the day first
+            return safe_date(y, b, a)
         # US month/day order unless the first number cannot be a month.
         return safe_date(y, b, a) if a > 12 else safe_date(y, a, b)
     if g == "mdy":
