@@ -5,7 +5,7 @@ output uses is either put into the context (a user turn, a tool result, a docume
 the system prompt, a schema default) or left out of it, and the labels say which. No label comes
 from running the monitor.
 
-    python evals/build_suites.py            # rewrite the four suites (the same bytes every run)
+    python evals/build_suites.py            # rewrite the suites (the same bytes every run)
     python evals/build_suites.py --check    # exit 1 when the committed files are out of date
     python evals/build_suites.py --out DIR  # write (or check) the files in DIR instead
 
@@ -30,7 +30,7 @@ SUITES_DIR = Path(__file__).resolve().parents[1] / "agentguard" / "evaluation" /
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Write (or with `--check`, compare) the four suite files; the exit code says how it went."""
+    """Write (or with `--check`, compare) the suite files; the exit code says how it went."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument(
         "--check",

@@ -306,11 +306,13 @@ def test_training_conversations_are_other_draws_than_the_bundled_suites() -> Non
     import fit
 
     cases = fit.agent_conversations()
-    assert len(cases) > 3.9 * sum(len(load_suite(p).cases) for p in SUITES)
+    fitted_suites = [p for p in SUITES if p.stem not in fit.suitegen.HELD_OUT]
+    assert len(cases) > 3.9 * sum(len(load_suite(p).cases) for p in fitted_suites)
     bundled = {fit.case_key(c) for p in SUITES for c in load_suite(p).cases}
     assert not bundled & {fit.case_key(c) for c in cases}
     for suite, seed in fit.suitegen.SEEDS.items():
-        assert seed not in fit.AGENT_SEEDS[suite]
+        assert seed not in fit.AGENT_SEEDS.get(suite, ())
+    assert not set(fit.AGENT_SEEDS) & fit.suitegen.HELD_OUT  # the adversarial suite is unseen
 
 
 def test_fit_cv_without_data_says_so(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -65,10 +65,16 @@ def test_agentguard_eval_runs_the_bundled_suites_from_an_installed_wheel(
     done = _run([str(installed / "agentguard"), "eval", "--json", "--out", "run"], cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     summary = json.loads(done.stdout)
-    assert summary["behaviour"]["overall"]["n"] == 261
+    assert summary["behaviour"]["overall"]["n"] == 433
     run = json.loads((tmp_path / "run" / "run.json").read_text())
-    assert run["settings"]["suites"] == ["travel", "orders", "retrieval", "arithmetic"]
-    assert (run["cases"], run["errors"]) == (261, 0)
+    assert run["settings"]["suites"] == [
+        "travel",
+        "orders",
+        "retrieval",
+        "arithmetic",
+        "adversarial",
+    ]
+    assert (run["cases"], run["errors"]) == (433, 0)
     assert (tmp_path / "run" / "report.html").is_file()
 
 

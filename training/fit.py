@@ -133,8 +133,17 @@ P_DECIMALS = 4  # the monitor reports claim support to 4 decimals
 # Row weight of a FaithBench summary in the response model (a HaluEval answer weighs 1):
 # chosen among 1, 3, 10 and 30 by 5-fold cross-validation on train (see the docstring).
 RESPONSE_WEIGHT = {"faithbench": 30.0}
+ARGUMENT_SETS = (
+    "bfcl-miss-param",
+    "bfcl-base",
+    "bfcl-simple",
+    "bfcl-multiple",
+    "bfcl-live",
+    "bfcl-live-replaced",
+)
+"""The public sets whose argument claims the fit reads (train split)."""
 AGENT = "agent-conversations"
-SUITE_SEEDS = sorted(suitegen.SEEDS.items())
+SUITE_SEEDS = sorted((s, seed) for s, seed in suitegen.SEEDS.items() if s not in suitegen.HELD_OUT)
 AGENT_SEEDS = {suite: tuple(seed + 1000 * k for k in (1, 2, 3, 4)) for suite, seed in SUITE_SEEDS}
 
 
@@ -206,7 +215,7 @@ def collect(data: Path) -> Rows:
     _halueval_rows(rows, _checked(monitor, recorder, qa))
     fb = load_public("faithbench", data, split="train").cases
     _faithbench_rows(rows, _checked(monitor, recorder, fb))
-    for name in ("bfcl-miss-param", "bfcl-base", "bfcl-simple", "bfcl-multiple"):
+    for name in ARGUMENT_SETS:
         suite = load_public(name, data, split="train").cases
         _argument_rows(rows, name, _checked(monitor, recorder, suite))
     _agent_rows(rows, _checked(monitor, recorder, agent_conversations()))
@@ -225,7 +234,7 @@ def agent_conversations() -> list[EvalCase]:
         for case in load_suite(path).cases
     }
     cases = []
-    for suite in suitegen.SUITES:
+    for suite in AGENT_SEEDS:
         for seed in AGENT_SEEDS[suite]:
             for data in suitegen.build(suite, seed):
                 data["id"] = f"{data['id']}@{seed}"
@@ -364,6 +373,7 @@ def _data_files(data: Path) -> dict[str, int]:
     names += sorted(
         p.relative_to(data).as_posix() for p in (data / "bfcl" / "multi_turn_func_doc").glob("*")
     )
+    names += sorted(p.relative_to(data).as_posix() for p in (data / "bfcl_live").rglob("*.json"))
     return {n: (data / n).stat().st_size for n in names if (data / n).is_file()}
 
 

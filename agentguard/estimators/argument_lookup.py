@@ -8,6 +8,8 @@ rival: another value of the same kind that the user or a tool gives the paramete
 
 from __future__ import annotations
 
+import datetime as dt
+import itertools
 import re
 from dataclasses import dataclass, field
 
@@ -68,7 +70,11 @@ def argument_lookup(claim: ClaimDraft, index: ContextIndex) -> Lookup:
         return Lookup(hits, partial, parts)
     if isinstance(claim.value, (int, float)):
         param = index.context.param(claim.tool, claim.path)
-        notes = described_code(claim.value, param, index) or enum_member(claim.value, param, index)
+        notes = (
+            described_code(claim.value, param, index)
+            or enum_member(claim.value, param, index)
+            or derived_number(claim.value, index)
+        )
         return Lookup(list(notes), 0.0, [], notes) if notes else Lookup(hits, partial, parts)
     param = index.context.param(claim.tool, claim.path)
     notes = (
@@ -116,8 +122,9 @@ def argument_hits(claim: ClaimDraft, index: ContextIndex) -> tuple[list[Hit], fl
     if isinstance(value, bool):
         # "including human impact" names `include_human_impact`: the parameter's words,
         # stemmed, in one sentence.
-        share, _ = implied_boolean(claim.path or "", index)
-        return [], 1.0 if share >= 0.5 else 0.0, []
+        share, hit = implied_boolean(claim.path or "", index)
+        implied = share >= 0.5 and hit is not None
+        return [], 1.0 if implied else 0.0, [hit] if implied and hit is not None else []
     if isinstance(value, (int, float)):
         key = num_key(value)
         found = index.find_value(Value("number", str(value), (0, 0), (key,), (key,)))
@@ -174,3 +181,41 @@ def slot_rival(claim: ClaimDraft, index: ContextIndex) -> Hit | None:
             if rival is not None:
                 return index.sentence_value_hit(si, rival)
     return None
+
+
+_MOST_SENTENCES = 200
+_MOST_DATES = 24
+
+
+def derived_number(value: float, index: ContextIndex) -> dict[Hit, str]:
+    """Where `value` follows from two stated values, with both as evidence.
+
+    The days between two dates ("I arrive on 3 May and leave on 7 May" -> 4 nights), or the
+    sum of two numbers of one sentence ("2 adults and 1 child" -> 3).
+
+    Only the first sentences of the user, system and tool sources are read, so a long
+    context costs no more than a short one.
+    """
+    if not float(value).is_integer() or not 0 < value <= 3660:
+        return {}
+    n = int(value)
+    dates: list[tuple[dt.date, Hit, str]] = []
+    for si in range(min(index.n_sentences, _MOST_SENTENCES)):
+        if index.sentence_kind(si) not in ("user", "system", "tool"):
+            continue
+        numbers: list[tuple[float, Value]] = []
+        for v in index.sentence_values(si):
+            day = next((k[5:] for k in v.keys if k.startswith("date:")), None)
+            if day is not None and len(dates) < _MOST_DATES:
+                dates.append((dt.date.fromisoformat(day), index.sentence_value_hit(si, v), v.text))
+            elif v.kind == "number":
+                numbers += [(float(k[4:]), v) for k in v.keys[:1] if k.startswith("num:")]
+        for (a, va), (b, vb) in itertools.combinations(numbers, 2):
+            if a + b == n and a != n and b != n:
+                note = f"derived: {va.text} + {vb.text} = {n}"
+                return {index.sentence_value_hit(si, w): note for w in (va, vb)}
+    for (d1, h1, t1), (d2, h2, t2) in itertools.combinations(dates, 2):
+        if abs((d2 - d1).days) == n:
+            note = f"derived: {n} days from {t1} to {t2}"
+            return {h1: note, h2: note}
+    return {}

@@ -15,7 +15,12 @@ Features (`FEATURES`, name: meaning):
   documents (retrieved text), and `documents_best_sentence`, `documents_anywhere` the two
   shares again in that case (0 otherwise), so that a fit may weigh word overlap one way in
   documents and another in a conversation with tools; `negation` 1 when a close sentence says
-  the same with the opposite polarity (a negation among the claim's words).
+  the same with the opposite polarity (a negation among the claim's words);
+  `attributes_missing`, for a claim that names something ("the Aero X1 comes with a lifetime
+  warranty"), the idf-weighted share of its other content words that occur nowhere in the
+  context, when the context holds documents (0 otherwise, and for a claim without names): a
+  document that names the Aero X1 says nothing of a warranty. In a conversation, "I'm Dana"
+  states what "your name is Dana" claims in other words, so the feature stays off there.
 - argument claims (one branch applies): `exact` 1 when the value occurs; `schema_default`
   1 when it is the schema default; `partial_branch` 1 and `partial_coverage` the covered
   share when only part of it occurs; `nothing` 1 when none of it does; for a boolean,
@@ -53,6 +58,7 @@ FEATURES: dict[FeatureKind, tuple[tuple[str, str], ...]] = {
         ("documents_best_sentence", "text_documents_best_sentence"),
         ("documents_anywhere", "text_documents_anywhere"),
         ("negation", "text_negation"),
+        ("attributes_missing", "text_attributes_missing"),
     ),
     "argument": (
         ("exact", "arg_exact"),
@@ -84,6 +90,7 @@ class Coefficients:
     text_documents_best_sentence: float = 0.0
     text_documents_anywhere: float = 0.0
     text_negation: float = -4.5
+    text_attributes_missing: float = -3.0
     text_values_found: float = 0.8
     text_values_missing: float = -2.0
     text_any_value_missing: float = -3.5

@@ -32,7 +32,7 @@ from agentguard.estimators.base import Estimate, Estimator
 from agentguard.estimators.calibrated import SupportCalibration
 from agentguard.estimators.coefficients import FEATURES, Coefficients, FeatureKind
 from agentguard.estimators.index import ContextIndex, Hit
-from agentguard.estimators.mentions import Slot, read_mentions
+from agentguard.estimators.mentions import Slot, json_rival, read_mentions
 from agentguard.text.lexicon import HEDGE_RE, QUESTION_FILLER, QUESTION_KINDS
 from agentguard.text.tokens import content_terms, has_negation, negated_near
 from agentguard.text.values import Value, extract_values, fold
@@ -268,6 +268,7 @@ class DefaultEstimator(Estimator):
         ]
         t = float(index.has_documents)  # set when the index is built
         features += [t, t * lex.best, t * lex.anywhere, float(negation)]
+        features.append(t * _attributes_missing(lex.terms, values, index))
         return _Signals("text", features, bool(contradiction), False, tuple(_dedupe(evidence)))
 
     def _contradiction(
@@ -334,8 +335,9 @@ class DefaultEstimator(Estimator):
         unheld: list[Evidence] = []  # mentions that do not state the value for this slot
         denied = False
         notes: dict[Hit, str] = {}
+        slot = Slot.of(claim, index, value_kind(value, index))
         if hits:
-            mentions = read_mentions(hits, Slot.of(claim, index, value_kind(value, index)), index)
+            mentions = read_mentions(hits, slot, index)
             held = [m for m in mentions if m.supports]
             if not held:
                 # Mentioned, but denied, asked, supposed or for another slot: not stated, and
@@ -347,8 +349,8 @@ class DefaultEstimator(Estimator):
             notes = {m.hit: _joined(found.notes.get(m.hit), m.note()) for m in held}
         # exact, schema_default, partial_branch, partial_coverage, nothing, bool_mentioned
         features = [0.0] * 6
-        if hits:
-            features[0] = 1.0
+        if hits or (isinstance(value, bool) and partial == 1.0 and parts):
+            features[0] = 1.0  # found, or a boolean the request words (evidence: its sentence)
         elif schema_ev:
             features[1] = 1.0
         elif isinstance(value, bool):
@@ -361,9 +363,9 @@ class DefaultEstimator(Estimator):
         contradicted = denied and not schema_ev
         evidence += unheld
         if not hits and not schema_ev and not denied:
-            rival = slot_rival(claim, index)
+            rival = slot_rival(claim, index) or json_rival(value, slot, index)
             if rival is not None:
-                evidence.append(_evidence(index, rival))
+                evidence.append(_evidence(index, rival, "another value for the same slot"))
                 contradicted = True
         return _Signals(
             "argument",
@@ -412,6 +414,31 @@ class DefaultEstimator(Estimator):
             features[4] = 1.0
             best_si = answered
         return _Signals("question", features, evidence=(_evidence(index, index.sentence(best_si)),))
+
+
+def _attributes_missing(terms: set[str], values: list[Value], index: ContextIndex) -> float:
+    """The idf-weighted share of a naming claim's other words that occur nowhere in the context.
+
+    0 for a claim without names or without other words.
+
+    "The Aero X1 comes with a lifetime warranty" is about the Aero X1, and a source that names
+    the Aero X1 says nothing of the warranty: the name is checked as a value (found or
+    missing), and this says whether what is claimed of it is found at all.
+    """
+    names = [content_terms(v.text) for v in values if v.kind == "name"]
+    if not names:
+        return 0.0
+    rest = sorted(terms - set().union(*names))
+    if not rest:
+        return 0.0
+    weights = [index.idf(t) for t in rest]
+    missing = sum(w for t, w in zip(rest, weights, strict=True) if not _occurs(t, index))
+    return missing / sum(weights)
+
+
+def _occurs(t: str, index: ContextIndex) -> bool:
+    """True if the term, or a word that begins like it, occurs ("stars" and "starring")."""
+    return len(index.sentences_with(t)) > 0 or bool(index.find_prefix(t[: max(4, len(t) - 2)]))
 
 
 def _asked_kinds(question: str) -> frozenset[str]:

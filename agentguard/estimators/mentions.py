@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from agentguard.estimators.index import ContextIndex, Hit
 from agentguard.text.polarity import Polarity, parameter_role, polarity, role_before
 from agentguard.text.tokens import content_terms
+from agentguard.text.values import fold
 from agentguard.types import ClaimDraft
 
 REFERENCE_KINDS = frozenset({"id", "email", "url", "phone"})
@@ -132,24 +133,62 @@ def _read(hit: Hit, slot: Slot, index: ContextIndex) -> Mention:
     si = index.sentence_at(hit)
     sentence = index.sentence_text(si)
     offset = index.offset_in_sentence(hit, si)
-    pol = polarity(sentence, offset, presupposed=slot.presupposed, user=holder == "user")
-    if pol == "reported" and holder in ("user", "system"):
-        pol = "asserted"  # the user relaying someone's words makes them the user's
     source = index.originals[hit.source]
     key_match = _JSON_KEY.search(source[max(0, hit.span[0] - 60) : hit.span[0]])
     key = key_match.group(1) if key_match else None
+    structured = key is not None or source.lstrip()[:1] in ("{", "[")
+    pol = polarity(
+        sentence,
+        offset,
+        presupposed=slot.presupposed,
+        user=holder == "user",
+        structured=structured,
+    )
+    if pol == "reported" and holder in ("user", "system"):
+        pol = "asserted"  # the user relaying someone's words makes them the user's
     role = role_before(sentence, offset)
-    fits = True
-    if key is not None:
-        key_terms = name_terms(key)
-        key_role = parameter_role(name_words(key))
-        if slot.role and key_role and key_role != slot.role:
-            fits = False
-        elif not key_terms & slot.own and key_terms & slot.others:
-            fits = False  # the key names another parameter of the tool
-    elif role is not None and slot.role is not None and role != slot.role:
-        fits = False  # "to Boston" for an origin
-    elif holder in ("tool", "doc") and not slot.reference:
-        near = content_terms(sentence) | name_terms(hit.source.split(":")[-1].split("#")[0])
+    key_terms = name_terms(key) if key is not None else set()
+    key_role = parameter_role(name_words(key)) if key is not None else role
+    if slot.role and key_role and key_role != slot.role:
+        fits = False  # "to Boston" or `"destination": "Boston"` for an origin
+    elif key_terms & slot.own:
+        fits = True
+    elif key_terms & slot.others:
+        fits = False  # the key names another parameter of the tool
+    elif holder in ("tool", "doc") and not slot.reference and (key is not None or not structured):
+        # Prose, or a JSON value under a key; a JSON key itself ("driver": {...}) is a name.
+        near = content_terms(sentence) | key_terms | name_terms(_tool_of(hit.source))
         fits = bool(near & slot.words)
+    else:
+        fits = True
     return Mention(hit, holder, pol, key or role, fits)
+
+
+def _tool_of(source: str) -> str:
+    """The tool name of a source id such as `tool:get_weather#2` (empty for other sources)."""
+    return source.split(":", 1)[1].split("#")[0] if source.startswith("tool:") else ""
+
+
+_JSON_PAIR = re.compile(
+    r"\"([A-Za-z_][\w .-]{0,40})\"\s*:\s*(?:\"((?:[^\"\\]|\\.){1,200})\"|(-?\d[\d.]*))"
+)
+
+
+def json_rival(value: object, slot: Slot, index: ContextIndex) -> Hit | None:
+    """A tool result giving the parameter's own key another value (`"origin": "Chicago"`)."""
+    if not slot.own or isinstance(value, bool) or value is None:
+        return None
+    wanted = fold(str(value)).strip()
+    for sid, kind in index.kinds.items():
+        if kind != "tool":
+            continue
+        text = index.originals[sid]
+        for m in _JSON_PAIR.finditer(text):
+            key = m.group(1)
+            if name_terms(key) != slot.own:
+                continue
+            found = m.group(2) if m.group(2) is not None else m.group(3)
+            if fold(found).strip() != wanted:
+                a = m.start(2) if m.group(2) is not None else m.start(3)
+                return Hit(sid, (a, a + len(found)))
+    return None

@@ -13,7 +13,7 @@ from agentguard.evaluation.harness.suite import Suite, load_suite
 
 SUITES_DIR = Path(__file__).resolve().parent / "suites"
 """The bundled suites, shipped as package data (`agentguard/evaluation/suites/*.jsonl`)."""
-DEFAULT_SUITES = ("travel", "orders", "retrieval", "arithmetic")
+DEFAULT_SUITES = ("travel", "orders", "retrieval", "arithmetic", "adversarial")
 
 
 def bundled_suites() -> list[str]:

@@ -31,9 +31,11 @@ _NOT_NEGATION = re.compile(
     r"|worries|doubt|matter|longer)\b"
     r"|\bno\.?\s*[#:]?\s*$"  # "Order No. 12345"
 )
+# A supposition, not a plain condition: "if I were flying from Boston", "what if", "suppose";
+# "check if John Doe has a record" and "convert it if I need 200 dollars" state their values.
 _HYPOTHETICAL = re.compile(
-    r"\b(?:if|suppose|supposing|imagine|hypothetically|what if|in case|unless|whether"
-    r"|were you|were i|would have|could have|might)\b"
+    r"\b(?:if (?:i|you|we|he|she|they) were|what if|suppose|supposing|imagine|hypothetically"
+    r"|in case|unless|were you|were i|would have|could have|might)\b"
 )
 _REPORTED = re.compile(
     r"\b(?:said|says|say|told|tells|wrote|writes|claims?|claimed|according to|quoted?"
@@ -44,9 +46,26 @@ _REPORTED = re.compile(
 _YES_NO = re.compile(
     r"^\W*(?:are|is|am|was|were|do|does|did|have|has|had|should|shall)\b", re.IGNORECASE
 )
-_SELF_ASK = re.compile(
-    r"^\W*(?:are you|were you|is it|was it|am i|should i|shall i|do i)\b", re.IGNORECASE
+# A user's yes/no question that asks for something ("Is there a car in London on the 10th?",
+# "Do you have flights on May 3?") takes its values as given.
+_REQUEST = re.compile(
+    r"^\W*(?:is there|are there|was there|do you (?:have|know|offer|sell)|does it (?:have|come))"
+    r"\b",
+    re.IGNORECASE,
 )
+# "Boston is not where I fly from", "ORD-1 isn't mine": a denial right after the value.
+_DENIED_AFTER = re.compile(
+    r"[\w.-]*\s+(?:is|was|are)\s+(?:not|never)\b|[\w.-]*\s+(?:isn|wasn|aren)['’]t\b",
+    re.IGNORECASE,
+)
+_QUOTES = re.compile("[\"“”]|(?<!\\w)'|'(?!\\w)")
+
+
+def _quoted(sentence: str, start: int) -> bool:
+    """True when the value sits inside quotation marks (an odd number of them before it)."""
+    return sum(1 for m in _QUOTES.finditer(sentence) if m.start() < start) % 2 == 1
+
+
 _ROLE_BEFORE = re.compile(
     r"\b(?P<from>from|leaving|departing|out of|origin|via)\s+(?:the\s+)?$"
     r"|\b(?P<to>to|towards|into|arriving (?:in|at)|destination|bound for|heading to)\s+"
@@ -68,7 +87,12 @@ def clause_before(sentence: str, start: int) -> str:
 
 
 def polarity(
-    sentence: str, start: int, *, presupposed: bool = False, user: bool = False
+    sentence: str,
+    start: int,
+    *,
+    presupposed: bool = False,
+    user: bool = False,
+    structured: bool = False,
 ) -> Polarity:
     """How `sentence` states the value that begins at offset `start`.
 
@@ -79,20 +103,21 @@ def polarity(
             a question or a condition about it ("Is ORD-1 shipped?", "what do I get if I add
             5 to 3?") still says that it is the one meant, so only a negation or a report
             changes it.
-        user: True when the user says it: a user's yes/no question is mostly a request ("Is
-            there a car in London on the 10th?"), and asks about the value only when it
-            asks who or what it is ("Is it Boston?", "Should I fly from Boston?").
+        user: True when the user says it: a user's yes/no question that asks for something
+            ("Is there a car in London on the 10th?") takes its values as given.
+        structured: True for a value of a JSON object, whose quotation marks quote nothing.
     """
     clause = clause_before(sentence, start)
-    if _NEGATED.search(_NOT_NEGATION.sub(" ", clause)):
+    if _NEGATED.search(_NOT_NEGATION.sub(" ", clause)) or _DENIED_AFTER.match(sentence, start):
         return "negated"
-    if _REPORTED.search(clause):
+    if _REPORTED.search(clause) or (not structured and _quoted(sentence, start)):
         return "reported"
     if presupposed:
         return "asserted"
     if _HYPOTHETICAL.search(clause):
         return "hypothetical"
-    if sentence.rstrip().endswith("?") and (_SELF_ASK if user else _YES_NO).match(sentence):
+    question = sentence.rstrip().endswith("?") and _YES_NO.match(sentence)
+    if question and not (user and _REQUEST.match(sentence)):
         return "asked"
     return "asserted"
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
+from .adversarial import ADVERSARIAL
 from .arithmetic import ARITHMETIC
 from .common import JSON, Draft, make_case, relative_dates, render, render_date
 from .orders import ORDERS
@@ -20,6 +21,7 @@ __all__ = [
     "PLANS",
     "SEEDS",
     "SUITES",
+    "HELD_OUT",
     "Draft",
     "build",
     "make_case",
@@ -28,14 +30,23 @@ __all__ = [
     "render_date",
 ]
 
-SUITES = ("travel", "orders", "retrieval", "arithmetic")
-SEEDS = {"travel": 4101, "orders": 4202, "retrieval": 4303, "arithmetic": 4404}
+SUITES = ("travel", "orders", "retrieval", "arithmetic", "adversarial")
+SEEDS = {
+    "travel": 4101,
+    "orders": 4202,
+    "retrieval": 4303,
+    "arithmetic": 4404,
+    "adversarial": 4505,
+}
+HELD_OUT = frozenset({"adversarial"})
+"""Suites whose templates `training/fit.py` does not draw from: they test what it never saw."""
 
 PLANS: dict[str, list[tuple[Callable[[random.Random], Draft], int]]] = {
     "travel": TRAVEL,
     "orders": ORDERS,
     "retrieval": RETRIEVAL,
     "arithmetic": ARITHMETIC,
+    "adversarial": ADVERSARIAL,
 }
 
 
