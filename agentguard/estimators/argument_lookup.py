@@ -1,9 +1,10 @@
 """Where the context holds a tool-call argument's value, wholly or in part.
 
 Used by the default estimator for argument claims: a value is looked up as the typed value it
-is (a date, an amount), as a phrase, as a currency name for an ISO code, and else by how much
-of it occurs; a named boolean by its parameter's words. A value that is not found may meet a
-rival: another value of the same kind that the user or a tool gives the parameter.
+is (a date, an amount), as a phrase, as a currency name for an ISO code, in another form
+(`agentguard.text.forms`, `agentguard.estimators.schema_values`, `derived_number`), and else
+by how much of it occurs; a named boolean by its parameter's words. A value that is not found
+may meet a rival: another value of the same kind that the user or a tool gives the parameter.
 """
 
 from __future__ import annotations
@@ -39,16 +40,6 @@ def whole_value(text: str, index: ContextIndex) -> Value | None:
     return None
 
 
-def value_kind(value: object, index: ContextIndex) -> str | None:
-    """The kind of typed value an argument is (`id`, `date`, `number`...), None for words."""
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, (int, float)):
-        return "number"
-    whole = whole_value(str(value), index)
-    return whole.kind if whole is not None else None
-
-
 @dataclass
 class Lookup:
     """Where the context holds an argument's value."""
@@ -61,30 +52,41 @@ class Lookup:
     """Where its parts occur."""
     notes: dict[Hit, str] = field(default_factory=dict)
     """For a hit in another form, what form it is ("country code of 'UK'")."""
+    kind: str | None = None
+    """The kind of typed value the argument is (`id`, `date`, `number`...); None for words."""
+    worded: bool = False
+    """True when `hits` are where the request words a boolean parameter ("keep it private"
+    for `private_visibility=true`): the parameter's words, not a mention of the value."""
 
 
 def argument_lookup(claim: ClaimDraft, index: ContextIndex) -> Lookup:
     """Where the value is, in its own form or another, else how much of it occurs."""
-    hits, partial, parts = argument_hits(claim, index)
-    if hits or isinstance(claim.value, bool) or claim.value is None:
-        return Lookup(hits, partial, parts)
-    if isinstance(claim.value, (int, float)):
-        param = index.context.param(claim.tool, claim.path)
-        notes = (
-            described_code(claim.value, param, index)
-            or enum_member(claim.value, param, index)
-            or derived_number(claim.value, index)
-        )
-        return Lookup(list(notes), 0.0, [], notes) if notes else Lookup(hits, partial, parts)
+    value = claim.value
+    if value is None:
+        return Lookup([])
+    if isinstance(value, bool):
+        # "including human impact" words `include_human_impact`: the parameter's own words,
+        # stemmed, in one sentence.
+        share, hit = implied_boolean(claim.path or "", index)
+        if share >= 0.5 and hit is not None:
+            return Lookup([hit], notes={hit: "the request words the parameter"}, worded=True)
+        return Lookup([])
+    number = isinstance(value, (int, float))
+    whole = None if number else whole_value(str(value), index)
+    kind = "number" if number else (whole.kind if whole is not None else None)
+    hits, partial, parts = _value_hits(value, whole, index)
+    if hits:
+        return Lookup(hits, kind=kind)
     param = index.context.param(claim.tool, claim.path)
     notes = (
-        other_forms(str(claim.value), index)
-        or described_code(claim.value, param, index)
-        or enum_member(claim.value, param, index)
+        ({} if number else other_forms(str(value), index))
+        or described_code(value, param, index)
+        or enum_member(value, param, index)
+        or (derived_number(float(value), index) if number else {})
     )
     if notes:
-        return Lookup(list(notes), 0.0, [], notes)
-    return Lookup(hits, partial, parts)
+        return Lookup(list(notes), notes=notes, kind=kind)
+    return Lookup([], partial, parts, kind=kind)
 
 
 def other_forms(text: str, index: ContextIndex) -> dict[Hit, str]:
@@ -113,24 +115,17 @@ def other_forms(text: str, index: ContextIndex) -> dict[Hit, str]:
     return out
 
 
-def argument_hits(claim: ClaimDraft, index: ContextIndex) -> tuple[list[Hit], float, list[Hit]]:
-    """Hits of the whole value; else how much of it occurs (0-1), and where its parts do.
+def _value_hits(
+    value: object, whole: Value | None, index: ContextIndex
+) -> tuple[list[Hit], float, list[Hit]]:
+    """Hits of the whole value as written; else how much of it occurs (0-1), and where.
 
-    A named boolean counts as wholly covered when its parameter's words occur.
+    `whole` is the typed value a string argument is (`whole_value`).
     """
-    value = claim.value
-    if isinstance(value, bool):
-        # "including human impact" names `include_human_impact`: the parameter's words,
-        # stemmed, in one sentence.
-        share, hit = implied_boolean(claim.path or "", index)
-        implied = share >= 0.5 and hit is not None
-        return [], 1.0 if implied else 0.0, [hit] if implied and hit is not None else []
     if isinstance(value, (int, float)):
         key = num_key(value)
-        found = index.find_value(Value("number", str(value), (0, 0), (key,), (key,)))
-        return found, 0.0, []
+        return index.find_value(Value("number", str(value), (0, 0), (key,), (key,))), 0.0, []
     text = str(value)
-    whole = whole_value(text, index)
     hits = (index.find_value(whole) if whole else []) or index.find_phrase(text)
     for name in CURRENCY_NAMES.get(text.upper(), ()) if not hits else ():
         hits = index.find_phrase(name)  # `"USD"` for "500 US dollars"
@@ -141,7 +136,8 @@ def argument_hits(claim: ClaimDraft, index: ContextIndex) -> tuple[list[Hit], fl
     share, parts = _value_coverage(text, index)
     if whole is not None:  # an id, date or amount is found whole or not: "BH-54631" is no "BH"
         return [], share, parts
-    return [], max(_token_coverage(text, index), share), parts
+    words, _ = index.densest_sentence(content_terms(text.replace("_", " ")))
+    return [], max(words, share), parts
 
 
 def _value_coverage(value: str, index: ContextIndex) -> tuple[float, list[Hit]]:
@@ -155,29 +151,18 @@ def _value_coverage(value: str, index: ContextIndex) -> tuple[float, list[Hit]]:
     return len(found) / len(values), found
 
 
-def _token_coverage(value: str, index: ContextIndex) -> float:
-    stems = content_terms(value.replace("_", " "))
-    if not stems:
-        return 0.0
-    counts: dict[int, int] = {}
-    for t in stems:
-        for si in index.sentences_with(t).tolist():
-            counts[si] = counts.get(si, 0) + 1
-    return max(counts.values()) / len(stems) if counts else 0.0
+def slot_rival(claim: ClaimDraft, kind: str | None, index: ContextIndex) -> Hit | None:
+    """Where the user or a tool names the parameter with another value of the same kind.
 
-
-def slot_rival(claim: ClaimDraft, index: ContextIndex) -> Hit | None:
-    """Where the user or a tool names the parameter with another value of the same kind."""
-    if claim.value is None or isinstance(claim.value, bool):
-        return None
-    whole = whole_value(str(claim.value), index)
-    if whole is None or whole.kind not in CONTRADICTABLE or whole.kind == "name":
+    `kind` is the kind of typed value of a string argument (`Lookup.kind`); None for words.
+    """
+    if kind is None or kind not in CONTRADICTABLE or kind == "name":
         return None
     for t in sorted(content_terms((claim.path or "").replace("_", " "))):
         for si in index.sentences_with(t).tolist():
             if index.sentence_kind(si) not in ("user", "tool"):
                 continue
-            rival = next((w for w in index.sentence_values(si) if w.kind == whole.kind), None)
+            rival = next((w for w in index.sentence_values(si) if w.kind == kind), None)
             if rival is not None:
                 return index.sentence_value_hit(si, rival)
     return None

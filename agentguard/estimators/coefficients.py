@@ -21,10 +21,11 @@ Features (`FEATURES`, name: meaning):
   context, when the context holds documents (0 otherwise, and for a claim without names): a
   document that names the Aero X1 says nothing of a warranty. In a conversation, "I'm Dana"
   states what "your name is Dana" claims in other words, so the feature stays off there.
-- argument claims (one branch applies): `exact` 1 when the value occurs; `schema_default`
-  1 when it is the schema default; `partial_branch` 1 and `partial_coverage` the covered
-  share when only part of it occurs; `nothing` 1 when none of it does; for a boolean,
-  `nothing` = 1 - m and `bool_mentioned` = m, with m = 1 when the parameter's words occur.
+- argument claims (one branch applies): `exact` 1 when the context states the value, in
+  its own form or another (a boolean: when the request words the parameter, "keep it private"
+  for `private_visibility`); `schema_default` 1 when it is the schema default;
+  `partial_branch` 1 and `partial_coverage` the covered share when only part of it occurs;
+  `nothing` 1 when none of it does.
 - questions: `bias` 1; `slot_coverage` the share of the slot words in the best sentence
   (half weight with a single slot word); `value_present` 1 when that sentence holds a value;
   `user_exact` 1 when a user sentence holds all of two or more slot words; `kind_answered` 1
@@ -66,7 +67,6 @@ FEATURES: dict[FeatureKind, tuple[tuple[str, str], ...]] = {
         ("partial_branch", "arg_partial_bias"),
         ("partial_coverage", "arg_partial"),
         ("nothing", "arg_nothing"),
-        ("bool_mentioned", "arg_bool_mentioned"),
     ),
     "question": (
         ("bias", "question_bias"),
@@ -100,7 +100,6 @@ class Coefficients:
     arg_partial_bias: float = -3.0
     arg_partial: float = 6.0
     arg_nothing: float = -2.4
-    arg_bool_mentioned: float = 0.4
     question_bias: float = -2.5
     question_slot: float = 3.0
     question_value: float = 1.5

@@ -22,12 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from agentguard.estimators.argument_lookup import (
-    CONTRADICTABLE,
-    argument_lookup,
-    slot_rival,
-    value_kind,
-)
+from agentguard.estimators.argument_lookup import CONTRADICTABLE, argument_lookup, slot_rival
 from agentguard.estimators.base import Estimate, Estimator
 from agentguard.estimators.calibrated import SupportCalibration
 from agentguard.estimators.coefficients import FEATURES, Coefficients, FeatureKind
@@ -334,9 +329,10 @@ class DefaultEstimator(Estimator):
         hits, partial, parts = found.hits, found.partial, found.parts
         unheld: list[Evidence] = []  # mentions that do not state the value for this slot
         denied = False
-        notes: dict[Hit, str] = {}
-        slot = Slot.of(claim, index, value_kind(value, index))
-        if hits:
+        notes = found.notes
+        slot: Slot | None = None
+        if hits and not found.worded:
+            slot = Slot.of(claim, index, found.kind)
             mentions = read_mentions(hits, slot, index)
             held = [m for m in mentions if m.supports]
             if not held:
@@ -347,14 +343,12 @@ class DefaultEstimator(Estimator):
                 partial, parts = 0.0, []
             hits = [m.hit for m in held]
             notes = {m.hit: _joined(found.notes.get(m.hit), m.note()) for m in held}
-        # exact, schema_default, partial_branch, partial_coverage, nothing, bool_mentioned
-        features = [0.0] * 6
-        if hits or (isinstance(value, bool) and partial == 1.0 and parts):
-            features[0] = 1.0  # found, or a boolean the request words (evidence: its sentence)
+        # exact, schema_default, partial_branch, partial_coverage, nothing
+        features = [0.0] * 5
+        if hits:
+            features[0] = 1.0
         elif schema_ev:
             features[1] = 1.0
-        elif isinstance(value, bool):
-            features[4], features[5] = 1.0 - partial, partial
         elif partial > 0:
             features[2], features[3] = 1.0, partial
         else:
@@ -363,7 +357,9 @@ class DefaultEstimator(Estimator):
         contradicted = denied and not schema_ev
         evidence += unheld
         if not hits and not schema_ev and not denied:
-            rival = slot_rival(claim, index) or json_rival(value, slot, index)
+            rival = slot_rival(claim, found.kind, index) or json_rival(
+                value, slot or Slot.of(claim, index, found.kind), index
+            )
             if rival is not None:
                 evidence.append(_evidence(index, rival, "another value for the same slot"))
                 contradicted = True

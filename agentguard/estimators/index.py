@@ -227,6 +227,17 @@ class ContextIndex:
         for t, a, b in zip(todo, lo, hi, strict=True):
             self._postings[t] = self._key_sentences[a:b]
 
+    def densest_sentence(self, terms: set[str]) -> tuple[float, Hit | None]:
+        """The sentence holding the most of `terms` (the earliest of a tie), and their share."""
+        counts: dict[int, int] = {}
+        for t in sorted(terms):
+            for si in self.sentences_with(t).tolist():
+                counts[si] = counts.get(si, 0) + 1
+        if not counts:
+            return 0.0, None
+        si = max(counts, key=lambda s: (counts[s], -s))
+        return counts[si] / len(terms), self.sentence(si)
+
     def idf(self, term: str) -> float:
         """Inverse sentence frequency: rare words weigh more; unseen words weigh most."""
         found = self._idf.get(term)

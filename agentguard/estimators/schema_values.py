@@ -94,22 +94,10 @@ def implied_boolean(path: str, index: ContextIndex) -> tuple[float, Hit | None]:
     """The share of a boolean parameter's own words (less generic ones) in one sentence."""
     leaf = path.split(".")[-1].split("[")[0]
     words = {w for w in name_words(leaf) if w not in _GENERIC}
-    return _densest(content_terms(" ".join(words)), index)
+    return index.densest_sentence(content_terms(" ".join(words)))
 
 
 def _best_sentence(terms: set[str], index: ContextIndex) -> Hit | None:
     """The sentence holding at least half of `terms`, the most of them."""
-    share, hit = _densest(terms, index)
+    share, hit = index.densest_sentence(terms)
     return hit if share >= 0.5 else None
-
-
-def _densest(terms: set[str], index: ContextIndex) -> tuple[float, Hit | None]:
-    """The sentence holding the most of `terms` (the earliest of a tie), and their share."""
-    counts: dict[int, int] = {}
-    for t in sorted(terms):
-        for si in index.sentences_with(t).tolist():
-            counts[si] = counts.get(si, 0) + 1
-    if not counts:
-        return 0.0, None
-    si = max(counts, key=lambda s: (counts[s], -s))
-    return counts[si] / len(terms), index.sentence(si)

@@ -63,6 +63,8 @@ class Gazetteer:
     codes: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     """Upper-case city codes ("LA", "NYC", "BER"), matched case-sensitively."""
     cities: dict[str, dict[str, object]] = field(default_factory=dict)
+    city_codes: dict[str, list[str]] = field(default_factory=dict)
+    """The codes of `codes`, by city id."""
     us_states: dict[str, str] = field(default_factory=dict)
 
     def add(self, name: str, what: tuple[str, str]) -> None:
@@ -111,6 +113,7 @@ def _load_cities(g: Gazetteer) -> None:
                 continue
             if alt.isupper() and alt.isalpha() and len(alt) <= 4:
                 g.codes.setdefault(alt, []).append(what)
+                g.city_codes.setdefault(gid, []).append(alt)
             else:
                 g.add(alt, what)
 
@@ -206,9 +209,8 @@ def _city_forms(gid: str) -> dict[str, str]:
         for region in (admin, g.us_states[admin]):
             out[fold(region)] = "state of the city"
             out[f"{fold(name)}, {fold(region)}"] = "city and state"
-    for code, places in g.codes.items():
-        if ("city", gid) in places:
-            out.setdefault(fold(code), "city code")
+    for code in g.city_codes.get(gid, ()):
+        out.setdefault(fold(code), "city code")
     out.pop("", None)
     return out
 
