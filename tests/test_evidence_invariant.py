@@ -1,4 +1,4 @@
-"""No claim of a bundled suite is labelled supported without evidence."""
+"""No claim is labelled supported without evidence: every bundled suite, every public set."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ import pytest
 
 from agentguard import Monitor
 from agentguard.evaluation.harness.suite import EvalCase, load_suite
+from agentguard.evaluation.public.adapters import PUBLIC_SETS, load_public
 
 ROOT = Path(__file__).resolve().parents[1]
 SUITES = sorted((ROOT / "agentguard" / "evaluation" / "suites").glob("*.jsonl"))
+DATA = ROOT.parent / "shared" / "data"
 
 
 def _unevidenced(cases: list[EvalCase]) -> list[str]:
@@ -28,3 +30,9 @@ def _unevidenced(cases: list[EvalCase]) -> list[str]:
 @pytest.mark.parametrize("suite", SUITES, ids=lambda p: p.stem)
 def test_every_supported_claim_of_a_bundled_suite_has_evidence(suite: Path) -> None:
     assert _unevidenced(load_suite(suite).cases) == []
+
+
+@pytest.mark.skipif(not DATA.is_dir(), reason=f"no public data at {DATA}")
+@pytest.mark.parametrize("name", sorted(PUBLIC_SETS))
+def test_every_supported_claim_of_a_public_set_has_evidence(name: str) -> None:
+    assert _unevidenced(load_public(name, DATA, split="dev").cases) == []

@@ -136,8 +136,10 @@ def _value_hits(
     share, parts = _value_coverage(text, index)
     if whole is not None:  # an id, date or amount is found whole or not: "BH-54631" is no "BH"
         return [], share, parts
-    words, _ = index.densest_sentence(content_terms(text.replace("_", " ")))
-    return [], max(words, share), parts
+    words, sentence = index.densest_sentence(content_terms(text.replace("_", " ")))
+    if words > share and sentence is not None:
+        return [], words, [sentence]  # "panda" in "pandas in the wild": the sentence is evidence
+    return [], share, parts
 
 
 def _value_coverage(value: str, index: ContextIndex) -> tuple[float, list[Hit]]:
