@@ -20,6 +20,7 @@ one is about it, and a question or condition about one still means it ("Is ORD-1
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -35,14 +36,22 @@ _JSON_KEY = re.compile(r"\"([A-Za-z_][\w .-]{0,40})\"\s*:\s*\[?\s*\"?\s*$")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 
-def name_words(name: str) -> set[str]:
+@functools.lru_cache(maxsize=4096)
+def name_words(name: str) -> frozenset[str]:
     """The lower-case words of an identifier: `private_visibility`, `fromCity`, `tool.name`."""
-    return set(_CAMEL.sub(" ", name).replace("_", " ").replace(".", " ").lower().split())
+    return frozenset(_CAMEL.sub(" ", name).replace("_", " ").replace(".", " ").lower().split())
 
 
-def name_terms(name: str) -> set[str]:
+@functools.lru_cache(maxsize=4096)
+def _text_terms(text: str) -> frozenset[str]:
+    """`content_terms`, kept for the descriptions that come back with every check."""
+    return frozenset(content_terms(text))
+
+
+@functools.lru_cache(maxsize=4096)
+def name_terms(name: str) -> frozenset[str]:
     """Content terms of an identifier (stop words left out, words stemmed)."""
-    return content_terms(_CAMEL.sub(" ", name).replace("_", " ").replace(".", " "))
+    return _text_terms(_CAMEL.sub(" ", name).replace("_", " ").replace(".", " "))
 
 
 @dataclass(frozen=True)
@@ -108,7 +117,7 @@ class Slot:
         param = index.context.param(claim.tool, path)
         words = set(own) | name_terms(claim.tool or "")
         if param is not None:
-            words |= content_terms(param.description)
+            words |= _text_terms(param.description)
         others: set[str] = set()
         for tool, other in index.context.params:
             if tool == claim.tool and other.split(".")[-1] != leaf:

@@ -15,6 +15,7 @@ destination), so that a value stated for one slot does not support another.
 from __future__ import annotations
 
 import re
+from collections.abc import Set
 from typing import Literal
 
 Polarity = Literal["asserted", "negated", "asked", "hypothetical", "reported"]
@@ -58,12 +59,16 @@ _DENIED_AFTER = re.compile(
     r"[\w.-]*\s+(?:is|was|are)\s+(?:not|never)\b|[\w.-]*\s+(?:isn|wasn|aren)['’]t\b",
     re.IGNORECASE,
 )
+_HEAD = 300
 _QUOTES = re.compile("[\"“”]|(?<!\\w)'|'(?!\\w)")
 
 
 def _quoted(sentence: str, start: int) -> bool:
     """True when the value sits inside quotation marks (an odd number of them before it)."""
-    return sum(1 for m in _QUOTES.finditer(sentence) if m.start() < start) % 2 == 1
+    # Read past the value by one character, so that a quotation mark right before it is seen
+    # with what follows it ("'Friends'": the opening mark is followed by a letter).
+    a = max(0, start - _HEAD)
+    return sum(1 for m in _QUOTES.finditer(sentence, a, start + 1) if m.start() < start) % 2 == 1
 
 
 _ROLE_BEFORE = re.compile(
@@ -78,8 +83,12 @@ _TO_WORDS = frozenset("destination dest to arrival arrive arriving target dropof
 
 
 def clause_before(sentence: str, start: int) -> str:
-    """The lower-cased words of the value's clause, up to the value at `start`."""
-    head = sentence[:start].lower()
+    """The lower-cased words of the value's clause, up to the value at `start`.
+
+    At most the `_HEAD` characters before the value are read: a clause is shorter, and a long
+    sentence (a JSON tool result) costs no more than a short one.
+    """
+    head = sentence[max(0, start - _HEAD) : start].lower()
     last = 0
     for m in _CLAUSE_BREAK.finditer(head):
         last = m.end()
@@ -130,7 +139,7 @@ def role_before(sentence: str, start: int) -> Role | None:
     return "from" if m["from"] else "to"
 
 
-def parameter_role(words: set[str]) -> Role | None:
+def parameter_role(words: Set[str]) -> Role | None:
     """The role a parameter's name words give it ("origin" -> `from`), if exactly one."""
     is_from, is_to = bool(words & _FROM_WORDS), bool(words & _TO_WORDS)
     if is_from == is_to:
