@@ -3,79 +3,106 @@
 Agent runs add `event` records (a tool error, a clarifying question and its answer, a run's
 end) between the reports, each naming its run and step.
 
-Each record is written whole and flushed before `write` returns, so a crash loses at most the
-record being written and never corrupts earlier ones. Secrets (API keys, Authorization headers)
-are redacted before anything reaches the file.
+Several writers (threads, processes) may append to one trace. Each record is one `os.write` of
+a whole line, made under an exclusive `flock` on the file, so records never interleave, the
+file gets exactly one header, and a record is on disk before `write` returns. A writer killed
+mid-record leaves at most a cut last line; the next writer to take the lock cuts it away before
+appending, so the file only ever holds whole records. Every record names the writer that made
+it (`writer`). Secrets (API keys, Authorization headers) are redacted before anything reaches
+the file.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
-import re
+import os
+import secrets
 import threading
+import weakref
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-from agentguard.errors import InputError
+from pydantic import ValidationError
+
+from agentguard.atomic import append_whole, cut_partial_line, file_lock, first_line
+from agentguard.errors import InputError, from_validation_error
+from agentguard.redaction import redact
 from agentguard.types import Report
 
-TRACE_VERSION = 2
-"""Bumped on any change to the record format (2 added `event` records from agent runs)."""
-READABLE_VERSIONS = (1, 2)
+TRACE_VERSION = 3
+"""Bumped on any change to the record format (2 added `event` records from agent runs; 3 the
+`writer` of each record and the `checked` and `estimator_error` fields of a report)."""
+READABLE_VERSIONS = (1, 2, 3)
 """Trace versions `read_trace` understands; a writer appends only to its own version."""
-
-_SECRET_KEY = re.compile(
-    r"^(?:api[_-]?key|x-api-key|authorization|proxy-authorization|secret|client[_-]?secret"
-    r"|password|access[_-]?token|refresh[_-]?token|bearer)$",
-    re.IGNORECASE,
-)
-_SECRET_VALUE = re.compile(
-    r"\b(?:sk-[A-Za-z0-9_-]{12,}|Bearer\s+[A-Za-z0-9._~+/=-]{8,}|AKIA[0-9A-Z]{16}"
-    r"|(?:api[_-]?key|access[_-]?token)=[^\s&\"']+)",
-    re.IGNORECASE,
-)
-REDACTED = "[REDACTED]"
 
 
 class TraceError(InputError):
     """A trace that cannot be opened, read or written."""
 
 
-def redact(node: Any) -> Any:
-    """A copy of `node` with secret-looking keys and values replaced by `[REDACTED]`."""
-    if isinstance(node, dict):
-        return {
-            k: REDACTED if isinstance(k, str) and _SECRET_KEY.match(k) else redact(v)
-            for k, v in node.items()
-        }
-    if isinstance(node, list):
-        return [redact(v) for v in node]
-    if isinstance(node, str):
-        return _SECRET_VALUE.sub(REDACTED, node)
-    return node
+_HEADER_START = f'{{"version":{TRACE_VERSION},"kind":"header"'.encode()
+"""How every header this module writes begins; a file holding only a cut of it is a new trace."""
+_MAX_HEADER = 1 << 20
+"""The longest first line read as a header (headers are small; a longer line is no trace)."""
+_OPEN_FLAGS = os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0)
 
 
 def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
 
 
-def _lock(handle: IO[str], path: Path) -> None:
+def _short(value: object) -> str:
+    """`repr(value)` cut to a short prefix, for error messages."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _line(obj: dict[str, Any]) -> bytes:
+    """One record as a UTF-8 JSON line, newline included."""
     try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows has no fcntl; one writer is then on trust
-        return
+        return (json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+    except UnicodeEncodeError:
+        # A lone surrogate has no UTF-8 form; escaped JSON keeps it and reads back the same.
+        return (json.dumps(obj, separators=(",", ":")) + "\n").encode()
+
+
+@contextlib.contextmanager
+def _io(path: Path, doing: str) -> Iterator[None]:
+    """Turn an OS error on the trace into a `TraceError` naming the file."""
     try:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        handle.close()
-        raise TraceError(str(path), "another writer has this trace open") from None
+        yield
+    except OSError as e:
+        raise TraceError(str(path), f"cannot {doing} the trace ({e.strerror})") from None
+
+
+def _parse_header(first: bytes, where: str) -> dict[str, Any]:
+    """The header in a trace's first line, checked for kind and version."""
+    try:
+        header = json.loads(first.decode("utf-8"))
+    except (ValueError, RecursionError):
+        raise TraceError(where, "not a trace: the first line is not JSON") from None
+    if not isinstance(header, dict) or header.get("kind") != "header":
+        raise TraceError(where, "not a trace: the first line is not a header")
+    if header.get("version") not in READABLE_VERSIONS:
+        raise TraceError(
+            where,
+            f"trace version {_short(header.get('version'))}; this agentguard reads "
+            + ", ".join(map(str, READABLE_VERSIONS)),
+        )
+    return header
 
 
 class TraceWriter:
     """Writes reports to a JSONL trace; appends to an existing trace of the same version.
+
+    Any number of writers, in threads or processes, may append to one trace at once (see the
+    module docstring). A writer inherited by a forked process continues there under a writer id
+    of its own.
 
     Example:
         >>> with TraceWriter(tmp / "run.jsonl") as trace:  # doctest: +SKIP
@@ -84,35 +111,89 @@ class TraceWriter:
 
     def __init__(self, path: str | Path, *, meta: dict[str, Any] | None = None) -> None:
         self.path = Path(path)
+        self._lock = threading.Lock()
+        self._closed = False
+        self._begin()
+        self._header: dict[str, Any] = {"version": TRACE_VERSION, "kind": "header"}
+        self._header["created"] = _now()
+        self._header.update(redact(meta or {}))
+        self._open()
+        try:
+            with _io(self.path, "write"), file_lock(self._fd, exclusive=True):
+                self._check_existing()
+                self._append(None)
+        except BaseException:
+            self._finalizer()
+            raise
+        _WRITERS.add(self)
+
+    def _open(self) -> None:
+        with _io(self.path, "open"):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._fd = os.open(self.path, _OPEN_FLAGS, 0o644)
+        self._finalizer = weakref.finalize(self, os.close, self._fd)
+
+    def _begin(self) -> None:
+        """Start this writer's counts under a fresh writer id."""
+        self.writer_id = secrets.token_hex(4)
+        """Names this writer in each record it writes (`writer`); `seq` counts within it."""
+        self._pid = os.getpid()
         self._counts: Counter[str] = Counter()
         self._flags: Counter[str] = Counter()
         self._events: Counter[str] = Counter()
         self._records = 0
         self._errors = 0
-        self._lock = threading.Lock()
-        self._closed = False
-        existing = self.path.exists() and self.path.stat().st_size > 0
-        if existing:
-            # Refuse to append to something that is not our trace, or to another version.
-            version = read_header(self.path).get("version")
-            if version != TRACE_VERSION:
-                raise TraceError(
-                    str(self.path),
-                    f"trace version {version}; new records would be version {TRACE_VERSION} "
-                    "(write to a new file)",
-                )
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._file: IO[str] = self.path.open("a", encoding="utf-8")
-        _lock(self._file, self.path)
-        if not existing:
-            header = {"version": TRACE_VERSION, "kind": "header", "created": _now()}
-            header.update(redact(meta or {}))
-            self._emit(header)
 
-    def _emit(self, obj: dict[str, Any]) -> None:
-        line = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
-        self._file.write(line + "\n")
-        self._file.flush()
+    def _check_existing(self) -> None:
+        """Refuse a file that is not a trace of this version; drop a header cut by a crash."""
+        size = os.fstat(self._fd).st_size
+        if size == 0:
+            return
+        first = first_line(self._fd, _MAX_HEADER)
+        cut = not first.endswith(b"\n") and len(first) == size
+        if cut and (_HEADER_START.startswith(first) or first.startswith(_HEADER_START)):
+            return  # the writer that created the file died writing the header: `_append` cuts it
+        version = _parse_header(first, f"{self.path}:1").get("version")
+        if version != TRACE_VERSION:
+            raise TraceError(
+                str(self.path),
+                f"trace version {version}; new records would be version {TRACE_VERSION} "
+                "(write to a new file)",
+            )
+
+    def _append(self, line: bytes | None) -> None:
+        """Append `line` (under the file lock): cut a dead writer's partial line, then write.
+
+        An empty file gets the header first, so however many writers start on a new file at
+        once, the first to take the lock writes the one header and the others see it.
+        """
+        size = cut_partial_line(self._fd)
+        if size == 0:
+            size = append_whole(self._fd, _line({**self._header, "writer": self.writer_id}), 0)
+        if line is not None:
+            append_whole(self._fd, line, size)
+
+    def _own(self) -> None:
+        """Check that the writer is open and this process's own (the caller holds `self._lock`).
+
+        A forked child shares its parent's descriptor, and with it the lock: the child gets a
+        descriptor of its own and a new writer id, its counts start from zero.
+        """
+        if self._closed:
+            raise TraceError(str(self.path), "trace is closed")
+        if os.getpid() != self._pid:
+            self._finalizer.detach()
+            with contextlib.suppress(OSError):
+                os.close(self._fd)
+            self._begin()
+            self._open()
+
+    def _emit(self, record: dict[str, Any]) -> None:
+        """Write one record whole (the caller holds `self._lock` and has called `_own`)."""
+        record["writer"] = self.writer_id
+        line = _line(redact(record))
+        with _io(self.path, "write"), file_lock(self._fd, exclusive=True):
+            self._append(line)
 
     def write(
         self,
@@ -131,57 +212,67 @@ class TraceWriter:
         record.update(extra)
         record["report"] = report.model_dump(mode="json")
         with self._lock:
-            self._check_open()
+            self._own()
+            record["seq"] = self._records + 1
+            self._emit(record)
             self._records += 1
-            record["seq"] = self._records
-            self._emit(redact(record))
             self._counts[report.decision.action] += 1
             self._flags.update(f.type for f in report.flags)
 
     def write_error(self, where: str, message: str, **extra: Any) -> None:
         """Append a record for an input that could not be checked."""
         with self._lock:
-            self._check_open()
+            self._own()
+            self._emit({"kind": "error", "time": _now(), "where": where, "error": message, **extra})
             self._errors += 1
-            record = {"kind": "error", "time": _now(), "where": where, "error": message, **extra}
-            self._emit(redact(record))
 
     def write_event(self, event: str, **fields: Any) -> None:
         """Append one event record of an agent run (thread-safe)."""
         with self._lock:
-            self._check_open()
+            self._own()
+            self._emit({"kind": "event", "time": _now(), "event": event, **fields})
             self._events[event] += 1
-            record = {"kind": "event", "time": _now(), "event": event, **fields}
-            self._emit(redact(record))
-
-    def _check_open(self) -> None:
-        if self._closed:
-            raise TraceError(str(self.path), "trace is closed")
 
     def close(self) -> None:
-        """Write the summary line and close the file (idempotent)."""
+        """Write this writer's summary line and close the file (idempotent)."""
         with self._lock:
             if self._closed:
                 return
-            self._emit(
-                {
-                    "kind": "summary",
-                    "time": _now(),
-                    "records": self._records,
-                    "errors": self._errors,
-                    "decisions": dict(self._counts),
-                    "flags": dict(self._flags),
-                    "events": dict(self._events),
-                }
-            )
-            self._closed = True
-            self._file.close()
+            try:
+                self._own()
+                self._emit(
+                    {
+                        "kind": "summary",
+                        "time": _now(),
+                        "records": self._records,
+                        "errors": self._errors,
+                        "decisions": dict(self._counts),
+                        "flags": dict(self._flags),
+                        "events": dict(self._events),
+                    }
+                )
+            finally:
+                self._closed = True
+                self._finalizer()
 
     def __enter__(self) -> TraceWriter:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+_WRITERS: weakref.WeakSet[TraceWriter] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    # A lock held by another thread at the fork would stay held forever in the child.
+    for writer in list(_WRITERS):
+        writer._lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 @dataclass
@@ -200,46 +291,64 @@ class Trace:
 
     @property
     def reports(self) -> list[Report]:
-        """The report records as `Report` objects."""
-        return [Report.model_validate(r["report"]) for r in self.records if r["kind"] == "report"]
+        """The report records as `Report` objects.
+
+        Raises:
+            TraceError: naming the record (counted from 1 among `records`) that is no report.
+        """
+        out: list[Report] = []
+        for n, record in enumerate(self.records, 1):
+            if record["kind"] != "report":
+                continue
+            try:
+                out.append(Report.model_validate(record.get("report")))
+            except ValidationError as exc:
+                where, what = from_validation_error(exc, f"records[{n - 1}].report")
+                raise TraceError(where, what) from None
+        return out
 
 
-def read_header(path: Path) -> dict[str, Any]:
-    """The header of a trace file, checked for kind and version."""
-    with path.open(encoding="utf-8") as f:
-        first = f.readline()
+def _read(path: Path, whole: bool) -> bytes:
+    """The file's bytes (or its first line) read under a shared lock: no record half-written."""
+    if not path.exists():
+        raise TraceError(str(path), "no such trace file")
+    if not path.is_file():
+        raise TraceError(str(path), "not a regular file")
+    with _io(path, "read"):
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
     try:
-        header = json.loads(first)
-    except ValueError:
-        raise TraceError(f"{path}:1", "not a trace: the first line is not JSON") from None
-    if not isinstance(header, dict) or header.get("kind") != "header":
-        raise TraceError(f"{path}:1", "not a trace: the first line is not a header")
-    if header.get("version") not in READABLE_VERSIONS:
-        raise TraceError(
-            f"{path}:1",
-            f"trace version {header.get('version')!r}; this agentguard reads "
-            + ", ".join(map(str, READABLE_VERSIONS)),
-        )
-    return header
+        with _io(path, "read"), file_lock(fd, exclusive=False, required=False):
+            if not whole:
+                return first_line(fd, _MAX_HEADER)
+            with open(fd, "rb", closefd=False) as f:
+                return f.read()
+    finally:
+        os.close(fd)
+
+
+def read_header(path: str | Path) -> dict[str, Any]:
+    """The header of a trace file, checked for kind and version."""
+    path = Path(path)
+    return _parse_header(_read(path, whole=False), f"{path}:1")
 
 
 def read_trace(path: str | Path) -> Trace:
-    """Read a trace; a cut last line (a crash mid-write) is skipped and reported as `truncated`."""
+    """Read a trace; a cut last line (a crash mid-write) is skipped and reported as `truncated`.
+
+    A line counts once its newline is written: a last line without one is a record cut by a
+    crash (the next writer removes it), even when what is there happens to parse.
+    """
     path = Path(path)
-    if not path.exists():
-        raise TraceError(str(path), "no such trace file")
-    trace = Trace(header=read_header(path))
-    lines = path.read_text(encoding="utf-8").split("\n")
-    last = len(lines) - 1
-    for n, line in enumerate(lines[1:], 2):
-        if not line.strip():
+    lines = _read(path, whole=True).split(b"\n")
+    trace = Trace(header=_parse_header(lines[0], f"{path}:1"))
+    if len(lines) > 1 and lines[-1]:
+        trace.truncated = True
+    for n, raw in enumerate(lines[1:-1], 2):
+        if not raw.strip():
             continue
         try:
-            obj = json.loads(line)
-        except ValueError:
-            if n - 1 == last:  # the final line had no newline: the writer died mid-record
-                trace.truncated = True
-                continue
+            obj = json.loads(raw.decode("utf-8"))
+        except (ValueError, RecursionError):
             raise TraceError(f"{path}:{n}", "corrupt record (not JSON)") from None
         kind = obj.get("kind") if isinstance(obj, dict) else None
         if kind == "summary":
@@ -247,5 +356,5 @@ def read_trace(path: str | Path) -> Trace:
         elif kind in ("report", "error", "event"):
             trace.records.append(obj)
         else:
-            raise TraceError(f"{path}:{n}", f"unknown record kind {kind!r}")
+            raise TraceError(f"{path}:{n}", f"unknown record kind {_short(kind)}")
     return trace

@@ -73,4 +73,4 @@ def test_trace_of_another_version_is_refused(tmp_path: Path) -> None:
     err = io.StringIO()
     code = main(["demo", "travel", "--trace", str(old)], stdout=io.StringIO(), stderr=err)
     assert code == 2
-    assert "trace version 1; new records would be version 2" in err.getvalue()
+    assert "trace version 1; new records would be version 3" in err.getvalue()

@@ -15,7 +15,9 @@ PACKAGE = Path(__file__).resolve().parent.parent / "agentguard"
 
 # Lowest first. A module may import from its own unit or from units of a lower layer only.
 LAYERS: tuple[tuple[str, ...], ...] = (
+    ("redaction",),
     ("errors", "atomic", "progress", "schema_check", "text"),
+    ("input_limits",),
     ("inputs",),
     ("types",),
     ("context", "claims", "calibration", "policy", "render"),

@@ -79,10 +79,101 @@ def test_refuses_a_file_that_is_not_a_trace_or_another_version(tmp_path: Path) -
         read_trace(path)
 
 
-def test_one_writer_per_file(tmp_path: Path) -> None:
+def test_two_open_writers_share_a_trace(tmp_path: Path) -> None:
     path = tmp_path / "run.jsonl"
-    with TraceWriter(path), pytest.raises(TraceError, match="another writer has this trace open"):
+    first, second = Monitor(trace=path), Monitor(trace=path)
+    for _ in range(3):
+        first.check(load_example("redundant_question"))
+        second.check(load_example("flight_missing_origin"))
+    first.close()
+    second.close()
+    lines = [json.loads(x) for x in path.read_text().splitlines()]
+    assert [x["kind"] for x in lines].count("header") == 1 and lines[0]["kind"] == "header"
+    trace = read_trace(path)
+    assert len(trace.records) == 6 and len(trace.summaries) == 2
+    ids = {r["writer"] for r in trace.records}
+    assert len(ids) == 2 and {s["writer"] for s in trace.summaries} == ids
+    for writer in ids:  # (writer, seq) names a report
+        assert [r["seq"] for r in trace.records if r["writer"] == writer] == [1, 2, 3]
+    assert all(s["records"] == 3 for s in trace.summaries)
+
+
+def test_a_writer_cuts_a_dead_writers_partial_line_before_appending(tmp_path: Path) -> None:
+    path = tmp_path / "run.jsonl"
+    live = Monitor(trace=path)
+    live.check(load_example("redundant_question"))
+    with path.open("a") as f:  # another writer died in the middle of a record
+        f.write('{"kind":"report","time":"2025-01-01T00:00:00.000+00:00","repo')
+    assert read_trace(path).truncated
+    live.check(load_example("redundant_question"))
+    with Monitor(trace=path) as late:
+        late.check(load_example("redundant_question"))
+    live.close()
+    text = path.read_text()
+    assert text.endswith("\n") and all(json.loads(x) for x in text.splitlines())
+    trace = read_trace(path)
+    assert not trace.truncated and len(trace.records) == 3 and len(trace.summaries) == 2
+
+
+def test_a_last_line_without_its_newline_is_not_a_record(tmp_path: Path) -> None:
+    path = tmp_path / "run.jsonl"
+    with Monitor(trace=path) as monitor:
+        monitor.check(load_example("redundant_question"))
+    path.write_text(path.read_text().rstrip("\n"))  # only the newline of the summary was lost
+    trace = read_trace(path)
+    assert trace.truncated and trace.summaries == [] and len(trace.records) == 1
+    with TraceWriter(path):
+        pass
+    trace = read_trace(path)
+    assert not trace.truncated and len(trace.summaries) == 1
+
+
+def test_a_header_cut_by_a_crash_starts_the_trace_again(tmp_path: Path) -> None:
+    path = tmp_path / "run.jsonl"
+    path.write_bytes(b'{"version":3,"kind":"hea')
+    with Monitor(trace=path) as monitor:
+        monitor.check(load_example("redundant_question"))
+    trace = read_trace(path)
+    assert trace.header["policy"] == "balanced" and len(trace.records) == 1
+
+
+def test_a_file_that_is_no_trace_is_refused_and_left_as_it_was(tmp_path: Path) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_text("hello, no newline")
+    with pytest.raises(TraceError, match="not a trace"):
         TraceWriter(path)
+    assert path.read_text() == "hello, no newline"
+    with pytest.raises(TraceError, match="not a regular file"):
+        read_trace(tmp_path)
+    with pytest.raises(TraceError, match="cannot open the trace"):
+        TraceWriter(tmp_path)
+
+
+def test_bad_bytes_in_a_trace_are_errors_not_crashes(tmp_path: Path) -> None:
+    path = tmp_path / "run.jsonl"
+    with Monitor(trace=path) as monitor:
+        monitor.check(load_example("redundant_question"))
+    good = path.read_bytes()
+    path.write_bytes(good + b"\xff\xfe{\n")
+    with pytest.raises(TraceError, match=r"run\.jsonl:4: corrupt record"):
+        read_trace(path)
+    path.write_bytes(good + b"[" * 100_000 + b"\n")
+    with pytest.raises(TraceError, match=r"run\.jsonl:4: corrupt record"):
+        read_trace(path)
+    path.write_bytes(good + b'{"kind":"' + b"x" * 10_000 + b'"}\n')
+    with pytest.raises(TraceError, match="unknown record kind") as caught:
+        read_trace(path)
+    assert len(str(caught.value)) < 200
+    path.write_bytes(b"\xff\n")
+    with pytest.raises(TraceError, match="not a trace"):
+        read_trace(path)
+
+
+def test_a_lone_surrogate_is_written_and_read_back(tmp_path: Path) -> None:
+    path = tmp_path / "run.jsonl"
+    with TraceWriter(path) as trace:
+        trace.write_event("answer", text="Order \ud800 ships May 3.")
+    assert read_trace(path).events[0]["text"] == "Order \ud800 ships May 3."
 
 
 def test_secrets_never_reach_the_log(tmp_path: Path) -> None:
@@ -115,3 +206,16 @@ def test_errors_are_logged_as_records(tmp_path: Path) -> None:
     assert trace_read.summaries[0]["errors"] == 1
     with pytest.raises(TraceError, match="trace is closed"):
         trace.write_error("x", "y")
+
+
+def test_a_record_that_is_no_report_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "run.jsonl"
+    with Monitor(trace=path) as monitor:
+        monitor.check(load_example("redundant_question"))
+    lines = path.read_text(encoding="utf-8").splitlines()
+    record = json.loads(lines[1])
+    record["report"]["decision"] = "allow"
+    lines[1] = json.dumps(record)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(TraceError, match=r"records\[0\]\.report\.decision"):
+        _ = read_trace(path).reports
