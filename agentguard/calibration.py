@@ -29,14 +29,14 @@ import json
 import math
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Literal, cast
 
 import numpy as np
 import numpy.typing as npt
 
-from agentguard.atomic import write_text_atomic
+from agentguard.atomic import UnreadableFile, read_regular_file, write_text_atomic
 from agentguard.errors import InputError
+from agentguard.input_limits import PREFIX_CHARS, short
 
 Method = Literal["isotonic", "platt"]
 METHODS: tuple[Method, ...] = ("platt", "isotonic")
@@ -137,7 +137,7 @@ class CalibrationMap:
             raise InputError(where, "a calibration map must be an object")
         method = data.get("method")
         if method not in ("isotonic", "platt"):
-            what = "missing" if method is None else f"unknown method {method!r}"
+            what = "missing" if method is None else f"unknown method {short(method)}"
             raise InputError(f"{where}.method", f"{what}; expected 'isotonic' or 'platt'")
         params = ("xs", "ys") if method == "isotonic" else ("a", "b")
         for key in data:
@@ -154,8 +154,12 @@ class CalibrationMap:
 def _number(value: Any, where: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise InputError(where, f"must be a number, got {type(value).__name__}")
-    if not math.isfinite(value):
-        raise InputError(where, f"must be finite, got {value!r}")
+    try:
+        finite = math.isfinite(value)
+    except OverflowError:  # an integer too large for a float
+        finite = False
+    if not finite:
+        raise InputError(where, f"must be finite, got {short(value)}")
     return float(value)
 
 
@@ -168,10 +172,10 @@ def _numbers(value: Any, where: str) -> tuple[float, ...]:
 def _check_values(method: Any, values: dict[str, Any], where: str) -> None:
     """Check a map's fields (`xs`, `ys`, `a`, `b`, `n`, `source`; absent ones are skipped)."""
     if method not in ("isotonic", "platt"):
-        raise InputError(f"{where}.method", f"unknown method {method!r}")
+        raise InputError(f"{where}.method", f"unknown method {short(method)}")
     n = values.get("n", 0)
     if isinstance(n, bool) or not isinstance(n, int) or n < 0:
-        raise InputError(f"{where}.n", f"must be a non-negative integer, got {n!r}")
+        raise InputError(f"{where}.n", f"must be a non-negative integer, got {short(n)}")
     if not isinstance(values.get("source", ""), str):
         raise InputError(f"{where}.source", "must be a string")
     if method == "platt":
@@ -193,7 +197,7 @@ def _check_breakpoints(xs: tuple[float, ...], ys: tuple[float, ...], where: str)
     for key, values in (("xs", xs), ("ys", ys)):
         for i, v in enumerate(values):
             if not 0.0 <= v <= 1.0:
-                raise InputError(f"{where}.{key}[{i}]", f"must be in [0, 1], got {v!r}")
+                raise InputError(f"{where}.{key}[{i}]", f"must be in [0, 1], got {short(v)}")
     for i in range(1, len(xs)):
         if xs[i] <= xs[i - 1]:
             raise InputError(f"{where}.xs[{i}]", "breakpoints must be strictly increasing")
@@ -286,34 +290,51 @@ def read_calibration(path: str | os.PathLike[str]) -> CalibrationFile:
         InputError: Naming the file and the field, e.g. `cal.json: maps.platt.a`.
     """
     name = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(name, "no such calibration file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(name, f"cannot read calibration file ({exc})") from None
+    text = _read_text(path, name)
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"{name}:{exc.lineno}", f"not valid JSON ({exc.msg})") from None
+    except RecursionError:
+        raise InputError(name, "not a calibration file: nested too deeply") from None
+    except ValueError as exc:  # an integer of more digits than Python reads
+        raise InputError(name, f"not valid JSON ({str(exc)[:80]})") from None
     if not isinstance(doc, dict):
         raise InputError(name, "a calibration file must hold a JSON object")
     if doc.get("kind") != CALIBRATION_KIND:
-        raise InputError(f"{name}: kind", f"must be {CALIBRATION_KIND!r}, got {doc.get('kind')!r}")
+        kind = short(doc.get("kind"))
+        raise InputError(f"{name}: kind", f"must be {CALIBRATION_KIND!r}, got {kind}")
     version = doc.get("version")
     if isinstance(version, bool) or version != CALIBRATION_VERSION:
-        raise InputError(f"{name}: version", f"unsupported version {version!r}; expected 1")
+        raise InputError(f"{name}: version", f"unsupported version {short(version)}; expected 1")
     for key in doc:
         if key not in ("version", "kind", "default", "maps", "meta"):
             raise InputError(f"{name}: {key}", "unknown field")
     maps = _read_maps(doc.get("maps"), name)
     default = doc.get("default")
-    if default not in maps:
-        raise InputError(f"{name}: default", f"{default!r} is not one of maps ({', '.join(maps)})")
+    if not isinstance(default, str) or default not in maps:
+        raise InputError(
+            f"{name}: default", f"{short(default)} is not one of maps ({', '.join(maps)})"
+        )
     meta = doc.get("meta", {})
     if not isinstance(meta, dict):
         raise InputError(f"{name}: meta", "must be an object")
-    return CalibrationFile(maps=maps, default=cast(str, default), meta=meta)
+    return CalibrationFile(maps=maps, default=default, meta=meta)
+
+
+MAX_CALIBRATION_BYTES = 10_000_000
+"""Largest calibration file read (a fitted file is a few kilobytes)."""
+
+
+def _read_text(path: str | os.PathLike[str], name: str) -> str:
+    """The file's text: a regular file of at most `MAX_CALIBRATION_BYTES` (no FIFO, no device)."""
+    try:
+        return read_regular_file(path, MAX_CALIBRATION_BYTES)
+    except UnreadableFile as exc:
+        what = (
+            "no such calibration file" if exc.missing else f"cannot read calibration file ({exc})"
+        )
+        raise InputError(name, what) from None
 
 
 def _read_maps(raw: Any, name: str) -> dict[str, CalibrationMap]:
@@ -322,7 +343,9 @@ def _read_maps(raw: Any, name: str) -> dict[str, CalibrationMap]:
     maps: dict[str, CalibrationMap] = {}
     for key, value in raw.items():
         if key not in METHODS:
-            raise InputError(f"{name}: maps.{key}", "unknown method; expected isotonic or platt")
+            raise InputError(
+                f"{name}: maps.{key[:PREFIX_CHARS]}", "unknown method; expected isotonic or platt"
+            )
         method = value.get("method") if isinstance(value, dict) else None
         if method in METHODS and method != key:
             raise InputError(f"{name}: maps.{key}.method", f"is {method!r}, stored as {key!r}")

@@ -157,8 +157,26 @@ def decide(
     flags: list[Flag],
     context: Context,
     policy: Policy,
+    *,
+    unchecked: bool = False,
 ) -> Decision:
-    """The policy's decision for one output."""
+    """The policy's decision for one output.
+
+    `unchecked` says that a cap on claims (`agentguard.claims.MAX_TEXT_CLAIMS`,
+    `MAX_ARGUMENT_CLAIMS`) left part of the output unread. Such an output is never allowed
+    silently: an `allow` becomes `annotate` (with the reason saying what went unchecked), and
+    under a policy that fails closed, `block`.
+    """
+    decision = _decide(claims, flags, context, policy)
+    if not unchecked or decision.action not in ("allow", "annotate"):
+        return decision
+    why = "part of the output is unchecked (it has more claims than the monitor reads)"
+    if policy.fail_mode == "closed":
+        return Decision(action="block", reason=f"{why}; fail mode closed")
+    return Decision(action="annotate", reason=f"{why}; {decision.reason}")
+
+
+def _decide(claims: list[Claim], flags: list[Flag], context: Context, policy: Policy) -> Decision:
     by_id = {c.id: c for c in claims}
     if not claims and not flags:
         return Decision(action="allow", reason="no claims: the output asserts nothing checkable")

@@ -1,22 +1,22 @@
 """The `check` input: OpenAI-format messages, tools, documents and the model output to check.
 
 `parse_check_input` is the one door every entry point goes through, so a malformed input gets
-the same one-line error from the API, the CLI and the eval runner.
+the same one-line error from the API, the CLI and the eval runner. The door first screens the
+input against the limits of `agentguard.input_limits` (size, nesting depth, number length, JSON
+values only, schema shapes) and replaces lone surrogates with U+FFFD.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from agentguard.errors import InputError, from_validation_error
+from agentguard.input_limits import MAX_INPUT_CHARS, MAX_MESSAGES, screen, short
 
-MAX_INPUT_CHARS = 2_000_000
-"""Largest accepted input, in characters of text content (about 500k tokens)."""
-MAX_MESSAGES = 5_000
-"""Most messages accepted in one input."""
+__all__ = ["MAX_INPUT_CHARS", "MAX_MESSAGES", "CheckInput", "parse_check_input"]
+
 ROLES = ("system", "developer", "user", "assistant", "tool")
 
 
@@ -180,7 +180,7 @@ def _check_roles(messages: object) -> None:
         if m["role"] not in ROLES:
             raise InputError(
                 f"messages[{i}].role",
-                f"unknown role {m['role']!r} (expected one of {', '.join(ROLES)})",
+                f"unknown role {short(m['role'])} (expected one of {', '.join(ROLES)})",
             )
 
 
@@ -196,41 +196,31 @@ def _check_tool_results(messages: list[Message]) -> None:
             if m.tool_call_id not in seen:
                 raise InputError(
                     f"messages[{i}].tool_call_id",
-                    f"{m.tool_call_id!r} names no earlier assistant tool call",
+                    f"{short(m.tool_call_id)} names no earlier assistant tool call",
                 )
-
-
-def _size(inp: CheckInput) -> int:
-    n = sum(len(m.text) for m in inp.messages) + len(inp.output.text)
-    n += sum(len(d.text) for d in inp.documents)
-    n += sum(len(json.dumps(t.function.parameters)) for t in inp.tools)
-    return n
 
 
 def parse_check_input(data: object) -> CheckInput:
     """Validate one `check` input given as a parsed JSON object (or a `CheckInput`).
 
     Raises:
-        InputError: naming the field and what is wrong with it.
+        InputError: naming the field and what is wrong with it (a bad value shows as a short
+            prefix only).
     """
     if isinstance(data, CheckInput):
-        inp = data
-    else:
-        if not isinstance(data, dict):
-            raise InputError("input", f"must be a JSON object, not {type(data).__name__}")
-        for required in ("messages", "output"):
-            if required not in data:
-                raise InputError("input", f"missing field {required!r}")
-        _check_roles(data["messages"])
-        try:
-            inp = CheckInput.model_validate(data)
-        except ValidationError as exc:
-            raise InputError(*from_validation_error(exc)) from None
+        data = data.model_dump()  # screened like any other input: it may hold what JSON cannot
+    if not isinstance(data, dict):
+        raise InputError("input", f"must be a JSON object, not {type(data).__name__}")
+    for required in ("messages", "output"):
+        if required not in data:
+            raise InputError("input", f"missing field {required!r}")
+    if isinstance(data["messages"], list) and len(data["messages"]) > MAX_MESSAGES:
+        _check_roles(data["messages"])  # refuse a huge list before walking it
+    data = screen(data)
+    _check_roles(data["messages"])
+    try:
+        inp = CheckInput.model_validate(data)
+    except ValidationError as exc:
+        raise InputError(*from_validation_error(exc)) from None
     _check_tool_results(inp.messages)
-    size = _size(inp)
-    if size > MAX_INPUT_CHARS:
-        raise InputError(
-            "input",
-            f"{size:,} characters of text; the limit is {MAX_INPUT_CHARS:,} (MAX_INPUT_CHARS)",
-        )
     return inp

@@ -1,6 +1,7 @@
 import pytest
 
-from agentguard import MAX_INPUT_CHARS, InputError, parse_check_input
+from agentguard import MAX_INPUT_CHARS, InputError, Monitor, parse_check_input
+from agentguard.input_limits import MAX_DEPTH, MAX_NUMBER_DIGITS
 from tests.conftest import call, user
 
 
@@ -79,3 +80,101 @@ def test_flat_tool_definitions_are_accepted() -> None:
         }
     )
     assert inp.tools[0].function.name == "f"
+
+
+# -- limits and cleaning at the door ---------------------------------------------------------
+
+
+def _deep(n: int) -> object:
+    node: object = 1
+    for _ in range(n):
+        node = [node]
+    return node
+
+
+def test_a_lone_surrogate_becomes_a_replacement_character() -> None:
+    report = Monitor().check(messages=[user("Ships May 3.")], output="Order \ud800 ships May 3.")
+    assert report.claims[0].text == "Order \ufffd ships May 3."
+    inp = parse_check_input({"messages": [user("a \ud83d\ude00")], "output": {}})
+    assert inp.messages[0].text == "a 😀"  # a valid pair, written as two halves, is kept
+
+
+def test_tool_call_arguments_and_metadata_count_toward_the_size_limit() -> None:
+    big = "x" * (MAX_INPUT_CHARS + 1)
+    args = {"messages": [user("a")], "output": {"tool_calls": [call("f", {"a": big})]}}
+    assert "(MAX_INPUT_CHARS), counting tool-call arguments" in _err(args)
+    history = [user("a"), {"role": "assistant", "tool_calls": [call("f", big)]}]
+    assert "MAX_INPUT_CHARS" in _err({"messages": history, "output": {}})
+    assert "MAX_INPUT_CHARS" in _err({"messages": [], "output": {}, "metadata": {"m": big}})
+
+
+def test_nesting_is_limited_to_max_depth() -> None:
+    parse_check_input({"messages": [], "output": {}, "metadata": {"a": _deep(MAX_DEPTH - 3)}})
+    msg = _err({"messages": [], "output": {}, "metadata": {"a": _deep(MAX_DEPTH)}})
+    assert msg.startswith("metadata.a[0][0]") and msg.endswith(
+        f"nested deeper than {MAX_DEPTH} levels (MAX_DEPTH)"
+    )
+    assert len(msg) < 200
+    deep_args = {"messages": [], "output": {"tool_calls": [call("f", "[" * 5000 + "]" * 5000)]}}
+    assert _err(deep_args) == (
+        "output.tool_calls[0].function.arguments: nested deeper than 64 levels (MAX_DEPTH)"
+    )
+
+
+def test_integers_are_limited_to_max_number_digits() -> None:
+    ok = 10 ** (MAX_NUMBER_DIGITS - 1)
+    parse_check_input({"messages": [], "output": {}, "metadata": {"n": ok}})
+    msg = _err({"messages": [], "output": {}, "metadata": {"n": 10**MAX_NUMBER_DIGITS}})
+    assert (
+        msg
+        == "metadata.n: an integer of more than 100 digits; the limit is 100 (MAX_NUMBER_DIGITS)"
+    )
+    text_args = '{"id": ' + "1" * 4301 + "}"
+    msg = _err({"messages": [], "output": {"tool_calls": [call("f", text_args)]}})
+    assert msg.startswith("output.tool_calls[0].function.arguments: an integer of more than 100")
+
+
+def test_only_json_values_are_accepted() -> None:
+    assert _err({"messages": [], "output": {}, "metadata": {1: "x"}}) == (
+        "metadata: object keys must be strings, not int (1)"
+    )
+    assert _err({"messages": [], "output": {}, "metadata": {"n": float("nan")}}) == (
+        "metadata.n: nan is not a JSON number"
+    )
+    assert _err({"messages": [], "output": {}, "metadata": {"s": {1}}}).startswith(
+        "metadata.s: set is not a JSON value"
+    )
+
+
+def test_schema_parts_of_the_wrong_shape_are_named() -> None:
+    def with_params(params: object) -> str:
+        tools = [{"type": "function", "function": {"name": "f", "parameters": params}}]
+        return _err({"messages": [user("a")], "output": {}, "tools": tools})
+
+    assert with_params({"type": "object", "required": 5}) == (
+        "tools[0].function.parameters.required: must be a list (JSON Schema), not int"
+    )
+    assert with_params({"properties": []}) == (
+        "tools[0].function.parameters.properties: must be an object (JSON Schema), not list"
+    )
+    assert with_params({"properties": {"a": {"enum": "x"}}}) == (
+        "tools[0].function.parameters.properties.a.enum: must be a list (JSON Schema), not str"
+    )
+    assert with_params({"type": 3}).startswith("tools[0].function.parameters.type: must be")
+    assert with_params({"properties": {"a": {"type": "object", "required": True}}}).startswith(
+        "tools[0].function.parameters.properties.a.required: must be a list"
+    )
+
+
+def test_error_messages_show_a_short_prefix_of_a_bad_value() -> None:
+    msg = _err({"messages": [{"role": "x" * 100_000}], "output": {}})
+    assert msg.startswith("messages[0].role: unknown role 'xxx") and len(msg) < 200
+    messages = [user("a"), {"role": "tool", "tool_call_id": "y" * 100_000, "content": ""}]
+    assert len(_err({"messages": messages, "output": {}})) < 200
+
+
+def test_non_json_numbers_in_arguments_are_a_malformed_call_not_bad_input() -> None:
+    for text in ('{"n": NaN}', '{"n": Infinity}', '{"n": 1e400}'):
+        report = Monitor().check(messages=[user("a")], output={"tool_calls": [call("f", text)]})
+        assert [f.type for f in report.flags] == ["malformed_tool_call"]
+        assert report.decision.action == "retry"

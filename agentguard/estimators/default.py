@@ -240,12 +240,15 @@ class DefaultEstimator(Estimator):
             lex = self._lexical(content_terms(text), index)
         evidence: list[Evidence] = []
         missing: list[Value] = []
+        cited: set[Hit] = set()  # a value repeated in the claim cites its first hit once
         for v in values:
             hits = index.find_value(v)
             if not hits and v.kind == "name" and " " in v.text:
                 # "Flight UA 455": a capital that only opens the sentence is no part of the name.
                 hits = index.find_phrase(v.text.split(" ", 1)[1])
-            evidence += [_evidence(index, h) for h in hits[:1]]
+            if hits and hits[0] not in cited:
+                cited.add(hits[0])
+                evidence.append(_evidence(index, hits[0]))
             if not hits:
                 missing.append(v)
         contradiction = self._contradiction(text, values, missing, lex, index, evidence)

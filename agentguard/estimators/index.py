@@ -34,6 +34,10 @@ from agentguard.types import Context
 IntArray = npt.NDArray[np.int64]
 
 _SEP = "\n\n"
+MAX_MENTIONS = 2_000
+"""Most places one anchor of a claim value is looked at in the context (the first ones): a
+value written thousands of times is found among its first mentions, and the work per claim
+stays bounded however often a short anchor ("1", "may") recurs."""
 _TOKEN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_.,#$€£¥")
 _WINDOW = 24
 # A digit, an email, or a capitalised word inside a sentence (a name): a sentence that can
@@ -136,7 +140,7 @@ class ContextIndex:
             offset += len(s.text) + len(_SEP)
         index.text = _SEP.join(s.text for s in sources)
         index.blob = fold(index.text)
-        ends = sentence_ends(index.text, brackets=True)
+        ends = _bounded_ends(index.text, sentence_ends(index.text, brackets=True))
         index.sent_starts = np.array([0, *ends], dtype=np.int64)
         index.sent_ends = np.array([*ends, len(index.text)], dtype=np.int64)
         starts, _, keys = word_terms(index.blob)
@@ -329,7 +333,9 @@ class ContextIndex:
             # context belong to other dates of that month.
             month = bool(days) and anchor in _MONTH_ANCHORS
             pos = blob.find(anchor)
-            while pos >= 0:
+            seen = 0
+            while pos >= 0 and seen < MAX_MENTIONS:
+                seen += 1
                 span = None
                 if month and not _day_near(blob, pos, days):
                     pass
@@ -406,6 +412,28 @@ class ContextIndex:
                 if va <= a and b <= vb + 1 and wanted.intersection(v.keys):
                     return va, vb
         return None
+
+
+MAX_SENTENCE_CHARS = 5_000
+"""Longest context sentence: a longer run without a sentence end is cut at spaces, so the
+per-claim reading of a claim's best sentences stays bounded."""
+
+
+def _bounded_ends(text: str, ends: list[int]) -> list[int]:
+    """Sentence ends, with cuts added (at a space where there is one) in overlong sentences."""
+    bounds = [0, *ends, len(text)]
+    if all(b - a <= MAX_SENTENCE_CHARS for a, b in zip(bounds, bounds[1:], strict=False)):
+        return ends
+    out: list[int] = []
+    for a, b in zip(bounds, bounds[1:], strict=False):
+        while b - a > MAX_SENTENCE_CHARS:
+            cut = text.rfind(" ", a + 1, a + MAX_SENTENCE_CHARS)
+            a = a + MAX_SENTENCE_CHARS if cut < 0 else cut + 1
+            out.append(a)
+        out.append(b)
+    if not ends or ends[-1] != len(text):
+        out.pop()  # the end of the text, which `ends` lists only when a sentence ends there
+    return sorted(set(out))
 
 
 def _unspaced(char: str) -> bool:

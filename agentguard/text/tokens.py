@@ -66,6 +66,20 @@ def content_words(text: str) -> int:
     return sum(1 for w in _WORD.findall(fold(text)) if w not in STOPWORDS and not w.isdigit())
 
 
+def content_word_starts(text: str, a: int, b: int) -> list[int]:
+    """Offsets of the content words of `text[a:b]` (as `content_words` counts them), in order.
+
+    Counting the words between two offsets is then two bisections, where `content_words` of
+    every slice would read the text again for each slice.
+    """
+    folded = fold(text[a:b])
+    return [
+        a + m.start()
+        for m in _WORD.finditer(folded)
+        if m.group() not in STOPWORDS and not m.group().isdigit()
+    ]
+
+
 def has_negation(text: str) -> bool:
     """True if `text` contains a negation word."""
     folded = fold(text).replace("’", "'")

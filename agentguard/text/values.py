@@ -65,7 +65,9 @@ _DIGIT_LED = [
     _TIME_DIGITS,
     rf"(?P<money_n>(?P<amt2>{_NUM})\s?(?:dollars|euros|pounds|usd|eur|gbp)\b)",
     r"(?P<phone_d>\d{3}[\s.-]\d{3}[\s.-]\d{4}\b)",
-    r"(?P<alnum_d>\d[\w-]*[a-z][\w-]*[a-z0-9]\b)",
+    # Up to the first letter in a look-ahead, which never backtracks: a long token that does
+    # not end well then fails in one pass (`[\w-]*[a-z][\w-]*` tried every letter: quadratic).
+    r"(?P<alnum_d>(?=(?P<alead>\d[\w-]*?[a-z]))(?P=alead)[\w-]*[a-z0-9]\b)",
     rf"(?P<number>{_NUM}(?:(?P<pct>%)|\s(?P<scale>{'|'.join(SCALE_WORDS)})\b"
     r"|(?P<unit>[a-z]{1,3}))?(?![\w]))",
 ]
@@ -329,17 +331,22 @@ def _structured(
 
 
 def _number(m: re.Match[str], s: str, span: tuple[int, int]) -> Value:
-    """A plain number: "1.5kg" is 1.5, "8%" and "8 percent" 8 and 0.08, "50 million" 5e7."""
+    """A plain number: "1.5kg" is 1.5, "8%" and "8 percent" 8 and 0.08, "50 million" 5e7.
+
+    The number is read from the folded match, where "①" and "²" are the digits they stand
+    for; `s`, the text as written, may hold characters no number parser reads.
+    """
     scale = m["scale"]
+    digits = m.group(0)
     if scale:
-        x = _to_float(s[: -len(scale)].rstrip())
+        x = _to_float(digits[: -len(scale)].rstrip())
         keys: tuple[str, ...] = (num_key(x * SCALE_WORDS[scale]),)
         if scale == "percent":
             keys = (num_key(x), *keys)
         return Value("number", s, span, keys, keys)
-    x = _to_float(s[: -len(m["unit"])] if m["unit"] else s.rstrip("%"))
+    x = _to_float(digits[: -len(m["unit"])] if m["unit"] else digits.rstrip("%"))
     keys = (num_key(x), num_key(x / 100)) if m["pct"] else (num_key(x),)
-    if s.isdigit() and len(s) >= 4:
+    if s.isdecimal() and len(s) >= 4:  # not "①②③④": `isdigit` takes those too
         keys += ("id:" + s,)  # long digit strings are often ids: "order 12345"
     return Value("number", s, span, keys, keys)
 
