@@ -4,24 +4,27 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from agentguard.calibration import CalibrationMap, load_calibration
-from agentguard.claims import extract_claims
+from agentguard.claims import extract
 from agentguard.context import build_context
 from agentguard.decide import decide, make_flags
+from agentguard.errors import InputError
 from agentguard.estimators.base import (
     Estimate,
     Estimator,
     as_estimator,
     check_estimates,
+    failure_text,
     product_or,
 )
 from agentguard.estimators.default import DefaultEstimator
 from agentguard.inputs import CheckInput, parse_check_input
-from agentguard.policy import Policy, load_policy
+from agentguard.policy import Policy, builtin_policies, load_policy
 from agentguard.trace import TraceWriter
 from agentguard.types import Claim, ClaimDraft, Context, Decision, Label, Report, generic_path
 
@@ -56,11 +59,17 @@ class Monitor:
             or a `Policy`.
         estimator: The support estimator; the offline default when omitted. Any object with
             `name` and `score` works: the other methods of `Estimator` get their defaults.
+            When it raises, the policy's `fail_mode` decides (`Policy.fail_mode`): `check`
+            never raises because an estimator failed.
         trace: A path (or an open `TraceWriter`) where every report is appended.
         calibration: A calibration file (`agentguard calibrate`) or map applied to the support
             of text and argument claims before labels and decisions. With one, the report's
             support is the product of the claims' supports; without, the response model of the
             estimator that scored them gives it (`Estimator.response_support`).
+        policies: Policies the `policy` field of a checked input may name, besides the
+            built-in ones: name to YAML path or `Policy`, loaded here. The field is looked up
+            by name only, never opened as a path, so an input cannot make the monitor read a
+            file.
 
     Example:
         >>> from agentguard import Monitor
@@ -80,8 +89,10 @@ class Monitor:
         estimator: Estimator | None = None,
         trace: str | Path | TraceWriter | None = None,
         calibration: str | Path | CalibrationMap | None = None,
+        policies: Mapping[str, str | Path | Policy] | None = None,
     ) -> None:
         self.policy = load_policy(policy)
+        self.policies = {name: load_policy(p) for name, p in (policies or {}).items()}
         self.estimator: Estimator = (
             DefaultEstimator() if estimator is None else as_estimator(estimator)
         )
@@ -106,11 +117,22 @@ class Monitor:
         """
         start = time.perf_counter()
         inp = _as_input(data, fields)
-        policy = load_policy(inp.policy) if inp.policy else self.policy
+        policy = self._input_policy(inp.policy) if inp.policy else self.policy
         report = self._check(inp, policy, start)
         if self.trace is not None:
             self.trace.write(report, input_id=inp.id, metadata=inp.metadata)
         return report
+
+    def _input_policy(self, name: str) -> Policy:
+        """The policy a checked input names: an allowed name or a built-in one, never a path."""
+        found = self.policies.get(name)
+        if found is not None:
+            return found
+        if name in builtin_policies():
+            return load_policy(name)
+        # The same words whatever the value, and no file opened: an input cannot probe files.
+        allowed = ", ".join(sorted({*builtin_policies(), *self.policies}))
+        raise InputError("policy", f"not an allowed policy name (allowed: {allowed})")
 
     async def acheck(
         self, data: CheckInput | dict[str, Any] | None = None, /, **fields: Any
@@ -135,45 +157,98 @@ class Monitor:
 
     def _check(self, inp: CheckInput, policy: Policy, start: float) -> Report:
         context = build_context(inp)
-        drafts, malformed = extract_claims(inp.output, context)
-        try:
-            assessment = self.estimator.assess(drafts, context, inp.output.text)
-            check_estimates(assessment.estimates, len(drafts))
-        except Exception as exc:  # noqa: BLE001 - an estimator fault is policy's to handle
-            return self._failed(policy, exc, start)
-        notes = list(assessment.notes)
-        claims = [
-            self._claim(i, d, e, context, policy)
-            for i, (d, e) in enumerate(zip(drafts, assessment.estimates, strict=True), 1)
-        ]
+        extraction = extract(inp.output, context)
+        drafts, malformed = extraction.claims, extraction.malformed
+        scored = self._score_or_fail(drafts, context, inp.output.text, policy, start)
+        if isinstance(scored, Report):
+            return scored
+        claims, notes = scored.claims, [*scored.notes, *extraction.notes]
         flags = make_flags(claims, malformed, policy)
-        decision = decide(claims, flags, context, policy)
-        asserted = [c.support for c in claims if c.kind != "question"]
-        # A calibration map of ours changes the claim supports the estimator's response model
-        # was fitted on, so with one the response support is the plain product.
-        response = assessment.response_support if self.calibration is None else None
-        support = product_or(response, asserted)
+        decision = decide(claims, flags, context, policy, unchecked=extraction.capped)
         if not claims and not malformed:
             notes.append("no claims: the output asserts nothing checkable")
         return Report(
-            support=None if support is None else round(support, 6),
+            support=None if scored.support is None else round(scored.support, 6),
             no_claims=not claims,
             claims=tuple(claims),
             flags=tuple(flags),
             decision=decision,
             policy=policy.name,
-            estimator=self.estimator_name,
+            estimator=scored.estimator,
             notes=tuple(notes),
+            estimator_error=scored.failure,
             latency_ms=round((time.perf_counter() - start) * 1000, 3),
         )
 
-    def _claim(self, i: int, d: ClaimDraft, e: Estimate, context: Context, policy: Policy) -> Claim:
+    def _score_or_fail(
+        self, drafts: list[ClaimDraft], context: Context, text: str, policy: Policy, start: float
+    ) -> _Scored | Report:
+        """Claims scored by the estimator; when it fails, what the policy's fail mode says.
+
+        `fallback` scores with the offline estimator (the notes and `estimator_error` say why);
+        `open` and `closed` give an unchecked report (`_failed`). Any exception an estimator
+        raises is handled here, so `check` never raises because of one.
+        """
+        try:
+            return self._score(self.estimator, self.calibration, drafts, context, text, policy)
+        except Exception as exc:  # noqa: BLE001 - an estimator fault is the fail mode's to handle
+            failure = f"estimator {self.estimator.name!r} failed: {failure_text(exc)}"
+        if policy.fail_mode != "fallback":
+            return self._failed(policy, failure, start)
+        try:
+            # No calibration map here: a map fitted on another estimator's scores does not fit.
+            scored = self._score(DefaultEstimator(), None, drafts, context, text, policy)
+        except Exception as exc:  # noqa: BLE001 - nothing is left to score with: fail closed
+            failure += f"; the offline estimator failed too: {failure_text(exc)}"
+            return self._failed(policy, failure, start, closed=True)
+        scored.notes.insert(0, f"{failure}; scored by the offline estimator instead")
+        scored.failure = failure
+        return scored
+
+    def _score(
+        self,
+        estimator: Estimator,
+        calibration: CalibrationMap | None,
+        drafts: list[ClaimDraft],
+        context: Context,
+        text: str,
+        policy: Policy,
+    ) -> _Scored:
+        """Claims scored by `estimator`; raises whatever the estimator's output makes fail."""
+        assessment = estimator.assess(drafts, context, text)
+        check_estimates(assessment.estimates, len(drafts))
+        claims = [
+            self._claim(i, d, e, policy, calibration)
+            for i, (d, e) in enumerate(zip(drafts, assessment.estimates, strict=True), 1)
+        ]
+        asserted = [c.support for c in claims if c.kind != "question"]
+        # A calibration map of ours changes the claim supports the estimator's response model
+        # was fitted on, so with one the response support is the plain product.
+        response = assessment.response_support if calibration is None else None
+        name = estimator.name if calibration is None else f"{estimator.name}+{calibration.method}"
+        failure = assessment.failure
+        return _Scored(
+            claims=claims,
+            support=product_or(response, asserted),
+            notes=[str(n) for n in assessment.notes],
+            estimator=name,
+            failure=None if failure is None else str(failure),
+        )
+
+    def _claim(
+        self,
+        i: int,
+        d: ClaimDraft,
+        e: Estimate,
+        policy: Policy,
+        calibration: CalibrationMap | None,
+    ) -> Claim:
         p = e.support
         rule = policy.rule(d.tool, generic_path(d.path or "")) if d.kind == "argument" else None
         if rule is not None and rule.must_ground and e.support_without_schema is not None:
             p = e.support_without_schema
-        if self.calibration is not None and d.kind != "question":
-            p = self.calibration.apply(p)
+        if calibration is not None and d.kind != "question":
+            p = calibration.apply(p)
         return Claim(
             id=f"c{i}",
             kind=d.kind,
@@ -190,19 +265,39 @@ class Monitor:
             evidence=e.evidence,
         )
 
-    def _failed(self, policy: Policy, exc: Exception, start: float) -> Report:
-        closed = policy.fail_mode == "closed"
-        note = f"estimator {self.estimator.name!r} failed: {type(exc).__name__}: {exc}"
+    def _failed(
+        self, policy: Policy, failure: str, start: float, *, closed: bool = False
+    ) -> Report:
+        """The unchecked report: `checked` false, blocked or let through as the fail mode says.
+
+        `closed` forces a block (the offline fallback failed too).
+        """
+        block = closed or policy.fail_mode != "open"
+        mode = "closed" if closed else policy.fail_mode
+        if block:
+            outcome = f"fail mode {mode}: blocked, not checked"
+        else:
+            outcome = "fail mode open: let through, NOT CHECKED"
         return Report(
             support=None,
             claims=(),
             flags=(),
-            decision=Decision(
-                action="block" if closed else "allow",
-                reason=f"{note}; fail mode {policy.fail_mode}",
-            ),
+            decision=Decision(action="block" if block else "allow", reason=f"{failure}; {outcome}"),
             policy=policy.name,
             estimator=self.estimator_name,
-            notes=(note,),
+            notes=(f"{failure}; {outcome}",),
+            checked=False,
+            estimator_error=failure,
             latency_ms=round((time.perf_counter() - start) * 1000, 3),
         )
+
+
+@dataclass
+class _Scored:
+    """What scoring the claims gave, before flags and the decision."""
+
+    claims: list[Claim]
+    support: float | None
+    notes: list[str]
+    estimator: str
+    failure: str | None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
@@ -10,7 +11,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from agentguard.errors import PolicyError, from_validation_error
+from agentguard.atomic import UnreadableFile, read_regular_file
+from agentguard.errors import PolicyError, clip, from_validation_error
 
 POLICY_DIR = Path(__file__).parent / "policies"
 
@@ -97,8 +99,11 @@ class Policy(_Strict):
     """What a tool call with unparsable or schema-violating arguments gets."""
     annotate: bool = True
     """Attach the report (`annotate`) when flags remain but nothing needs doing; else `allow`."""
-    fail_mode: Literal["open", "closed"] = "open"
-    """When the estimator fails: `open` allows and logs, `closed` blocks."""
+    fail_mode: Literal["fallback", "closed", "open"] = "fallback"
+    """When the estimator fails (raises, times out, returns estimates that break the contract):
+    `fallback` scores with the offline default estimator instead and says so in the report;
+    `closed` blocks the output unchecked; `open` lets it through unchecked. Every one of them
+    sets the report's `estimator_error`, and `open` and `closed` set `checked: false`."""
     tools: dict[str, ToolRule] = Field(default_factory=dict)
     """Per-tool parameter rules, by tool name; `"*"` applies to every tool."""
     text_resolvers: dict[str, TextResolver] = Field(default_factory=dict)
@@ -159,23 +164,42 @@ def builtin_policies() -> list[str]:
     return sorted(p.stem for p in POLICY_DIR.glob("*.yaml"))
 
 
-def _from_file(path: Path) -> Policy:
+MAX_POLICY_BYTES = 1_000_000
+"""Largest policy file read; a policy is a few kilobytes."""
+
+
+def _read_policy_file(path: Path) -> str:
+    """The file's text: a regular file of at most `MAX_POLICY_BYTES` (no FIFO, no device)."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise PolicyError(str(path), f"cannot read policy file ({exc.strerror})") from None
+        return read_regular_file(path, MAX_POLICY_BYTES)
+    except UnreadableFile as exc:
+        what = "no such policy file" if exc.missing else f"cannot read policy file ({exc})"
+        raise PolicyError(clip(path, 240), what) from None
+
+
+def _from_file(path: Path) -> Policy:
+    text = _read_policy_file(path)
+    where = clip(path, 240)
+    try:
+        data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
-        raise PolicyError(where, f"not valid YAML ({getattr(exc, 'problem', exc)})") from None
+        at = f"{where}:{mark.line + 1}" if mark is not None else where
+        raise PolicyError(at, f"not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    except RecursionError:
+        raise PolicyError(where, "not valid YAML (nested too deeply)") from None
+    except (ValueError, OverflowError) as exc:  # e.g. a date that does not exist
+        raise PolicyError(where, f"not valid YAML ({exc})") from None
     if not isinstance(data, dict):
-        raise PolicyError(str(path), "a policy file must hold a mapping of fields")
+        raise PolicyError(where, "a policy file must hold a mapping of fields")
     data.setdefault("name", path.stem)
     try:
         return Policy.model_validate(data)
     except ValidationError as exc:
-        where, what = from_validation_error(exc)
-        raise PolicyError(f"{path}: {where}", what) from None
+        at, what = from_validation_error(exc)
+        raise PolicyError(f"{where}: {at}", what) from None
+    except RecursionError:
+        raise PolicyError(where, "nested too deeply") from None
 
 
 @lru_cache(maxsize=64)
@@ -183,17 +207,19 @@ def _load_cached(key: str) -> Policy:
     if key in builtin_policies():
         return _from_file(POLICY_DIR / f"{key}.yaml")
     path = Path(key)
-    if path.suffix in (".yaml", ".yml") or path.exists():
-        if not path.exists():
-            raise PolicyError(key, "no such policy file")
+    if path.suffix in (".yaml", ".yml") or os.path.lexists(path):
         return _from_file(path)
     raise PolicyError(
-        "policy", f"unknown policy {key!r} (built-in: {', '.join(builtin_policies())}; or a path)"
+        "policy",
+        f"unknown policy {clip(key)!r} (built-in: {', '.join(builtin_policies())}; or a path)",
     )
 
 
 def load_policy(policy: str | Path | Policy) -> Policy:
     """A built-in policy by name (`strict`, `balanced`, `permissive`), a YAML path, or a Policy.
+
+    Paths are for the operator: the `policy` field of a checked input is looked up by name
+    only (see `Monitor`). A path must name a regular file of at most `MAX_POLICY_BYTES`.
 
     Raises:
         PolicyError: naming the file, the field and the reason.

@@ -148,6 +148,12 @@ class Report(_Frozen):
     """Name of the estimator that scored the claims."""
     notes: tuple[str, ...] = ()
     """Anything the user should know about how this report was made (e.g. an estimator fallback)."""
+    checked: bool = True
+    """False when no estimator scored the output (the estimator failed and the policy's fail
+    mode is `open` or `closed`): then there are no claims and the decision rests on no check."""
+    estimator_error: str | None = None
+    """Which estimator failed and why, when one did (`"estimator 'llm' failed: TimeoutError:
+    ..."`), whether another then scored in its place or nothing did; `None` when none failed."""
     latency_ms: float
     """Wall time of the check."""
 

@@ -23,6 +23,7 @@ from agentguard import (
     NLIEstimator,
     Report,
     WithFallback,
+    load_policy,
 )
 from tests.conftest import EXAMPLES
 from tests.openai_server import ChatServer
@@ -132,8 +133,10 @@ def test_the_llm_judge_and_its_fallback_on_every_example() -> None:
             if n:
                 server.say("not JSON")  # the judge fails; the fallback scores instead
                 guarded = Monitor(estimator=WithFallback(judge)).check(data)
-                assert same_report(guarded.model_copy(update={"notes": ()}), Monitor().check(data))
+                plain = guarded.model_copy(update={"notes": (), "estimator_error": None})
+                assert same_report(plain, Monitor().check(data))
                 assert "scored by 'default' instead" in guarded.notes[0], name
+                assert (guarded.estimator_error or "").startswith("estimator 'llm' failed: "), name
 
 
 def test_the_nli_estimator_on_every_example(tmp_path: Path) -> None:
@@ -190,8 +193,17 @@ def test_estimates_that_break_the_contract_are_an_estimator_fault(
     data = json.loads((EXAMPLES / "flight_missing_origin.json").read_text())
     strict = Monitor("strict", estimator=estimator).check(data)
     assert strict.decision.action == "block" and why in strict.notes[0]
+    assert not strict.checked and why in (strict.estimator_error or "")
+    # balanced falls back to the offline estimator, which scores as it always does.
     balanced = Monitor("balanced", estimator=estimator).check(data)
-    assert balanced.decision.action == "allow" and why in balanced.notes[0]
+    assert balanced.checked and why in balanced.notes[0]
+    assert "scored by the offline estimator instead" in balanced.notes[0]
+    assert balanced.claims == Monitor().check(data).claims
+    assert balanced.decision.action == "ask_user"
+    fail_open = load_policy("balanced").model_copy(update={"fail_mode": "open"})
+    unchecked = Monitor(fail_open, estimator=estimator).check(data)
+    assert unchecked.decision.action == "allow" and not unchecked.checked
+    assert why in unchecked.notes[0] and "NOT CHECKED" in unchecked.decision.reason
     guarded = Monitor("strict", estimator=WithFallback(estimator)).check(data)
     assert (
         guarded.decision.action == "ask_user" and "scored by 'default' instead" in guarded.notes[0]

@@ -227,14 +227,14 @@ class _Broken:
 
 def test_estimator_failure_follows_the_fail_mode() -> None:
     data = load_example("flight_missing_origin")
-    open_report = Monitor("balanced", estimator=_Broken()).check(data)
-    assert open_report.decision.action == "allow"
-    assert (
-        "estimator 'broken' failed: RuntimeError: model server unreachable" in open_report.notes[0]
-    )
+    why = "estimator 'broken' failed: RuntimeError: model server unreachable"
+    fallback = Monitor("balanced", estimator=_Broken()).check(data)
+    assert fallback.decision == Monitor("balanced").check(data).decision
+    assert fallback.notes[0] == f"{why}; scored by the offline estimator instead"
+    assert fallback.checked and fallback.estimator_error == why
     closed = Monitor("strict", estimator=_Broken()).check(data)
     assert closed.decision.action == "block"
-    assert closed.support is None
+    assert closed.support is None and not closed.checked
 
 
 def test_acheck_and_check_many_agree_with_check() -> None:

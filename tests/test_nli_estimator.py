@@ -494,8 +494,8 @@ def test_a_model_with_the_wrong_output_falls_back_to_default(tmp_path: Path) -> 
     assert report.notes[0].startswith("estimator 'nli' failed (NLIError: nli broken: output")
     assert report.notes[0].endswith("scored by 'default' instead")
 
-    unguarded = Monitor(estimator=broken).check(CASE)
-    assert unguarded.claims == ()
+    unguarded = Monitor(estimator=broken).check(CASE)  # balanced's fail mode falls back too
+    assert unguarded.claims == default.claims and unguarded.checked
     assert "estimator 'nli' failed: NLIError" in unguarded.notes[0]
 
 

@@ -9,7 +9,8 @@ def test_builtin_policies_load_and_order_by_strictness() -> None:
     assert builtin_policies() == ["balanced", "permissive", "strict"]
     strict, balanced, permissive = (load_policy(n) for n in ("strict", "balanced", "permissive"))
     assert strict.threshold > balanced.threshold > permissive.threshold
-    assert strict.fail_mode == "closed" and balanced.fail_mode == "open"
+    assert strict.fail_mode == "closed"
+    assert balanced.fail_mode == permissive.fail_mode == "fallback"
 
 
 def test_policy_from_a_yaml_path(tmp_path: Path) -> None:

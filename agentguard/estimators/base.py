@@ -45,6 +45,10 @@ class Assessment:
     response_support: ResponseSupport | None = None
     """How the estimator that did the scoring turns the final claim supports into the response's
     support; `None` (or a `None` result): their product."""
+    failure: str | None = None
+    """Set when an estimator failed and another scored in its place (`WithFallback`): which one
+    failed and why (`"estimator 'llm' failed: TimeoutError: ..."`). The report shows it as
+    `estimator_error`."""
 
 
 @runtime_checkable
@@ -165,3 +169,15 @@ def check_estimates(estimates: Sequence[Estimate], n_claims: int) -> None:
                 f"estimate {i}: support_without_schema must be a number in [0, 1], "
                 f"not {e.support_without_schema!r}"
             )
+
+
+FAILURE_CHARS = 300
+"""Longest part of an estimator's error message a report repeats."""
+
+
+def failure_text(exc: BaseException) -> str:
+    """`Type: message` of an estimator's error, the message cut to `FAILURE_CHARS`."""
+    message = " ".join(str(exc).split())  # one line: notes and reasons are single lines
+    if len(message) > FAILURE_CHARS:
+        message = f"{message[:FAILURE_CHARS]} [... {len(message) - FAILURE_CHARS} more characters]"
+    return f"{type(exc).__name__}: {message}"

@@ -12,6 +12,7 @@ from agentguard.estimators.base import (
     ResponseSupport,
     as_estimator,
     check_estimates,
+    failure_text,
     product_or,
 )
 from agentguard.estimators.default import DefaultEstimator
@@ -83,6 +84,7 @@ class Ensemble(Estimator):
         notes: list[str] = []
         per_member: list[tuple[Estimate, ...]] = []
         responses: list[ResponseSupport | None] = []
+        failure: str | None = None
         for est, w in zip(self.estimators, self.weights, strict=True):
             if w == 0:
                 continue  # a member weighed at 0 would change nothing: it is not run
@@ -94,9 +96,10 @@ class Ensemble(Estimator):
             per_member.append(member.estimates)
             responses.append(member.response_support)
             notes += member.notes
+            failure = failure or member.failure  # a member that fell back says so, first one wins
         active = [w for w in self.weights if w > 0]
         combined = tuple(self._combine(list(row), active) for row in zip(*per_member, strict=True))
-        return Assessment(combined, tuple(notes), _combined_response(responses, active))
+        return Assessment(combined, tuple(notes), _combined_response(responses, active), failure)
 
     @staticmethod
     def _combine(row: list[Estimate], weights: list[float]) -> Estimate:
@@ -146,8 +149,10 @@ def _combined_response(
 class WithFallback(Estimator):
     """Scores with `primary`; if it raises (a timeout included), with `fallback` instead.
 
-    The report's notes say when the fallback was taken, and why. Everything of the estimator
-    that did the scoring is passed on, its response model included.
+    The report's notes say when the fallback was taken, and why, and so does its
+    `estimator_error`. Everything of the estimator that did the scoring is passed on, its
+    response model included. A fallback that fails too raises, and the policy's fail mode
+    decides.
 
     Args:
         primary: The estimator to try first (e.g. an `LLMJudge`).
@@ -178,9 +183,9 @@ class WithFallback(Estimator):
             check_estimates(done.estimates, len(claims))
         except Exception as exc:  # noqa: BLE001 - any primary fault is what the fallback is for
             done = self.fallback.assess(claims, context, output_text)
-            why = (
-                f"estimator {self.primary.name!r} failed ({type(exc).__name__}: {exc}); "
-                f"scored by {self.fallback.name!r} instead"
-            )
-            return Assessment(done.estimates, (why, *done.notes), done.response_support)
+            error = failure_text(exc)
+            why = f"estimator {self.primary.name!r} failed ({error}); "
+            why += f"scored by {self.fallback.name!r} instead"
+            failure = f"estimator {self.primary.name!r} failed: {error}"
+            return Assessment(done.estimates, (why, *done.notes), done.response_support, failure)
         return done

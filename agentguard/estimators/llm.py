@@ -3,13 +3,15 @@
 One `litellm.completion` call per batch of claims, with structured output (a JSON schema in
 `response_format`) validated by pydantic. litellm is imported when a call is made, never by
 `import agentguard`. Any failure (an error from litellm, a timeout, a reply that is not the
-JSON asked for, a claim left out) raises, so that the monitor's fail mode or `WithFallback`
-handles it.
+JSON asked for, a claim left out) raises, so that the policy's fail mode or `WithFallback`
+handles it. A circuit breaker stops calling a judge that keeps failing: while it is open a
+check fails at once (`JudgeError("... circuit open ...")`) instead of waiting out the timeout.
+The prompt (`llm_prompt`) delimits every source with tags carrying a per-prompt nonce, so that
+source text cannot forge a source.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Sequence
@@ -19,36 +21,17 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from agentguard.estimators.base import Assessment, Estimate, Estimator
+from agentguard.estimators.breaker import CircuitBreaker, CircuitOpen
+from agentguard.estimators.llm_prompt import CLAIM_CHARS as CLAIM_CHARS
+from agentguard.estimators.llm_prompt import INSTRUCTIONS as INSTRUCTIONS
+from agentguard.estimators.llm_prompt import SOURCE_CHARS as SOURCE_CHARS
+from agentguard.estimators.llm_prompt import build_prompt as build_prompt
+from agentguard.estimators.llm_prompt import clip, source_ids
 from agentguard.text.lexicon import HEDGE_RE
 from agentguard.text.values import fold
 from agentguard.types import ClaimDraft, Context, Evidence, Source
 
-SOURCE_CHARS = 4000
-"""Longest source text the prompt shows; the rest is cut and the cut is marked."""
-CLAIM_CHARS = 1000
-"""Longest claim text or argument value the prompt shows."""
-
 _FENCE = re.compile(r"^\s*```(?:json)?\s*(.*?)\s*```\s*$", re.DOTALL)
-
-INSTRUCTIONS = """\
-You check whether an AI assistant's claims are supported by the context it was given.
-The context is a list of sources, each with an id in square brackets. Judge every claim
-against those sources only, not against what you know about the world.
-
-For each claim give:
-- verdict: "supported" if the sources state or directly entail it; "contradicted" if a source
-  states something incompatible with it; "unsupported" if the sources say nothing that settles
-  it (a guess, an assumption, a made-up value).
-- confidence: your probability, from 0 to 1, that this verdict is right.
-- evidence: the spans the verdict rests on, each as the source id and an exact quote copied
-  from that source's text (a few words to one sentence). Empty when nothing bears on it.
-
-A tool argument is supported when the sources give that value for that parameter (a value the
-user or a tool result stated, or the parameter's schema default). A question to the user is
-"supported" when the sources already answer it, and "unsupported" when they do not.
-
-Answer with JSON only: {"claims": [{"id", "verdict", "confidence", "evidence"}, ...]}, one entry
-per claim id."""
 
 
 class EvidenceRef(BaseModel):
@@ -122,46 +105,12 @@ def response_format() -> dict[str, Any]:
     }
 
 
-def _clip(text: str, limit: int) -> str:
-    if len(text) <= limit:
-        return text
-    return f"{text[:limit]} [... {len(text) - limit} more characters cut]"
-
-
 def _dollars(cost: float) -> str:
     """`$0.00031`: three significant digits, never in exponent form."""
     if cost <= 0:
         return "$0"
     decimals = max(2, 2 - math.floor(math.log10(cost)))
     return f"${cost:.{decimals}f}".rstrip("0").rstrip(".")
-
-
-def _render_claim(claim_id: str, claim: ClaimDraft) -> str:
-    if claim.kind == "argument":
-        value = _clip(json.dumps(claim.value, ensure_ascii=False), CLAIM_CHARS)
-        return f"{claim_id} [tool argument] {claim.tool}: {claim.path} = {value}"
-    label = "question to the user" if claim.kind == "question" else "statement"
-    return f"{claim_id} [{label}] {_clip(claim.text, CLAIM_CHARS)}"
-
-
-def build_prompt(
-    claims: Sequence[tuple[str, ClaimDraft]], sources: Sequence[Source], output_text: str = ""
-) -> list[dict[str, str]]:
-    """The chat messages asking the judge about `claims` (pairs of id and claim).
-
-    The assistant's message is shown too, marked as no source: a clause such as "It ships
-    today" needs it to say what "it" is.
-    """
-    listing = "\n\n".join(f"[{s.id}] ({s.kind})\n{_clip(s.text, SOURCE_CHARS)}" for s in sources)
-    claim_lines = "\n".join(_render_claim(cid, c) for cid, c in claims)
-    body = f"SOURCES\n\n{listing or '(none)'}\n\n"
-    if output_text.strip():
-        message = _clip(output_text, SOURCE_CHARS)
-        body += (
-            f"THE ASSISTANT'S MESSAGE (not a source: what the claims come from)\n\n{message}\n\n"
-        )
-    body += f"CLAIMS\n\n{claim_lines}"
-    return [{"role": "system", "content": INSTRUCTIONS}, {"role": "user", "content": body}]
 
 
 def locate(quote: str, text: str) -> tuple[int, int] | None:
@@ -192,13 +141,21 @@ def _hedged(claims: Sequence[ClaimDraft], output_text: str) -> list[bool]:
     return out
 
 
-def _to_estimate(verdict: Verdict, sources: dict[str, str], hedged: bool) -> Estimate:
+def _to_estimate(
+    verdict: Verdict, ids: dict[str, str], texts: dict[str, str], hedged: bool
+) -> Estimate:
+    """The estimate a verdict gives; evidence is kept only where it names a real source.
+
+    A cited id that is no source of the prompt (a header that source text imitated, an id the
+    judge made up) or a quote not found in the named source gives no evidence.
+    """
     evidence = []
     for ref in verdict.evidence:
-        text = sources.get(ref.source)
+        sid = ids.get(ref.source)
+        text = None if sid is None else texts[sid]
         span = None if text is None else locate(ref.quote, text)
-        if text is not None and span is not None:
-            evidence.append(Evidence(source=ref.source, span=span, text=text[span[0] : span[1]]))
+        if sid is not None and text is not None and span is not None:
+            evidence.append(Evidence(source=sid, span=span, text=text[span[0] : span[1]]))
     supported = verdict.verdict == "supported"
     p = verdict.confidence if supported else 1.0 - verdict.confidence
     contradicted = verdict.verdict == "contradicted"
@@ -212,6 +169,12 @@ class LLMJudge(Estimator):
         model: litellm model string.
         timeout: Seconds to wait for each call; past it the call raises `TimeoutError`.
         max_claims_per_call: Claims per request; more claims make several requests.
+        breaker_failures: Consecutive failed calls (an error, a timeout, an unusable reply)
+            after which the judge is not called for `breaker_cooldown` seconds: checks then
+            fail at once with `JudgeError("... circuit open ...")`. `None` turns the breaker
+            off.
+        breaker_cooldown: Seconds the breaker stays open; then one call probes the judge, and
+            its outcome closes the breaker or opens it again.
         **options: Passed to `litellm.completion` (`api_base`, `api_key`, `temperature`, ...).
             One attempt per call unless `num_retries` says otherwise: a judge that fails
             should fail fast, so that the fallback or the fail mode takes over.
@@ -230,6 +193,8 @@ class LLMJudge(Estimator):
         *,
         timeout: float = 30.0,
         max_claims_per_call: int = 40,
+        breaker_failures: int | None = 3,
+        breaker_cooldown: float = 30.0,
         **options: Any,
     ) -> None:
         if max_claims_per_call < 1:
@@ -237,6 +202,10 @@ class LLMJudge(Estimator):
         self.model = model
         self.timeout = timeout
         self.max_claims_per_call = max_claims_per_call
+        self.breaker: CircuitBreaker | None = (
+            None if breaker_failures is None else CircuitBreaker(breaker_failures, breaker_cooldown)
+        )
+        """Shared by every check this judge scores (and every thread); `None`: no breaker."""
         self.options: dict[str, Any] = {"num_retries": 0, **options}
 
     def score(
@@ -246,7 +215,7 @@ class LLMJudge(Estimator):
 
         Raises:
             TimeoutError: if a call takes longer than `timeout`.
-            JudgeError: if litellm fails or the reply is unusable.
+            JudgeError: if litellm fails, the reply is unusable, or the breaker is open.
         """
         return list(self.assess(claims, context, output_text).estimates)
 
@@ -263,14 +232,30 @@ class LLMJudge(Estimator):
         for at in range(0, len(pairs), self.max_claims_per_call):
             batch = pairs[at : at + self.max_claims_per_call]
             verdicts.update(self._judge(batch, context.sources, output_text, usage))
+        cited = source_ids(context.sources)
         texts = {s.id: s.text for s in context.sources}
         hedged = _hedged(claims, output_text)
         estimates = tuple(
-            _to_estimate(verdicts[i], texts, h) for i, h in zip(ids, hedged, strict=True)
+            _to_estimate(verdicts[i], cited, texts, h) for i, h in zip(ids, hedged, strict=True)
         )
         return Assessment(estimates, (self._note(usage),))
 
     def _judge(
+        self,
+        batch: list[tuple[str, ClaimDraft]],
+        sources: Sequence[Source],
+        output_text: str,
+        usage: _Usage,
+    ) -> dict[str, Verdict]:
+        """One call's verdicts, through the breaker: any failure of the call counts."""
+        if self.breaker is None:
+            return self._call(batch, sources, output_text, usage)
+        try:
+            return self.breaker.call(lambda: self._call(batch, sources, output_text, usage))
+        except CircuitOpen as exc:
+            raise JudgeError(f"llm judge {self.model}: {exc}") from None
+
+    def _call(
         self,
         batch: list[tuple[str, ClaimDraft]],
         sources: Sequence[Source],
@@ -324,7 +309,7 @@ class LLMJudge(Estimator):
             where = ".".join(str(part) for part in first["loc"]) or "reply"
             raise JudgeError(
                 f"llm judge {self.model}: the reply is not the verdict JSON asked for "
-                f"({where}: {first['msg']}): {_clip(content, 200)!r}"
+                f"({where}: {first['msg']}): {clip(content, 200)!r}"
             ) from exc
 
     def _note(self, usage: _Usage) -> str:
