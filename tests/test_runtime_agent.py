@@ -2,8 +2,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -377,3 +379,124 @@ def test_monitor_step_is_safe_to_run_twice(tmp_path: Path) -> None:
     assert strip(first) == strip(second)
     assert first["route"] == "ask_user"
     assert len(read_trace(tmp_path / "twice.jsonl").reports) == 1
+
+
+# -- every run ends with a status ------------------------------------------------------------
+
+
+def test_an_oversized_tool_result_ends_the_run_as_input_error(tmp_path: Path) -> None:
+    @tool
+    def dump() -> str:
+        """Everything in the warehouse."""
+        return "crate " * 350_000  # 2.1M characters, over MAX_INPUT_CHARS
+
+    model = ScriptedModel([{"tool_calls": [tool_call("dump", {})]}, "Here is the list."])
+    agent = Agent(model, [dump], policy="permissive", trace=tmp_path / "big.jsonl")
+    result = agent.run("List the warehouse.")
+    agent.close()
+    assert result.status == "input_error"
+    assert result.answer is None
+    assert result.detail is not None and "MAX_INPUT_CHARS" in result.detail
+    assert re.search(r"2,1\d\d,\d\d\d characters", result.detail)  # the size, not the text
+    assert len(result.detail) < 400
+    assert events(tmp_path / "big.jsonl")[-2:] == ["input_error", "run_end"]
+
+
+def test_a_lone_surrogate_in_a_model_answer_is_repaired_with_a_trace(tmp_path: Path) -> None:
+    agent = Agent(ScriptedModel(["Hello \ud800 there, how can I help?"]),
+                  trace=tmp_path / "s.jsonl", checkpointer=tmp_path / "s.sqlite")  # fmt: skip
+    result = agent.run("Hi \udfff")
+    agent.close()
+    assert result.status == "answered"
+    assert result.answer == "Hello \ufffd there, how can I help?"
+    assert result.messages[0]["content"] == "Hi \ufffd"
+    trace = read_trace(tmp_path / "s.jsonl")
+    assert len(trace.reports) == 1
+    assert "\ufffd" in (tmp_path / "s.jsonl").read_text(encoding="utf-8")
+
+
+def test_surrogates_in_tool_results_and_answers_are_repaired() -> None:
+    @tool
+    def note() -> str:
+        """The note."""
+        return "half a pair \ud83d, a whole pair \ud83d\ude00"
+
+    model = ScriptedModel([{"tool_calls": [tool_call("note", {})]}, "Done."])
+    result = Agent(model, [note], policy="permissive").run("Read the note.")
+    assert result.status == "answered"
+    content = next(m["content"] for m in result.messages if m["role"] == "tool")
+    assert content == "half a pair \ufffd, a whole pair \U0001f600"
+
+
+def test_a_thread_over_the_message_limit_ends_as_input_error() -> None:
+    turns: list[dict[str, Any]] = []
+    for i in range(2500):
+        turns += [{"role": "user", "content": f"Question {i}?"},
+                  {"role": "assistant", "content": f"Answer {i}."}]  # fmt: skip
+    agent = Agent(ScriptedModel(["Sure."]))
+    result = agent.run([*turns, {"role": "user", "content": "One more?"}], thread_id="long")
+    assert result.status == "input_error"
+    assert result.detail is not None and "5001 messages; the limit is 5000" in result.detail
+    assert result.messages[-1] == {"role": "user", "content": "One more?"}  # nothing unchecked
+
+
+# -- hung calls hold a bounded number of threads ---------------------------------------------
+
+
+def test_hung_tools_leave_a_bounded_number_of_threads() -> None:
+    release = threading.Event()
+
+    @tool(timeout=0.05)
+    def lookup(order_id: str) -> str:
+        """Look an order up."""
+        release.wait(30)
+        return "late"
+
+    def model(messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> Any:
+        if messages[-1]["role"] == "tool":
+            return "The lookup is not answering; please try later."
+        return {"tool_calls": [tool_call("lookup", {"order_id": "A1"})]}
+
+    # No model limit: the model runs in the caller's thread, so only the tool needs threads.
+    agent = Agent(FunctionModel(model), [lookup], policy="permissive", model_timeout=None,
+                  max_abandoned_calls=3)  # fmt: skip
+    before = threading.active_count()
+    try:
+        results = [agent.run("Where is order A1?") for _ in range(20)]
+        peak = threading.active_count()
+    finally:
+        release.set()
+    assert peak <= before + 3
+    statuses = [r.status for r in results]
+    assert statuses == ["answered"] * 3 + ["call_limit"] * 17
+    assert results[0].messages[-2]["content"] == "error: lookup timed out after 0.05 s"
+    last = results[-1]
+    assert last.detail is not None and "3 earlier calls timed out" in last.detail
+    assert last.messages[-1]["role"] == "tool"  # the refused call still has its tool message
+    deadline = time.monotonic() + 5
+    while agent.calls.abandoned and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert agent.calls.abandoned == 0  # released threads are no longer counted
+    assert agent.run("Where is order A1?").status == "answered"
+    release.set()
+
+
+def test_hung_model_calls_leave_a_bounded_number_of_threads() -> None:
+    release = threading.Event()
+
+    def hang(messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> str:
+        release.wait(30)
+        return "late"
+
+    agent = Agent(FunctionModel(hang, name="hang"), model_timeout=0.05, max_abandoned_calls=2)
+    before = threading.active_count()
+    try:
+        results = [agent.run("Hi") for _ in range(20)]
+        peak = threading.active_count()
+    finally:
+        release.set()
+    assert peak <= before + 2
+    assert [r.status for r in results] == ["model_error"] * 2 + ["call_limit"] * 18
+    assert results[-1].detail == (
+        "model 'hang' not started: 2 earlier calls timed out and are still running (the limit is 2)"
+    )

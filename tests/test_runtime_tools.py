@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
-from typing import Literal
+from typing import Any, Literal
 
 import pytest
 
 from agentguard import Agent, Policy, ScriptedModel, Tool, load_policy, tool
+from agentguard.runtime.calls import Calls
 from agentguard.runtime.interventions import with_resolvers
 from agentguard.runtime.tools import as_tools
 
@@ -145,3 +147,52 @@ def test_policy_resolver_must_be_an_agent_tool() -> None:
     policy = Policy(name="p", tools={"*": {"params": {"order_id": {"resolver": "find_orders"}}}})
     with pytest.raises(ValueError, match="resolver 'find_orders'.*not one of the agent's tools"):
         Agent(ScriptedModel([]), [], policy=policy)
+
+
+def test_hung_async_tools_are_cancelled_not_abandoned() -> None:
+    @tool(timeout=0.05)
+    async def wait_forever() -> str:
+        await asyncio.Event().wait()
+        return "never"
+
+    calls = Calls(max_abandoned=1)
+    before = threading.active_count()
+    results = [wait_forever.run({}, calls=calls) for _ in range(20)]
+    assert [r.error for r in results] == ["timeout"] * 20  # no call_limit: nothing is left over
+    assert calls.abandoned == 0
+    assert threading.active_count() <= before  # (threads of earlier tests may end meanwhile)
+
+
+def test_calls_refuse_new_calls_while_the_cap_of_hung_ones_is_reached() -> None:
+    release = threading.Event()
+
+    @tool(timeout=0.05)
+    def stuck() -> str:
+        release.wait(30)
+        return "late"
+
+    calls = Calls(max_abandoned=2)
+    try:
+        errors = [stuck.run({}, calls=calls).error for _ in range(5)]
+        refused = stuck.run({}, calls=calls)
+    finally:
+        release.set()
+    assert errors == ["timeout", "timeout", "call_limit", "call_limit", "call_limit"]
+    assert refused.content == (
+        "error: stuck not started: 2 earlier calls timed out and are still running (the limit is 2)"
+    )
+    with pytest.raises(ValueError, match="at least 1"):
+        Calls(max_abandoned=0)
+
+
+def test_a_result_that_cannot_be_text_is_an_error_result() -> None:
+    @tool
+    def deep() -> Any:
+        node: list[Any] = []
+        for _ in range(100_000):
+            node = [node]
+        return node
+
+    result = deep.run({})
+    assert result.error == "exception"
+    assert result.content.startswith("error: the result is not text or JSON (RecursionError")

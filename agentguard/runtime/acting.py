@@ -6,12 +6,15 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from agentguard.runtime.calls import Calls
 from agentguard.runtime.models import MessageDict
 from agentguard.runtime.tools import Tool
 
 
-def run_tool(tools: Mapping[str, Tool], name: str, raw: str) -> tuple[str, dict[str, Any] | None]:
-    """Run the tool `name` on the JSON arguments `raw`.
+def run_tool(
+    tools: Mapping[str, Tool], name: str, raw: str, *, calls: Calls | None = None
+) -> tuple[str, dict[str, Any] | None]:
+    """Run the tool `name` on the JSON arguments `raw` (`calls` bounds abandoned threads).
 
     A bad call is the model's error, so it is returned, never raised: the content is what the
     model sees in the tool message.
@@ -22,15 +25,16 @@ def run_tool(tools: Mapping[str, Tool], name: str, raw: str) -> tuple[str, dict[
     """
     tool = tools.get(name)
     if tool is None:
-        return f"error: there is no tool named {name!r}", {"error": "unknown tool"}
+        shown = name if len(name) <= 80 else name[:80] + "..."
+        return f"error: there is no tool named {shown!r}", {"error": "unknown tool"}
     try:
         args = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):
         args = None
     if not isinstance(args, dict):
         error = {"error": "arguments not a JSON object"}
         return "error: the arguments are not a JSON object", error
-    result = tool.run(args)
+    result = tool.run(args, calls=calls)
     if result.error:
         return result.content, {"error": result.error, "message": result.content}
     return result.content, None
@@ -45,7 +49,7 @@ def already_called(messages: Sequence[MessageDict], name: str, args: dict[str, A
                 continue
             try:
                 same = json.dumps(json.loads(c["function"]["arguments"]), sort_keys=True)
-            except ValueError:
+            except (ValueError, RecursionError):
                 continue
             if same == wanted:
                 return True

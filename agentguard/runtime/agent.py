@@ -14,29 +14,32 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from agentguard.errors import InputError
 from agentguard.estimators.base import Estimator
+from agentguard.input_limits import clean_text
 from agentguard.monitor import Monitor
 from agentguard.policy import Policy, load_policy
 from agentguard.runtime.acting import already_called, run_tool
-from agentguard.runtime.calls import CallTimeout, call_with_timeout
+from agentguard.runtime.calls import CANCEL_GRACE_S, CallLimit, Calls, CallTimeout
 from agentguard.runtime.interventions import (
     feedback_message,
     resolve_note,
     resolver_arguments,
     retry_note,
+    route_for,
     with_resolvers,
 )
 from agentguard.runtime.models import (
-    LiteLLMModel,
     MessageDict,
     Model,
-    OpenAIModel,
     as_model,
     assistant_message,
+    give_timeout,
     model_view,
     tool_call,
+    valid_strings,
 )
-from agentguard.runtime.result import AgentResult
+from agentguard.runtime.result import AgentResult, result_of
 from agentguard.runtime.state import (
     END_ROUTE,
     AgentState,
@@ -47,6 +50,7 @@ from agentguard.runtime.state import (
     open_checkpointer,
 )
 from agentguard.runtime.tools import Tool, as_tools
+from agentguard.runtime.tracing import RunLog
 from agentguard.trace import TraceWriter
 from agentguard.types import Report
 
@@ -74,6 +78,8 @@ class Agent:
         max_empty_answers: Empty answers to a question before the run stops as `no_answer`.
         model_timeout: Seconds a model call may take (also passed to litellm and openai as
             their `timeout` unless the model's options set one).
+        max_abandoned_calls: Model and tool calls that timed out but still run (each holds a
+            thread) at which the agent stops starting new ones: the run ends as `call_limit`.
         estimator: The monitor's support estimator; the default one when omitted.
         name: Written into trace records.
 
@@ -99,30 +105,32 @@ class Agent:
         max_retries: int = 2,
         max_empty_answers: int = 2,
         model_timeout: float | None = 120.0,
+        max_abandoned_calls: int = 4,
         estimator: Estimator | None = None,
         name: str = "agent",
     ) -> None:
         self.model = as_model(model)
-        if isinstance(self.model, (LiteLLMModel, OpenAIModel)) and model_timeout is not None:
-            # Let the SDK give up too, so a timed-out request does not hold its connection.
-            self.model.options.setdefault("timeout", model_timeout)
+        # An SDK model gets the limit as its own `timeout` too, and the first chance to give up,
+        # so its thread ends with the request instead of being abandoned.
+        self._grace = CANCEL_GRACE_S if give_timeout(self.model, model_timeout) else 0.0
         self.tools = as_tools(tools)
         self.policy = with_resolvers(load_policy(policy), self.tools.values())
         self.monitor = Monitor(self.policy, estimator=estimator)
-        self.system = system
-        self.documents = [dict(d) for d in documents]
+        self.system = clean_text(system) if system is not None else None
+        self.documents = [valid_strings(dict(d)) for d in documents]
         self.guard = guard
         self.max_steps = max_steps
         self.max_retries = max_retries
         self.max_empty_answers = max_empty_answers
         self.model_timeout = model_timeout
+        self.calls = Calls(max_abandoned_calls)
         self.name = name
         self._own_trace = trace is not None and not isinstance(trace, TraceWriter)
         if trace is None or isinstance(trace, TraceWriter):
             self.trace = trace
         else:
             self.trace = TraceWriter(trace, meta={"policy": self.policy.name, "agent": name})
-        self._written: set[tuple[str, int]] = set()
+        self.log = RunLog(self.trace, name)
         self._tool_defs = [t.definition for t in self.tools.values()]
         self.checkpointer, self._conn = open_checkpointer(checkpointer)
         self.graph: CompiledStateGraph[Any, Any, Any, Any] = self._build()
@@ -142,9 +150,8 @@ class Agent:
         g.add_node("respond", self._respond_node)
         g.add_edge(START, "model")
         routes = ["model", "monitor", "tools", "ask_user", "call_tool", "retry", "respond", END]
-        for node in ("model", "monitor", "ask_user", "call_tool"):
+        for node in ("model", "monitor", "tools", "ask_user", "call_tool"):
             g.add_conditional_edges(node, next_route, routes)
-        g.add_edge("tools", "model")
         g.add_edge("retry", "model")
         g.add_edge("respond", END)
         return g.compile(checkpointer=self.checkpointer)
@@ -156,18 +163,18 @@ class Agent:
             return self._stop(state, "step_limit", detail)
         view = model_view(state.get("messages", []), self.documents)
         messages = [*view, *state.get("feedback", [])]
+        name = self.model.name
         try:
-            raw = call_with_timeout(
+            raw = self.calls.call(
                 self.model.complete, {"messages": messages, "tools": self._tool_defs},
-                self.model_timeout,
+                self.model_timeout, grace=self._grace,
             )  # fmt: skip
             output = assistant_message(raw)
-        except CallTimeout as exc:
-            return self._stop(
-                state, "model_error", f"model {self.model.name!r} {exc}", step=steps + 1
-            )
+        except CallLimit as exc:
+            return self._stop(state, "call_limit", f"model {name!r} {exc}", step=steps + 1)
         except Exception as exc:  # noqa: BLE001 - a failing model ends the run with its reason
-            detail = f"model {self.model.name!r} failed: {type(exc).__name__}: {exc}"
+            why = exc if isinstance(exc, CallTimeout) else f"failed: {type(exc).__name__}: {exc}"
+            detail = f"model {name!r} {why}"[:500]
             return self._stop(state, "model_error", detail, step=steps + 1)
         for i, call in enumerate(output.get("tool_calls", []), 1):
             call.setdefault("id", f"call_{state.get('run', '')}_{steps + 1}_{i}")
@@ -179,18 +186,20 @@ class Agent:
         acting = "tools" if output.get("tool_calls") else "respond"
         if not self.guard:
             return {"route": acting, "report": None}
-        report = self.monitor.check(
-            messages=state.get("messages", []),
-            output=output,
-            tools=self._tool_defs,
-            documents=self.documents,
-        )
-        route = self._route_for(report, acting, state.get("retries", 0))
-        run = state.get("run", "")
-        if self.trace is not None and (run, step) not in self._written:  # no duplicate on re-run
-            self._written.add((run, step))
-            self.trace.write(report, thread=current_thread_id(), run=run, step=step,
-                             agent=self.name, route=route)  # fmt: skip
+        try:
+            report = self.monitor.check(
+                messages=state.get("messages", []),
+                output=output,
+                tools=self._tool_defs,
+                documents=self.documents,
+            )
+        except InputError as exc:
+            # Too large, too many messages, ...: the output is not acted on unchecked.
+            detail = f"the monitor cannot check this step: {str(exc)[:300]}"
+            return self._stop(state, "input_error", detail, step=step)
+        route = route_for(report.decision.action, acting, state.get("retries", 0), self.max_retries)
+        self.log.report(report, thread=current_thread_id(), run=state.get("run", ""), step=step,
+                        route=route)  # fmt: skip
         dumped = report.model_dump(mode="json")
         update: dict[str, Any] = {
             "route": route,
@@ -202,33 +211,27 @@ class Agent:
             update.update(route=END_ROUTE, status=status, detail=report.decision.reason)
         return update
 
-    def _route_for(self, report: Report, acting: str, retries: int) -> str:
-        action = report.decision.action
-        if action in ("allow", "annotate"):
-            return acting
-        if action == "block":
-            return "finish"
-        if action == "ask_user":
-            return "ask_user"
-        if retries >= self.max_retries:
-            # Out of retries: an answer goes out with its flags; a call is not made unchecked.
-            return "respond" if acting == "respond" else "finish"
-        return "call_tool" if action == "call_tool" else "retry"
-
     def _tools_node(self, state: AgentState) -> dict[str, Any]:
         output = state["output"] or {}
-        results = []
+        results, refused = [], None
         for call in output.get("tool_calls", []):
             name, raw = call["function"]["name"], call["function"]["arguments"]
-            content = self._run_tool(state, name, raw)
+            content, error = self._run_tool(state, name, raw)
+            if error == "call_limit":
+                refused = refused or content.removeprefix("error: ")
             results.append({"role": "tool", "tool_call_id": call["id"], "content": content})
-        return {"messages": [output, *results]}
+        update: dict[str, Any] = {"messages": [output, *results], "route": "model"}
+        if refused is not None:
+            # Every call keeps its tool message (the conversation stays well formed), but the
+            # run ends: the model would only meet the same refusal again.
+            update.update(self._stop(state, "call_limit", refused))
+        return update
 
-    def _run_tool(self, state: AgentState, name: str, raw: str) -> str:
-        content, error = run_tool(self.tools, name, raw)
+    def _run_tool(self, state: AgentState, name: str, raw: str) -> tuple[str, str | None]:
+        content, error = run_tool(self.tools, name, raw, calls=self.calls)
         if error is not None:
             self._event(state, "tool_error", tool=name, **error)
-        return content
+        return content, error.get("error") if error else None
 
     def _ask_node(self, state: AgentState) -> dict[str, Any]:
         from langgraph.types import interrupt
@@ -265,11 +268,14 @@ class Agent:
             note = feedback_message(resolve_note(tool, report))
             return {"feedback": [note], "retries": retries + 1, "route": "model"}
         call_id = f"agentguard_{state.get('run', '')}_{step}_{tool.name}"
-        content = self._run_tool(state, tool.name, json.dumps(args))
+        content, error = self._run_tool(state, tool.name, json.dumps(args))
         self._event(state, "resolver_call", tool=tool.name, arguments=args)
         call = {"role": "assistant", "content": None,
                 "tool_calls": [tool_call(tool.name, args, call_id)]}  # fmt: skip
         result = {"role": "tool", "tool_call_id": call_id, "content": content}
+        if error == "call_limit":
+            stop = self._stop(state, "call_limit", content.removeprefix("error: "))
+            return {"messages": [call, result], **stop}
         return {"messages": [call, result], "route": "model"}
 
     def _retry_node(self, state: AgentState) -> dict[str, Any]:
@@ -292,10 +298,8 @@ class Agent:
 
     def _event(self, state: AgentState, event: str, **fields: Any) -> None:
         """An event record of this step; `thread` and `run` say which conversation and run."""
-        if self.trace is not None:
-            fields.setdefault("step", state.get("steps", 0))
-            self.trace.write_event(event, thread=current_thread_id(), run=state.get("run", ""),
-                                   agent=self.name, **fields)  # fmt: skip
+        fields.setdefault("step", state.get("steps", 0))
+        self.log.event(event, thread=current_thread_id(), run=state.get("run", ""), **fields)
 
     # -- running ---------------------------------------------------------------------------
 
@@ -347,6 +351,7 @@ class Agent:
         snapshot = self.graph.get_state(self._config(thread_id))
         if not snapshot.interrupts:
             raise ValueError(f"thread {thread_id!r} is not waiting for an answer")
+        answer = clean_text(answer) if isinstance(answer, str) else answer
         return self._invoke(Command(resume=answer), thread_id, on_step)
 
     async def arun(
@@ -378,32 +383,20 @@ class Agent:
         self._run_event(thread_id, self.graph.get_state(config).values, status, detail=detail)
 
     def _run_event(self, thread_id: str, values: dict[str, Any], event: str, **fields: Any) -> None:
-        if self.trace is not None:
-            run, steps = values.get("run", ""), values.get("steps", 0)
-            self.trace.write_event(
-                event, thread=thread_id, run=run, agent=self.name, steps=steps, **fields
-            )
+        run, steps = values.get("run", ""), values.get("steps", 0)
+        self.log.event(event, thread=thread_id, run=run, steps=steps, **fields)
 
     def _result(self, thread_id: str) -> AgentResult:
         snapshot = self.graph.get_state(self._config(thread_id))
         values = snapshot.values
-        reports = [Report.model_validate(r) for r in values.get("reports", [])]
-        common = {
-            "thread_id": thread_id,
-            "steps": values.get("steps", 0),
-            "messages": values.get("messages", []),
-            "reports": reports,
-        }
-        if snapshot.interrupts:
-            question = snapshot.interrupts[0].value["question"]
+        question = snapshot.interrupts[0].value["question"] if snapshot.interrupts else None
+        result = result_of(thread_id, values, question)
+        if question is not None:
             self._run_event(thread_id, values, "ask", question=question)
-            return AgentResult(status="waiting_for_user", question=question, **common)
-        status = values.get("status", "answered")
-        answer = None
-        if status == "answered":
-            answer = (values.get("output") or {}).get("content") or ""
-        result = AgentResult(status=status, answer=answer, detail=values.get("detail"), **common)
-        self._run_event(thread_id, values, "run_end", status=status, detail=result.detail)
+        else:
+            self._run_event(
+                thread_id, values, "run_end", status=result.status, detail=result.detail
+            )
         return result
 
     def close(self) -> None:

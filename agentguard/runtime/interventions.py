@@ -1,7 +1,7 @@
 """What the runtime does with a decision.
 
-Resolver rules from the tools' declarations, a resolver's arguments, and the short notes a
-model gets when its output was held back.
+Resolver rules from the tools' declarations, the node a decision routes to, a resolver's
+arguments, and the short notes a model gets when its output was held back.
 """
 
 from __future__ import annotations
@@ -59,6 +59,23 @@ def resolver_arguments(tool: Tool, report: Report) -> dict[str, Any]:
         if c.kind == "argument" and c.label == "supported" and c.path and c.path in wanted:
             args.setdefault(c.path, c.value)
     return args
+
+
+def route_for(action: str, acting: str, retries: int, max_retries: int) -> str:
+    """The node a decision leads to; `acting` is `tools` or `respond` (what the output does).
+
+    `finish` ends the run (a block, or a held-back tool call with no retry left).
+    """
+    if action in ("allow", "annotate"):
+        return acting
+    if action == "block":
+        return "finish"
+    if action == "ask_user":
+        return "ask_user"
+    if retries >= max_retries:
+        # Out of retries: an answer goes out with its flags; a call is not made unchecked.
+        return "respond" if acting == "respond" else "finish"
+    return "call_tool" if action == "call_tool" else "retry"
 
 
 def _quote(c: Claim) -> str:

@@ -11,9 +11,31 @@ import json
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol, runtime_checkable
 
+from agentguard.input_limits import clean_text
+
 MessageDict = dict[str, Any]
 """An `agentguard.Message` in its JSON form (an OpenAI chat message as a plain dict): what
 models, tools and the agent's state pass around."""
+
+
+_MAX_DEPTH = 64
+
+
+def valid_strings(node: Any, depth: int = 0) -> Any:
+    """A copy of a JSON-like value whose strings (keys too) are valid Unicode.
+
+    A lone surrogate (from a bad decode upstream) cannot be written as UTF-8, so it would fail
+    every trace, checkpoint and request it reaches: it becomes U+FFFD (`clean_text`).
+    """
+    if isinstance(node, str):
+        return clean_text(node)
+    if depth >= _MAX_DEPTH:
+        return node  # deeper than any message has reason to be; the monitor refuses it
+    if isinstance(node, dict):
+        return {valid_strings(k, depth + 1): valid_strings(v, depth + 1) for k, v in node.items()}
+    if isinstance(node, list):
+        return [valid_strings(v, depth + 1) for v in node]
+    return node
 
 
 class ModelError(RuntimeError):
@@ -48,6 +70,8 @@ def tool_call(name: str, arguments: dict[str, Any] | str, id: str | None = None)
 def assistant_message(output: str | MessageDict) -> MessageDict:
     """Normalise a model's output to an assistant message with string tool-call arguments.
 
+    Text that is not valid Unicode (a lone surrogate) is repaired (`valid_strings`).
+
     Accepts text, an assistant message, or the flat call form `{"name", "arguments"}` inside
     `tool_calls`.
 
@@ -73,7 +97,7 @@ def assistant_message(output: str | MessageDict) -> MessageDict:
     message: MessageDict = {"role": "assistant", "content": content}
     if calls:
         message["tool_calls"] = calls
-    return message
+    return valid_strings(message)  # type: ignore[no-any-return]
 
 
 class ScriptedModel:
@@ -202,6 +226,21 @@ class OpenAIModel:
             kwargs["tools"] = tools
         response = self.client.chat.completions.create(**kwargs)
         return _from_sdk(_first_message(response, self.name))
+
+
+def give_timeout(model: Model, timeout: float | None) -> bool:
+    """Pass `timeout` to a litellm or openai model as its own, unless its options set one.
+
+    The SDK then gives up too, so a timed-out request does not hold its connection and thread.
+
+    Returns:
+        Whether the model now has a timeout of its own.
+    """
+    if not isinstance(model, (LiteLLMModel, OpenAIModel)):
+        return False
+    if timeout is not None:
+        model.options.setdefault("timeout", timeout)
+    return "timeout" in model.options
 
 
 def as_model(model: Model | str | Callable[[list[MessageDict], list[MessageDict]], Any]) -> Model:

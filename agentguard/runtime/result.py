@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -10,7 +11,7 @@ from agentguard.types import Flag, Report
 
 Status = Literal[
     "answered", "waiting_for_user", "blocked", "step_limit", "model_error", "retry_limit",
-    "no_answer",
+    "no_answer", "input_error", "call_limit",
 ]  # fmt: skip
 
 
@@ -27,7 +28,10 @@ class AgentResult(BaseModel):
 
     status: Status
     """`answered`; `waiting_for_user` (answer `question` with `resume`); or why the run
-    stopped: `blocked`, `step_limit`, `model_error`, `retry_limit`, `no_answer`."""
+    stopped: `blocked`, `step_limit`, `model_error`, `retry_limit`, `no_answer`,
+    `input_error` (the monitor cannot check the conversation: over `MAX_INPUT_CHARS` or
+    `MAX_MESSAGES`, ...; the output is not acted on), `call_limit` (too many timed-out model or
+    tool calls still hold threads; see `Agent(max_abandoned_calls=...)`)."""
     answer: str | None = None
     """The final answer, when `status` is `answered`."""
     question: str | None = None
@@ -47,3 +51,20 @@ class AgentResult(BaseModel):
     def flags(self) -> list[Flag]:
         """The flags of the last report (what an annotated answer carries)."""
         return list(self.reports[-1].flags) if self.reports else []
+
+
+def result_of(thread_id: str, values: Mapping[str, Any], question: str | None) -> AgentResult:
+    """The result of a run from the graph state it ended with (`question`: it waits for one)."""
+    common: dict[str, Any] = {
+        "thread_id": thread_id,
+        "steps": values.get("steps", 0),
+        "messages": values.get("messages", []),
+        "reports": [Report.model_validate(r) for r in values.get("reports", [])],
+    }
+    if question is not None:
+        return AgentResult(status="waiting_for_user", question=question, **common)
+    status = values.get("status", "answered")
+    answer = None
+    if status == "answered":
+        answer = (values.get("output") or {}).get("content") or ""
+    return AgentResult(status=status, answer=answer, detail=values.get("detail"), **common)

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from agentguard.errors import InputError, from_validation_error
 from agentguard.inputs import Message
-from agentguard.runtime.models import MessageDict
+from agentguard.runtime.models import MessageDict, valid_strings
 
 if TYPE_CHECKING:
     import sqlite3
@@ -66,11 +66,13 @@ def current_thread_id() -> str:
 def as_messages(input: str | MessageDict | list[MessageDict]) -> list[MessageDict]:
     """A run's input as a list of copied, validated messages (text becomes a user message).
 
+    Lone surrogates in the text become U+FFFD, as in model outputs.
+
     Raises:
         InputError: Naming the bad message and field, e.g. `input[1].role`.
     """
     if isinstance(input, str):
-        return [{"role": "user", "content": input}]
+        return [{"role": "user", "content": valid_strings(input)}]
     items = [input] if isinstance(input, dict) else input
     if not isinstance(items, list):
         raise InputError("input", "must be text, a message, or a list of messages")
@@ -82,7 +84,7 @@ def as_messages(input: str | MessageDict | list[MessageDict]) -> list[MessageDic
         except ValidationError as exc:
             where, what = from_validation_error(exc)
             raise InputError(f"input[{i}].{where}", what) from None
-    return [dict(m) for m in items]
+    return [valid_strings(dict(m)) for m in items]
 
 
 def open_checkpointer(

@@ -16,7 +16,8 @@ from typing import Any, overload
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
-from agentguard.runtime.calls import CallTimeout, call_with_timeout
+from agentguard.input_limits import clean_text
+from agentguard.runtime.calls import DEFAULT_CALLS, CallLimit, Calls, CallTimeout
 
 _ARG_LINE = re.compile(r"^ {1,4}\*{0,2}(\w+)(?:\s*\([^)]*\))?\s*:\s*(.*)$")
 _SECTION = re.compile(r"^\s*(Args|Arguments|Parameters|Returns|Raises|Yields|Example|Examples)\s*:")
@@ -30,7 +31,8 @@ class ToolResult(BaseModel):
     content: str
     """The result as text (JSON for structured results), or the error message."""
     error: str | None = None
-    """`exception`, `timeout` or `invalid_arguments` when the tool did not succeed."""
+    """`exception`, `timeout`, `invalid_arguments`, or `call_limit` (not run: too many earlier
+    calls hang) when the tool did not succeed."""
 
 
 def _doc_parts(fn: Callable[..., Any]) -> tuple[str, dict[str, str]]:
@@ -140,8 +142,12 @@ class Tool:
         """Names of the parameters without a default."""
         return tuple(self.parameters.get("required", ()))
 
-    def run(self, arguments: dict[str, Any]) -> ToolResult:
-        """Validate the arguments and run the tool; failures become error results, not raises."""
+    def run(self, arguments: dict[str, Any], *, calls: Calls | None = None) -> ToolResult:
+        """Validate the arguments and run the tool; failures become error results, not raises.
+
+        `calls` bounds the threads that timed-out calls leave behind (an agent passes its own;
+        a process-wide one by default).
+        """
         try:
             parsed = self.arguments.model_validate(arguments)
         except ValidationError as exc:
@@ -152,12 +158,23 @@ class Tool:
                               error="invalid_arguments")  # fmt: skip
         kwargs = {k: getattr(parsed, k) for k in type(parsed).model_fields}
         try:
-            value = call_with_timeout(self.fn, kwargs, self.timeout)
+            value = (calls or DEFAULT_CALLS).call(self.fn, kwargs, self.timeout)
         except CallTimeout as exc:
             return ToolResult(content=f"error: {self.name} {exc}", error="timeout")
+        except CallLimit as exc:
+            return ToolResult(content=f"error: {self.name} {exc}", error="call_limit")
         except Exception as exc:  # noqa: BLE001 - the model should see what went wrong
-            return ToolResult(content=f"error: {type(exc).__name__}: {exc}", error="exception")
-        return ToolResult(content=_as_text(value))
+            message = f"error: {type(exc).__name__}: {str(exc)[:1000]}"
+            return ToolResult(content=clean_text(message), error="exception")
+        try:
+            text = _as_text(value)
+        except (ValueError, TypeError, RecursionError) as exc:
+            what = f"{type(exc).__name__}: {str(exc)[:200]}"
+            return ToolResult(content=f"error: the result is not text or JSON ({what})",
+                              error="exception")  # fmt: skip
+        # Lone surrogates (from a bad decode) become U+FFFD here, so no trace, checkpoint or
+        # model request downstream fails on text that cannot be encoded.
+        return ToolResult(content=clean_text(text))
 
 
 def _as_text(value: Any) -> str:
