@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from agentguard import Monitor
+from agentguard import Monitor, read_trace
 from agentguard.cli import main
 from tests.test_runner import case, write_suite
 
@@ -176,3 +176,47 @@ def test_bad_counts_are_usage_errors(
     err = capsys.readouterr().err
     assert f"argument {argv[0]}:" in err
     assert "must be at least" in err or "not an integer" in err
+
+
+def test_eval_with_failing_model_calls_exits_1_and_a_rerun_retries_them(
+    suite: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.openai_server import ChatServer
+
+    booked = ("call_1", "book_flight", '{"origin": "Chicago", "destination": "Denver"}')
+    out = tmp_path / "live"
+    argv = ["eval", str(suite), "--model", "openai/test-model", "--out", str(out), "--no-progress"]
+    with ChatServer() as server:
+        for i in range(12):
+            if i in (3, 7, 8):
+                server.fail(400, "The model is overloaded")  # an error no SDK retries
+            else:
+                server.call(booked)
+        monkeypatch.setenv("OPENAI_BASE_URL", server.url + "/v1")
+        code, out_text, err = run_cli(*argv)
+        assert code == 1
+        assert "agentguard: 3 of 12 case(s) failed; the summary leaves them out." in err
+        assert "First: mini/t-3: " in err and "The model is overloaded" in err
+        assert "claims (support threshold 0.50)" in out_text  # the summary of the rest
+        assert json.loads((out / "run.json").read_text())["errors"] == 3
+
+        for _ in range(3):
+            server.call(booked)
+        code, _, err = run_cli(*argv)
+        assert len(server.bodies) == 15  # only the failed cases asked the model again
+    assert code == 0, err
+    assert "9 case(s) were already done; 3 that had failed ran again" in err
+    results = [json.loads(line) for line in (out / "results.jsonl").open()]
+    assert sorted(r["case"] for r in results) == sorted(f"t-{i}" for i in range(12))
+    assert not any(r["error"] for r in results)
+    ids = [r["input_id"] for r in read_trace(out / "trace.jsonl").records]
+    assert sorted(ids) == sorted(f"t-{i}" for i in range(12))  # one record per case
+
+
+def test_eval_where_every_case_fails_exits_1(tmp_path: Path) -> None:
+    no_output = case(9, "Fly me to Denver.", "Boston", "ask_user", False)
+    del no_output["output"]
+    path = write_suite(tmp_path / "s.jsonl", [no_output])
+    code, _, err = run_cli("eval", str(path), "--out", str(tmp_path / "r"), "--no-progress")
+    assert code == 1
+    assert "1 of 1 case(s) failed" in err and "no recorded output" in err

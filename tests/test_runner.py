@@ -1,6 +1,11 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +16,7 @@ from agentguard.evaluation.harness.runner import load_run, read_results, rows, r
 from agentguard.evaluation.harness.suite import load_suite
 from tests.conftest import call, system, tool, user
 
+ROOT = Path(__file__).resolve().parent.parent
 SYSTEM = system("You book flights. Today is Wednesday, 2026-11-25.")
 BOOK = tool(
     "book_flight",
@@ -129,3 +135,106 @@ def test_not_a_run_folder(tmp_path: Path) -> None:
         load_run(tmp_path)
     with pytest.raises(InputError, match="concurrency"):
         run_eval([], tmp_path / "x", concurrency=0)
+
+
+# -- failures, resumes and the trace ----------------------------------------------------------
+
+
+def live_booking(fail_on: set[str]) -> FunctionModel:
+    """A live model that books from the city the user named, and fails for some requests."""
+
+    def model(messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> Any:
+        said = messages[-1]["content"]
+        if any(word in said for word in fail_on):
+            raise ConnectionError("the provider is down")
+        city = next((c for c in ("Chicago", "Oslo") if c in said), "Boston")
+        return booking(city)
+
+    return FunctionModel(model, name="fn")
+
+
+def live_records(out: Path) -> list[tuple[str, str]]:
+    """`(kind, case id)` of every report and error record in a run's trace."""
+    trace = read_trace(out / "trace.jsonl")
+    assert not trace.truncated
+    return [(r["kind"], r["input_id"]) for r in trace.records]
+
+
+def test_failed_cases_run_again_on_resume(suite_path: Path, tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    first = run_eval([load_suite(suite_path)], out, model=live_booking({"Oslo"}), progress=False)
+    assert [r["case"] for r in first.failed] == ["t-3"]
+    assert first.failed[0]["error"] == "ConnectionError: the provider is down"
+    assert live_records(out) == [("report", "t-1"), ("report", "t-2"), ("error", "t-3")]
+
+    again = run_eval([load_suite(suite_path)], out, model=live_booking(set()), progress=False)
+    assert (again.ran, again.skipped, again.retried, again.failed) == (1, 2, 1, [])
+    assert [r["case"] for r in read_results(out / "results.jsonl")] == ["t-1", "t-2", "t-3"]
+    assert live_records(out) == [("report", "t-1"), ("report", "t-2"), ("report", "t-3")]
+    assert load_run(out)[0]["errors"] == 0
+
+
+def test_a_hung_live_model_fails_its_case(suite_path: Path, tmp_path: Path) -> None:
+    release = threading.Event()
+
+    def hang(messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> str:
+        release.wait(30)
+        return "late"
+
+    try:
+        result = run_eval([load_suite(suite_path)], tmp_path / "run", progress=False,
+                          model=FunctionModel(hang, name="hang"), model_timeout=0.05)  # fmt: skip
+    finally:
+        release.set()
+    errors = [r["error"] for r in result.failed]
+    assert errors == ["ModelError: model 'hang' timed out after 0.05 s"] * 3
+
+
+KILLED_RUN = """
+import os, signal, sys
+from agentguard.cli import main
+from agentguard.evaluation.harness import runner
+
+written = runner._append_result
+def append_or_die(sink, row):
+    if row["case"] == sys.argv[3]:
+        os.kill(os.getpid(), signal.SIGKILL)  # after the trace record, before the result line
+    written(sink, row)
+runner._append_result = append_or_die
+main(["eval", sys.argv[1], "--out", sys.argv[2], "--no-progress"])
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
+def test_a_run_killed_between_trace_and_result_resumes_without_duplicates(
+    suite_path: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "run"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    killed = subprocess.run(
+        [sys.executable, "-c", KILLED_RUN, str(suite_path), str(out), "t-3"],
+        env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert [r["case"] for r in read_results(out / "results.jsonl")] == ["t-1", "t-2"]
+    assert live_records(out) == [("report", "t-1"), ("report", "t-2"), ("report", "t-3")]
+
+    again = run_eval([load_suite(suite_path)], out, progress=False)
+    assert (again.ran, again.skipped) == (1, 2)
+    assert live_records(out) == [("report", "t-1"), ("report", "t-2"), ("report", "t-3")]
+    assert [r["case"] for r in read_results(out / "results.jsonl")] == ["t-1", "t-2", "t-3"]
+
+
+def test_a_trace_cut_mid_record_is_repaired_on_resume(suite_path: Path, tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    run_eval([load_suite(suite_path)], out, progress=False)
+    results = out / "results.jsonl"
+    results.write_text("".join(results.read_text().splitlines(keepends=True)[:2]))
+    trace = out / "trace.jsonl"
+    lines = trace.read_text().splitlines(keepends=True)
+    cut = [line for line in lines if '"kind":"summary"' not in line]
+    trace.write_text("".join(cut)[:-30])  # the last record, t-3's, cut mid-write
+    assert read_trace(trace).truncated
+
+    run_eval([load_suite(suite_path)], out, progress=False)
+    assert live_records(out) == [("report", "t-1"), ("report", "t-2"), ("report", "t-3")]

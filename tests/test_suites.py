@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
+import io
 import json
 import operator
 import re
@@ -21,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from agentguard import InputError
 from agentguard.evaluation.harness.suite import EvalCase, Suite, load_suite
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -430,3 +432,86 @@ def test_readme_example_and_counts_match_the_suites(suites: dict[str, Suite]) ->
     assert line in (SUITES_DIR / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()
     for name, suite in suites.items():
         assert f"| `{name}` | {len(suite.cases)} |" in readme, name
+
+
+# --- malformed suite files ----------------------------------------------------------------------
+
+GOOD_CASE = {
+    "id": "c-1",
+    "messages": [{"role": "user", "content": "Hi"}],
+    "output": {"content": "Hello! How can I help?"},
+    "gold": {"action": "allow"},
+}
+GOOD_LINE = json.dumps(GOOD_CASE).encode()
+
+
+def _with(**fields: Any) -> bytes:
+    return json.dumps({**GOOD_CASE, **fields}).encode()
+
+
+def _nested(depth: int) -> bytes:
+    inner = '{"a":' * depth + "1" + "}" * depth
+    return GOOD_LINE[:-1] + b', "metadata": ' + inner.encode() + b"}"
+
+
+MALFORMED = [
+    ("not-json", b"{nope", "1: not JSON"),
+    ("an 0xFF byte", b"\xff", "1: not UTF-8 text (byte 0xFF at byte 0)"),
+    ("0xFF inside a case", GOOD_LINE[:20] + b"\xff" + GOOD_LINE[20:], "1: not UTF-8 text"),
+    ("100,000 brackets", b"[" * 100_000, "1: nested deeper than 64 levels (MAX_DEPTH)"),
+    ("deep metadata", _nested(100), "1: metadata.a.a.a"),
+    ("lone surrogate", _with(messages=[{"role": "user", "content": "Hi \ud800"}]),
+     "1: messages[0].content: a lone surrogate (not valid Unicode)"),
+    ("lone surrogate key", _with(metadata={"\udc00": 1}), "1: metadata: a key with a lone"),
+    ("4,301 digits", GOOD_LINE[:-1] + b', "metadata": {"n": ' + b"9" * 4301 + b"}}",
+     "1: an integer of more than 100 digits"),
+    ("a list", b"[1, 2]", "1: a case must be a JSON object, not list"),
+    ("wrong type", _with(messages="Hi"), "1: messages: Input should be a valid list"),
+    ("unknown field", _with(colour="red"), "1: colour: unknown field"),
+    ("bad gold", _with(gold={"action": "dance"}), "1: gold.action: Input should be"),
+    ("schema", _with(tools=[{"type": "function", "function": {"name": "f", "parameters":
+                                                            {"type": "object", "required": 5}}}]),
+     "1: tools[0].function.parameters.required"),
+    ("a huge line", b'{"id": "' + b"x" * (16 << 20) + b'"}', "1: a line longer than 16,777,216"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("line", "message"), [m[1:] for m in MALFORMED], ids=[m[0] for m in MALFORMED]
+)
+def test_a_malformed_suite_line_is_named_by_file_line_and_field(
+    tmp_path: Path, line: bytes, message: str
+) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_bytes(GOOD_LINE + b"\n" + line + b"\n")
+    with pytest.raises(InputError) as info:
+        load_suite(path)
+    shown = message.replace("1: ", "2: ", 1)
+    assert str(info.value).startswith(f"{path}:2"), str(info.value)[:200]
+    assert shown in str(info.value)
+    assert len(str(info.value)) < 400  # a short prefix of a bad value, never all of it
+
+    from agentguard.cli import main
+
+    err = io.StringIO()
+    assert main(["eval", str(path), "--no-progress"], stdout=io.StringIO(), stderr=err) == 2
+    assert err.getvalue().startswith("agentguard: error:") and shown in err.getvalue()
+    assert err.getvalue().count("\n") == 1
+
+
+def test_only_newlines_split_a_suite(tmp_path: Path) -> None:
+    said = "Fly me\u2028to Denver\u2029please\x85now."
+    line = json.dumps({**GOOD_CASE, "messages": [{"role": "user", "content": said}]},
+                      ensure_ascii=False)  # fmt: skip
+    path = tmp_path / "s.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + line.encode() + b"\r\n\n")  # a BOM, CRLF, a blank line
+    (case,) = load_suite(path).cases
+    assert case.messages[0].content == said
+
+
+@pytest.mark.parametrize("special", ["/dev/zero", "."])
+def test_a_suite_path_that_is_no_regular_file_is_refused(special: str) -> None:
+    with pytest.raises(InputError, match="not a regular file"):
+        load_suite(special)
+    with pytest.raises(InputError, match="no such file"):
+        load_suite("missing.jsonl")

@@ -89,7 +89,7 @@ def summarise_run(out: Path) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def cmd_eval(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    """Run `agentguard eval`."""
+    """Run `agentguard eval`; exit 1 when cases failed (the summary leaves them out)."""
     from agentguard.evaluation.harness.runner import run_eval
 
     suites = resolve_suites(args.suites, data=args.data, split=args.split, limit=args.limit)
@@ -104,10 +104,20 @@ def cmd_eval(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         fresh=args.fresh,
         progress=False if args.no_progress else None,
     )
-    if result.skipped:
-        stderr.write(f"resumed {out}: {result.skipped} case(s) were already done\n")
+    if result.skipped or result.retried:
+        again = f"; {result.retried} that had failed ran again" if result.retried else ""
+        stderr.write(f"resumed {out}: {result.skipped} case(s) were already done{again}\n")
     _finish(out, stdout, as_json=args.json, color=args.color)
-    return 0
+    failures = result.failed
+    if not failures:
+        return 0
+    first = failures[0]
+    stderr.write(
+        f"agentguard: {len(failures)} of {len(result.results)} case(s) failed; the summary "
+        f"leaves them out. First: {first['suite']}/{first['case']}: {str(first['error'])[:200]}\n"
+        f"Run the same command again to retry the failed cases (errors: {out / 'results.jsonl'}).\n"
+    )
+    return 1
 
 
 def cmd_report(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
@@ -200,7 +210,8 @@ def add_parsers(sub: Any, policies: list[str]) -> None:
         help="run eval suites offline (or with a live model) and report calibration",
         description="Check every case of the suites, join the reports with gold labels, and "
         "write results, trace, summary and an HTML report into a run folder. Re-running into "
-        "the same folder skips finished cases.",
+        "the same folder skips finished cases and retries failed ones. Exit 1 when cases "
+        "failed (a model error), 2 for bad input.",
     )
     ev.add_argument("suites", nargs="*", metavar="SUITE",
                     help="suite path or name (default: the bundled suites)")  # fmt: skip

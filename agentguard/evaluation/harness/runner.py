@@ -8,13 +8,15 @@ A run lives in one folder:
     summary.json    the metrics (`summarize`), rewritten at the end of every run
     report.html     the self-contained report
 
-Running again into the same folder skips the cases `results.jsonl` already holds, so a run
-cut short resumes where it stopped; `fresh=True` starts over.
+Running again into the same folder skips the cases `results.jsonl` holds without an error, so
+a run cut short resumes where it stopped and failed cases (a model error) run again;
+`fresh=True` starts over. A case's trace record is written before its result line, and a resume
+drops the trace records of unfinished cases first (`folder.prepare`), so every finished case
+has exactly one of each.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import threading
 import time
@@ -24,39 +26,41 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agentguard.atomic import write_text_atomic
-from agentguard.errors import InputError
+from agentguard.errors import InputError, safe_message
+from agentguard.evaluation.harness.folder import (
+    RUN_VERSION,
+    RunSettings,
+    failed,
+    load_run,
+    now,
+    prepare,
+    read_results,
+    write_header,
+)
 from agentguard.evaluation.harness.suite import EvalCase, Gold, Suite
 from agentguard.monitor import Monitor
 from agentguard.policy import Policy, add_resolvers, load_policy
 from agentguard.progress import Progress
-from agentguard.runtime.models import Model, as_model, model_view
+from agentguard.runtime.calls import CANCEL_GRACE_S, CallLimit, Calls, CallTimeout
+from agentguard.runtime.models import Model, ModelError, as_model, give_timeout, model_view
 from agentguard.trace import TraceWriter
 from agentguard.types import Claim, Report
 
-RUN_VERSION = 1
-"""Bumped on any change to the layout of `run.json` or `results.jsonl`."""
+__all__ = [
+    "RUN_VERSION",
+    "RunResult",
+    "RunSettings",
+    "alone_behaviour",
+    "behaviour",
+    "gold_label",
+    "load_run",
+    "read_results",
+    "rows",
+    "run_eval",
+]
 
-
-@dataclass(frozen=True)
-class RunSettings:
-    """What makes two runs comparable; a folder only resumes a run with the same settings."""
-
-    suites: tuple[str, ...]
-    policy: str
-    model: str = "replay"
-    estimator: str = "default"
-    calibration: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        """The settings as stored in `run.json`."""
-        return {
-            "suites": list(self.suites),
-            "policy": self.policy,
-            "model": self.model,
-            "estimator": self.estimator,
-            "calibration": self.calibration,
-        }
+MAX_ERROR_CHARS = 500
+"""Longest error message kept in a result line."""
 
 
 @dataclass
@@ -68,6 +72,12 @@ class RunResult:
     results: list[dict[str, Any]] = field(default_factory=list)
     ran: int = 0
     skipped: int = 0
+    retried: int = 0
+
+    @property
+    def failed(self) -> list[dict[str, Any]]:
+        """The result lines of the cases that failed (each with its `error`)."""
+        return failed(self.results)
 
 
 def gold_label(claim: Claim, gold: Gold) -> bool | None:
@@ -102,10 +112,13 @@ def behaviour(report: Report, alone: str) -> str:
 
 
 class _Monitors:
-    """One monitor per set of declared resolvers; all share the estimator and the trace."""
+    """One monitor per set of declared resolvers; all share the estimator.
 
-    def __init__(self, policy: Policy, trace: TraceWriter, calibration: str | None) -> None:
-        self.base = Monitor(policy, trace=trace, calibration=calibration)
+    They have no trace: the runner writes each case's record itself, naming suite and case.
+    """
+
+    def __init__(self, policy: Policy, calibration: str | None) -> None:
+        self.base = Monitor(policy, calibration=calibration)
         self._by_facts: dict[tuple[tuple[str, str], ...], Monitor] = {}
         self._lock = threading.Lock()
 
@@ -117,15 +130,38 @@ class _Monitors:
             found = self._by_facts.get(key)
             if found is None:
                 policy = add_resolvers(self.base.policy, [(f, t, None) for f, t in key])
-                found = Monitor(policy, estimator=self.base.estimator, trace=self.base.trace)
+                found = Monitor(policy, estimator=self.base.estimator)
                 found.calibration = self.base.calibration
                 self._by_facts[key] = found
         return found
 
 
+@dataclass
+class _Live:
+    """A live model and the limits of its calls."""
+
+    model: Model
+    timeout: float | None
+    grace: float
+    calls: Calls
+
+    def complete(self, case: EvalCase) -> dict[str, Any]:
+        messages = [m.model_dump(exclude_none=True) for m in case.messages]
+        docs = [d.model_dump() for d in case.documents]
+        tools = [t.model_dump() for t in case.tools]
+        kwargs = {"messages": model_view(messages, docs), "tools": tools}
+        try:
+            output: dict[str, Any] = self.calls.call(
+                self.model.complete, kwargs, self.timeout, grace=self.grace
+            )
+        except (CallTimeout, CallLimit) as exc:
+            raise ModelError(f"model {self.model.name!r} {exc}") from None
+        return output
+
+
 def _case_result(
-    suite: Suite, case: EvalCase, monitors: _Monitors, model: Model | None, model_name: str
-) -> dict[str, Any]:
+    suite: Suite, case: EvalCase, monitors: _Monitors, live: _Live | None, model_name: str
+) -> tuple[dict[str, Any], Report | None]:
     base: dict[str, Any] = {
         "suite": suite.name,
         "case": case.id,
@@ -135,20 +171,19 @@ def _case_result(
         "gold_supported": case.gold.supported,
     }
     try:
-        if model is not None:
-            messages = [m.model_dump(exclude_none=True) for m in case.messages]
-            docs = [d.model_dump() for d in case.documents]
-            tools = [t.model_dump() for t in case.tools]
-            output: dict[str, Any] = model.complete(model_view(messages, docs), tools)
+        if live is not None:
+            output = live.complete(case)
         elif case.output is not None:
             output = case.output.model_dump(exclude_none=True)
         else:
             raise InputError(f"case {case.id}", "no recorded output; pass a live model (--model)")
         report = monitors.for_case(case).check(case.check_input(output))
     except InputError as exc:
-        return {**base, "error": str(exc)}
+        return {**base, "error": str(exc)[:MAX_ERROR_CHARS]}, None
     except Exception as exc:  # noqa: BLE001 - a failing live model is recorded, the run goes on
-        return {**base, "error": f"{type(exc).__name__}: {exc}"}
+        # A provider's error can quote a key or a header: redacted like every error message.
+        message = safe_message(f"{type(exc).__name__}: {exc}")
+        return {**base, "error": message[:MAX_ERROR_CHARS]}, None
     alone = alone_behaviour(report, output, case.resolvers.values())
     claims = [
         {
@@ -162,7 +197,7 @@ def _case_result(
         }
         for c in report.claims
     ]
-    return {
+    row = {
         **base,
         "action": report.decision.action,
         "behaviour": behaviour(report, alone),
@@ -173,68 +208,7 @@ def _case_result(
         "latency_ms": report.latency_ms,
         "error": None,
     }
-
-
-def read_results(path: Path) -> list[dict[str, Any]]:
-    """The finished cases of a results file; a cut last line (a crash mid-write) is dropped."""
-    if not path.exists():
-        return []
-    out = []
-    lines = path.read_text(encoding="utf-8").split("\n")
-    for n, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            out.append(json.loads(line))
-        except ValueError:
-            if n == len(lines):
-                break  # the last line, cut short: that case runs again
-            raise InputError(f"{path}:{n}", "corrupt result line (not JSON)") from None
-    return out
-
-
-def _prepare(
-    out: Path, settings: RunSettings, fresh: bool
-) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    header_path, results_path = out / "run.json", out / "results.jsonl"
-    if fresh:
-        for name in ("run.json", "results.jsonl", "trace.jsonl", "summary.json", "report.html"):
-            (out / name).unlink(missing_ok=True)
-    if out.exists() and not out.is_dir():
-        raise InputError(str(out), "is a file; a run needs a folder (choose another --out)")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(str(out), f"cannot create the run folder ({exc.strerror})") from None
-    if header_path.exists():
-        header = json.loads(header_path.read_text(encoding="utf-8"))
-        if header.get("settings") != settings.to_json():
-            raise InputError(
-                str(out),
-                "holds a run with other settings "
-                f"({json.dumps(header.get('settings'))}); choose another --out or use --fresh",
-            )
-    else:
-        header = {
-            "version": RUN_VERSION,
-            "kind": "agentguard-run",
-            "run_id": out.name,
-            "settings": settings.to_json(),
-            "created": _now(),
-        }
-    done = read_results(results_path)
-    # A half-written last line (a crash mid-write) is cut off, so new results start on a line of
-    # their own; a whole file is left as it is.
-    if results_path.exists():
-        with results_path.open("rb+") as f:
-            data = f.read()
-            if data and not data.endswith(b"\n"):
-                f.truncate(data.rfind(b"\n") + 1)
-    return header, done
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return row, report
 
 
 def run_eval(
@@ -247,8 +221,13 @@ def run_eval(
     concurrency: int = 1,
     fresh: bool = False,
     progress: bool | None = None,
+    model_timeout: float | None = 120.0,
 ) -> RunResult:
     """Run every case of `suites` into the folder `out` (resuming what it already holds).
+
+    A case whose model call fails or takes longer than `model_timeout` seconds gets a result
+    line with its `error` (and a trace error record); the run goes on, and the next run into
+    the same folder runs it again.
 
     Raises:
         InputError: for a folder holding a run with other settings, or unusable settings.
@@ -257,23 +236,25 @@ def run_eval(
         raise InputError("--concurrency", f"must be at least 1, not {concurrency}")
     out = Path(out)
     pol = load_policy(policy)
-    live = as_model(model) if model is not None else None
-    model_name = live.name if live is not None else "replay"
+    live = _live(model, model_timeout, concurrency)
+    model_name = live.model.name if live is not None else "replay"
     settings = RunSettings(
         suites=tuple(s.name for s in suites),
         policy=pol.name,
         model=model_name,
         calibration=str(calibration) if calibration else None,
     )
-    header, done = _prepare(out, settings, fresh)
-    finished = {(r["suite"], r["case"]) for r in done}
+    prepared = prepare(out, settings, fresh)
+    header = prepared.header
+    finished = {(r["suite"], r["case"]) for r in prepared.done}
     todo = [(s, c) for s in suites for c in s.cases if (s.name, c.id) not in finished]
-    result = RunResult(out=out, header=header, results=list(done), skipped=len(finished))
+    result = RunResult(out=out, header=header, results=list(prepared.done),
+                       skipped=len(finished), retried=prepared.retried)  # fmt: skip
     started = time.perf_counter()
     with TraceWriter(out / "trace.jsonl", meta={"run": header["run_id"]}) as trace:
-        monitors = _Monitors(pol, trace, str(calibration) if calibration else None)
+        monitors = _Monitors(pol, str(calibration) if calibration else None)
         header["estimator"] = monitors.base.estimator_name
-        _write_header(out, header)
+        write_header(out, header)
         with (
             (out / "results.jsonl").open("a", encoding="utf-8") as sink,
             Progress(len(todo), "cases", enabled=progress) as bar,
@@ -281,10 +262,14 @@ def run_eval(
             lock = threading.Lock()
 
             def one(item: tuple[Suite, EvalCase]) -> None:
-                row = _case_result(item[0], item[1], monitors, live, model_name)
+                suite, case = item
+                row, report = _case_result(suite, case, monitors, live, model_name)
                 with lock:
-                    sink.write(json.dumps(row, ensure_ascii=False) + "\n")
-                    sink.flush()
+                    # The trace record first, the result line second: the result line is what
+                    # makes the case finished, so a crash between them leaves a record that
+                    # the next run drops before running the case again.
+                    _trace_case(trace, suite, case, row, report)
+                    _append_result(sink, row)
                     result.results.append(row)
                 bar.update()
 
@@ -292,13 +277,36 @@ def run_eval(
                 pass
     result.ran = len(todo)
     header.update(
-        finished=_now(),
+        finished=now(),
         duration_s=round(time.perf_counter() - started, 3),
         cases=len(result.results),
-        errors=sum(1 for r in result.results if r.get("error")),
+        errors=len(result.failed),
     )
-    _write_header(out, header)
+    write_header(out, header)
     return result
+
+
+def _live(model: str | Model | None, timeout: float | None, concurrency: int) -> _Live | None:
+    if model is None:
+        return None
+    live = as_model(model)
+    grace = CANCEL_GRACE_S if give_timeout(live, timeout) else 0.0
+    return _Live(live, timeout, grace, Calls(max_abandoned=concurrency + 3))
+
+
+def _trace_case(
+    trace: TraceWriter, suite: Suite, case: EvalCase, row: dict[str, Any], report: Report | None
+) -> None:
+    if report is not None:
+        trace.write(report, input_id=case.id, metadata=case.metadata, suite=suite.name)
+    else:
+        trace.write_error(f"{suite.name}/{case.id}", row["error"], input_id=case.id,
+                          suite=suite.name)  # fmt: skip
+
+
+def _append_result(sink: Any, row: dict[str, Any]) -> None:
+    sink.write(json.dumps(row, ensure_ascii=False) + "\n")
+    sink.flush()
 
 
 def _map(fn: Any, items: list[Any], concurrency: int) -> Iterator[Any]:
@@ -307,10 +315,6 @@ def _map(fn: Any, items: list[Any], concurrency: int) -> Iterator[Any]:
         return
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
         yield from pool.map(fn, items)
-
-
-def _write_header(out: Path, header: dict[str, Any]) -> None:
-    write_text_atomic(out / "run.json", json.dumps(header, indent=2, ensure_ascii=False) + "\n")
 
 
 def rows(results: Iterable[dict[str, Any]]) -> tuple[list[dict[str, Any]], ...]:
@@ -351,27 +355,3 @@ def rows(results: Iterable[dict[str, Any]]) -> tuple[list[dict[str, Any]], ...]:
                 }
             )
     return claims, responses, behaviours
-
-
-def load_run(run: str | Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The header and results of a run folder.
-
-    Raises:
-        InputError: when the folder is not a run.
-    """
-    run = Path(run)
-    header_path = run / "run.json"
-    if not header_path.exists():
-        raise InputError(str(run), "not a run folder (no run.json); make one with agentguard eval")
-    try:
-        header = json.loads(header_path.read_text(encoding="utf-8"))
-    except ValueError:
-        raise InputError(str(header_path), "not JSON") from None
-    if not isinstance(header, dict) or header.get("kind") != "agentguard-run":
-        raise InputError(str(header_path), "not an agentguard run header")
-    if header.get("version") != RUN_VERSION:
-        raise InputError(
-            str(header_path),
-            f"run version {header.get('version')!r}; this agentguard reads {RUN_VERSION}",
-        )
-    return header, read_results(run / "results.jsonl")

@@ -16,9 +16,11 @@ for the agent at this point), `supported` (the whole output) or `claims` (per cl
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, BinaryIO, Literal
 
 from pydantic import (
     BaseModel,
@@ -30,7 +32,12 @@ from pydantic import (
 )
 
 from agentguard.errors import InputError, from_validation_error
+from agentguard.input_limits import MAX_DEPTH, MAX_NUMBER_DIGITS, short
 from agentguard.inputs import Document, Message, Output, ToolDef, parse_check_input
+
+MAX_LINE_BYTES = 16 << 20
+"""Longest suite line read, in bytes (a case at `MAX_INPUT_CHARS` of text fits, escaped)."""
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 GoldAction = Literal["allow", "ask_user", "call_tool", "block", "retry"]
 """The right move, named as the monitor's decisions are: proceed (`allow`: send the text, make
@@ -170,34 +177,124 @@ def parse_case(data: object, where: str) -> EvalCase:
 
 
 def load_suite(path: str | Path, name: str | None = None) -> Suite:
-    """Read a JSONL suite; every malformed line is named by file and line number.
+    """Read a JSONL suite; every malformed line is named by file, line number and field.
+
+    Lines are split on newlines only (a raw U+2028 inside a string stays in its line), read one at
+    a time, and each must be UTF-8 (a byte-order mark on the first is allowed), at most
+    `MAX_LINE_BYTES` long, nested at most `MAX_DEPTH` deep, and free of lone surrogates.
 
     Raises:
-        InputError: for a missing file, a line that is not a valid case, a duplicate id, or an
-            empty suite.
+        InputError: for a missing or unreadable file, a line that is not a valid case, a
+            duplicate id, or an empty suite.
     """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(str(path), f"cannot read suite ({exc.strerror})") from None
+        regular, exists = path.is_file(), path.exists()
+    except (OSError, ValueError) as exc:  # a name too long, a NUL byte in it, ...
+        raise InputError(short(str(path)), f"cannot read suite ({exc})") from None
+    if not regular:
+        what = "not a regular file" if exists else "no such file"
+        raise InputError(str(path), f"cannot read suite ({what})")
     cases: list[EvalCase] = []
     seen: dict[str, int] = {}
-    for n, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        where = f"{path}:{n}"
-        try:
-            data = json.loads(line)
-        except ValueError as exc:
-            raise InputError(where, f"not JSON ({exc})") from None
-        case = parse_case(data, where)
-        if case.id in seen:
-            raise InputError(
-                f"{where}: id", f"duplicate id {case.id!r} (first on line {seen[case.id]})"
-            )
-        seen[case.id] = n
-        cases.append(case)
+    try:
+        with path.open("rb") as f:
+            for n, data in _json_lines(f, str(path)):
+                where = f"{path}:{n}"
+                case = parse_case(data, where)
+                if case.id in seen:
+                    raise InputError(
+                        f"{where}: id",
+                        f"duplicate id {short(case.id)} (first on line {seen[case.id]})",
+                    )
+                seen[case.id] = n
+                cases.append(case)
+    except OSError as exc:
+        raise InputError(str(path), f"cannot read suite ({exc.strerror})") from None
     if not cases:
         raise InputError(str(path), "the suite has no cases")
     return Suite(name=name or path.stem, cases=tuple(cases), path=str(path))
+
+
+def _json_lines(f: BinaryIO, name: str) -> Iterator[tuple[int, object]]:
+    """`(line number, parsed JSON)` of each non-blank line of `f`.
+
+    Raises:
+        InputError: naming `name:line` (and the field, for a value past a limit).
+    """
+    for n, raw in enumerate(iter(lambda: f.readline(MAX_LINE_BYTES + 1), b""), 1):
+        where = f"{name}:{n}"
+        if len(raw) > MAX_LINE_BYTES:
+            raise InputError(where, f"a line longer than {MAX_LINE_BYTES:,} bytes (MAX_LINE_BYTES)")
+        try:
+            line = raw.decode("utf-8-sig" if n == 1 else "utf-8")
+        except UnicodeDecodeError as exc:
+            bad = raw[exc.start]
+            raise InputError(
+                where, f"not UTF-8 text (byte 0x{bad:02X} at byte {exc.start})"
+            ) from None
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line, parse_int=_int)
+        except _LongNumber:
+            raise InputError(
+                where,
+                f"an integer of more than {MAX_NUMBER_DIGITS} digits; "
+                f"the limit is {MAX_NUMBER_DIGITS} (MAX_NUMBER_DIGITS)",
+            ) from None
+        except RecursionError:
+            raise InputError(where, f"nested deeper than {MAX_DEPTH} levels (MAX_DEPTH)") from None
+        except ValueError as exc:
+            raise InputError(where, f"not JSON ({str(exc)[:120]})") from None
+        problem = _unfit(data)
+        if problem is not None:
+            raise InputError(f"{where}: {problem[0]}", problem[1])
+        yield n, data
+
+
+class _LongNumber(ValueError):
+    """An integer past `MAX_NUMBER_DIGITS`, found while parsing."""
+
+
+def _int(text: str) -> int:
+    # Python's own limit (4,300 digits) would fail later and with a less useful message.
+    if len(text) > MAX_NUMBER_DIGITS + 1 and len(text.lstrip("-")) > MAX_NUMBER_DIGITS:
+        raise _LongNumber(text[:20])
+    return int(text)
+
+
+def _unfit(data: object) -> tuple[str, str] | None:
+    """`(field, problem)` for the first value past the depth limit or holding a lone surrogate.
+
+    A lone surrogate (an escaped U+D800 to U+DFFF in JSON) is no Unicode character: no report,
+    result line or trace could hold it as UTF-8, so the suite is refused, its text unchanged.
+    """
+    stack: list[tuple[object, str, int]] = [(data, "", 0)]
+    while stack:
+        node, at, depth = stack.pop()
+        if isinstance(node, str):
+            if _SURROGATE.search(node):
+                return at or "case", "a lone surrogate (not valid Unicode)"
+            continue
+        if not isinstance(node, (dict, list)):
+            continue
+        if depth >= MAX_DEPTH:
+            return _cut(at), f"nested deeper than {MAX_DEPTH} levels (MAX_DEPTH)"
+        items = list(node.items()) if isinstance(node, dict) else list(enumerate(node))
+        for key, value in reversed(items):  # popped in document order
+            if isinstance(key, str) and _SURROGATE.search(key):
+                return at or "case", f"a key with a lone surrogate ({short(key)})"
+            stack.append((value, _cut(_join(at, key)), depth + 1))
+    return None
+
+
+def _join(at: str, key: str | int) -> str:
+    if isinstance(key, int):
+        return f"{at}[{key}]"
+    return f"{at}.{key[:40]}" if at else key[:40]
+
+
+def _cut(at: str) -> str:
+    # A deep location keeps its start and its end.
+    return at if len(at) <= 120 else f"{at[:70]}...{at[-40:]}"
