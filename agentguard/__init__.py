@@ -35,6 +35,7 @@ from agentguard.policy import (
     builtin_policies,
     load_policy,
 )
+from agentguard.redaction import Redaction, get_redaction, redact, redact_text, set_redaction
 from agentguard.runtime.agent import Agent
 from agentguard.runtime.models import (
     FunctionModel,
@@ -103,6 +104,7 @@ __all__ = [
     "ParamRule",
     "Policy",
     "PolicyError",
+    "Redaction",
     "Report",
     "Source",
     "ToolCallRequest",
@@ -114,8 +116,12 @@ __all__ = [
     "__version__",
     "build_context",
     "builtin_policies",
+    "get_redaction",
     "load_calibration",
     "load_policy",
     "parse_check_input",
     "read_trace",
+    "redact",
+    "redact_text",
+    "set_redaction",
 ]

@@ -1,5 +1,6 @@
 import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -93,15 +94,182 @@ def test_jsonl_reports_bad_lines_and_checks_the_rest(tmp_path: Path) -> None:
     assert [r["kind"] for r in logged.records] == ["report", "error", "error", "report"]
 
 
-def test_oversized_jsonl_line_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_oversized_jsonl_line_is_refused_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import agentguard.cli as cli
+
+    monkeypatch.setattr(cli, "MAX_RAW_BYTES", 1000)
+    good = json.dumps(load_example("redundant_question"))
+    src = tmp_path / "in.jsonl"
+    src.write_text(good + "\n" + "x" * 5000 + "\n" + good + "\n")
+    code, out, err = _run("check", "--jsonl", "--json", str(src))
+    assert code == 2
+    records = [json.loads(x) for x in out.splitlines()]
+    assert [r.get("where") or r["error"]["where"] for r in records] == [
+        f"{src}:1",
+        f"{src}:2",
+        f"{src}:3",
+    ]
+    assert err == f"agentguard: error: {src}:2: a line of 5,000 bytes; the limit is 1,000\n"
+
+
+def test_a_whole_file_over_the_limit_is_refused_before_reading(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import agentguard.cli as cli
 
     monkeypatch.setattr(cli, "MAX_RAW_BYTES", 100)
-    src = tmp_path / "in.jsonl"
-    src.write_text("x" * 50 + "\n" + json.dumps(load_example("redundant_question")) + "\n")
-    code, _, err = _run("check", "--jsonl", str(src))
+    src = tmp_path / "big.json"
+    src.write_text(json.dumps(load_example("redundant_question")))
+    code, _, err = _run("check", str(src))
+    assert code == 2 and err.startswith(f"agentguard: error: {src}: ")
+    assert "the limit is 100" in err
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (b"\xff", "not valid UTF-8 (0xff at byte 1)"),
+        (b"[" * 100_000, "not valid JSON (nested too deeply)"),
+        (b'{"n": ' + b"1" * 4301 + b"}", "not valid JSON (a number has too many digits)"),
+        (b"", "not valid JSON (Expecting value)"),
+    ],
+)
+def test_unreadable_single_files_are_one_line_errors(
+    tmp_path: Path, content: bytes, problem: str
+) -> None:
+    src = tmp_path / "in.json"
+    src.write_bytes(content)
+    code, out, err = _run("check", str(src))
+    assert code == 2 and out == ""
+    assert err.startswith("agentguard: error: ") and err.endswith(f"{problem}\n")
+    assert err.count("\n") == 1
+
+
+def test_a_directory_and_a_device_are_refused(tmp_path: Path) -> None:
+    code, _, err = _run("check", str(tmp_path))
+    assert code == 2 and err == f"agentguard: error: {tmp_path}: is a directory\n"
+    code, _, err = _run("check", "/dev/zero")
+    assert code == 2 and "/dev/zero: more than" in err
+
+
+def _with_policy(value: str) -> str:
+    return json.dumps({**load_example("redundant_question"), "policy": value})
+
+
+def test_the_policy_field_names_only_allowed_policies(tmp_path: Path) -> None:
+    lines = [_with_policy(p) for p in ("/etc/passwd", "/nonexistent", "../x.yaml", "strict")]
+    code, out, err = _run("check", "--jsonl", "--json", "-", stdin="\n".join(lines))
     assert code == 2
-    assert f"{src}: " in err and "the limit is 100" in err
+    records = [json.loads(x) for x in out.splitlines()]
+    messages = [r["error"]["message"] for r in records[:3]]
+    # The same words whether or not a file exists there: no way to probe the file system.
+    assert (
+        messages
+        == ["policy: not an allowed policy name (allowed: balanced, permissive, strict)"] * 3
+    )
+    assert records[3]["policy"] == "strict"
+
+
+def test_allow_policy_lets_an_input_name_an_operator_file(tmp_path: Path) -> None:
+    mine = tmp_path / "mine.yaml"
+    mine.write_text("name: mine\nthreshold: 0.9\n")
+    code, out, _ = _run(
+        "check", "--json", "--allow-policy", f"mine={mine}", "-", stdin=_with_policy("mine")
+    )
+    assert code == 0 and json.loads(out)["policy"] == "mine"
+    code, _, err = _run("check", "--allow-policy", "mine", "-", stdin=_with_policy("mine"))
+    assert code == 2 and "--allow-policy: expected NAME=PATH" in err
+
+
+def test_policy_paths_that_are_not_regular_files_fail_fast(tmp_path: Path) -> None:
+    big = tmp_path / "big.yaml"
+    big.write_text("# " + "x" * 1_000_001)
+    example = str(EXAMPLES / "redundant_question.json")
+    cases = {
+        "/dev/zero": "cannot read policy file (not a regular file)",
+        str(tmp_path): "cannot read policy file (a directory)",
+        str(big): "cannot read policy file (more than 1,000,000 bytes)",
+    }
+    for path, problem in cases.items():
+        code, _, err = _run("check", "--policy", path, example)
+        assert code == 2 and err == f"agentguard: error: {path}: {problem}\n"
+    fifo = tmp_path / "p.yaml"
+    os.mkfifo(fifo)
+    # In a subprocess with a timeout: an open that blocked on the FIFO would hang the run.
+    proc = subprocess.run(
+        [sys.executable, "-m", "agentguard", "check", "--policy", str(fifo), example],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert (
+        proc.stderr == f"agentguard: error: {fifo}: cannot read policy file (not a regular file)\n"
+    )
+
+
+def test_bad_redaction_pattern_is_a_usage_error() -> None:
+    code, _, err = _run("check", "--redact-pattern", "(", "-", stdin="{}")
+    assert code == 2 and err.startswith("agentguard: error: --redact-pattern")
+
+
+def test_redaction_options_apply_to_json_output() -> None:
+    data = load_example("delivery_date_unsupported")
+    data["messages"][0]["content"] += " Mail ana@example.com or call +1 415 555 2671."
+    data["output"]["content"] = "Sent to ana@example.com, ticket ACME-123456."
+    stdin = json.dumps(data)
+    _, plain, _ = _run("check", "--json", "-", stdin=stdin)
+    assert "ana@example.com" in plain and "ACME-123456" in plain
+    code, out, _ = _run(
+        "check",
+        "--json",
+        "--redact-emails",
+        "--redact-phones",
+        "--redact-pattern",
+        "ACME-[0-9]{6}",
+        "-",
+        stdin=stdin,
+    )
+    assert code == 0
+    assert "ana@example.com" not in out and "ACME-123456" not in out and "[EMAIL]" in out
+    # The process-wide settings are restored after the command.
+    _, again, _ = _run("check", "--json", "-", stdin=stdin)
+    assert "ana@example.com" in again and "ACME-123456" in again
+
+
+def test_an_unexpected_exception_is_one_line_not_a_traceback(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import agentguard.monitor as monitor_module
+
+    def broken(*args: object, **kwargs: object) -> object:
+        raise KeyError("boom")
+
+    good = json.dumps(load_example("redundant_question"))
+    monkeypatch.setattr(monitor_module, "build_context", broken)
+    code, out, err = _run("check", "--jsonl", "--json", "-", stdin=good + "\n" + good + "\n")
+    assert code == 2
+    assert [json.loads(x)["error"]["where"] for x in out.splitlines()] == [
+        "<stdin>:1",
+        "<stdin>:2",
+    ]
+    assert err.count("internal error") == 2 and "Traceback" not in err
+    assert "KeyError: 'boom'" in err and "please report it" in err
+
+
+def test_an_exception_outside_a_check_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    import agentguard.cli as cli
+
+    def broken(*args: object, **kwargs: object) -> int:
+        raise RuntimeError("unexpected " + "y" * 10_000)
+
+    monkeypatch.setattr(cli, "cmd_demo", broken)
+    code, _, err = _run("demo")
+    assert code == 2 and err.startswith("agentguard: internal error")
+    assert err.count("\n") == 1 and len(err) < 400
 
 
 def test_console_script_runs_in_a_subprocess() -> None:
