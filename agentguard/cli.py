@@ -1,8 +1,8 @@
 """The `agentguard` command.
 
 `check` exit codes: 0 when every input was checked (whatever was flagged), 2 for bad input or
-usage (in `--jsonl` mode, after all good lines have been checked). `demo` exits 0 when every
-scene ends with an answer.
+usage (after every good file, or line in `--jsonl` mode, has been checked). `demo` exits 0 when
+every scene ends with an answer.
 """
 
 from __future__ import annotations
@@ -287,8 +287,6 @@ def cmd_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO, stdin: T
             except _Bad as bad:
                 failed += 1
                 _show_error(monitor, args, bad, stdout, stderr)
-                if not args.jsonl:
-                    return 2
                 continue
             _show_report(report, text, where, args, stdout)
     finally:

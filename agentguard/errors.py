@@ -34,9 +34,11 @@ def clip(value: object, limit: int = SHOWN_CHARS) -> str:
         text = value if isinstance(value, str) else str(value)
     except ValueError:  # an int with more digits than `str` converts
         return f"<{type(value).__name__} too long to show>"
-    if len(text) <= limit:
-        return text
-    return f"{text[:limit]}… ({len(text):,} characters)"
+    # Redacted before it is cut: a cut secret no longer matches its pattern.
+    shown = redact_text(text[: limit + 400])
+    if len(text) <= limit and len(shown) <= limit:
+        return shown
+    return f"{shown[:limit]}… ({len(text):,} characters)"
 
 
 def safe_message(text: str, *, words: bool = True) -> str:

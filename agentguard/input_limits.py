@@ -26,6 +26,7 @@ import re
 from typing import Any
 
 from agentguard.errors import InputError
+from agentguard.redaction import redact_text
 
 MAX_INPUT_CHARS = 2_000_000
 """Largest accepted input, in characters (about 500k tokens): the characters of every string,
@@ -38,6 +39,9 @@ MAX_NUMBER_DIGITS = 100
 """Most digits an integer may have (larger numbers are refused: they are no data a tool takes)."""
 PREFIX_CHARS = 40
 """How much of a bad value an error message shows."""
+_REDACT_WINDOW = 400
+"""How much of a bad value is redacted before it is cut: any secret that starts within the
+part shown ends within this window."""
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _INT_LIMIT = 10**MAX_NUMBER_DIGITS
@@ -45,9 +49,18 @@ _Loc = tuple[Any, ...]  # (key or index, parent location), built as the walk goe
 
 
 def short(value: object) -> str:
-    """`repr` of a value cut to `PREFIX_CHARS` characters, for error messages."""
-    text = repr(value) if not isinstance(value, str) else repr(value[: PREFIX_CHARS + 1])
-    return text if len(text) <= PREFIX_CHARS else text[: PREFIX_CHARS - 3] + "..."
+    """`repr` of a value cut to `PREFIX_CHARS` characters, for error messages.
+
+    A string is redacted before it is cut (a cut secret no longer matches its pattern), and a
+    cut one says how long it was.
+    """
+    if not isinstance(value, str):
+        text = repr(value)
+        return text if len(text) <= PREFIX_CHARS else text[: PREFIX_CHARS - 3] + "..."
+    text = repr(redact_text(value[:_REDACT_WINDOW])[: PREFIX_CHARS + 1])
+    if len(text) > PREFIX_CHARS:
+        text = text[: PREFIX_CHARS - 3] + "..."
+    return text if len(value) <= PREFIX_CHARS else f"{text} ({len(value):,} characters)"
 
 
 def clean_text(text: str) -> str:

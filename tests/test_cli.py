@@ -289,3 +289,13 @@ def test_console_script_runs_in_a_subprocess() -> None:
     assert proc.returncode == 0, proc.stderr
     assert "[[It will be delivered on June 14.]]" in " ".join(proc.stdout.split())
     assert "decision: RETRY" in proc.stdout
+
+
+def test_a_bad_file_among_several_does_not_stop_the_others(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_bytes(b"\xff")
+    good = str(EXAMPLES / "redundant_question.json")
+    code, out, err = _run("check", "--json", good, str(bad), good)
+    assert code == 2
+    assert err == f"agentguard: error: {bad}: not valid UTF-8 (0xff at byte 1)\n"
+    assert out.count('"decision"') == 2

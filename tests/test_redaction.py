@@ -287,3 +287,13 @@ def test_input_errors_are_redacted_and_clipped() -> None:
     with pytest.raises(InputError) as caught:
         parse_check_input({"messages": [], "output": {}, huge: 1})
     assert len(str(caught.value)) < 400 and "100,000 characters" in str(caught.value)
+
+
+@pytest.mark.parametrize("name", sorted(SECRETS))
+def test_no_piece_of_a_secret_in_a_bad_value_reaches_the_error(name: str) -> None:
+    text, secret = SECRETS[name]
+    with pytest.raises(InputError) as caught:
+        parse_check_input({"messages": [{"role": f"my key: {text}"}], "output": {}})
+    message = str(caught.value)
+    pieces = [secret[i : i + 12] for i in range(len(secret) - 11)]
+    assert [p for p in pieces if p in message] == [], message

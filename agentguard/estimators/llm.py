@@ -13,9 +13,11 @@ source text cannot forge a source.
 from __future__ import annotations
 
 import math
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -32,6 +34,20 @@ from agentguard.text.values import fold
 from agentguard.types import ClaimDraft, Context, Evidence, Source
 
 _FENCE = re.compile(r"^\s*```(?:json)?\s*(.*?)\s*```\s*$", re.DOTALL)
+
+
+def import_litellm() -> ModuleType:
+    """litellm, imported on first use (about 3 s), set to stay quiet and offline.
+
+    Its price list is read from the copy it ships with instead of fetched from GitHub at import
+    (unless `LITELLM_LOCAL_MODEL_COST_MAP` is set otherwise), so nothing but the model call
+    itself leaves the machine; and it prints no "Give Feedback" banner on errors.
+    """
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    import litellm
+
+    litellm.suppress_debug_info = True
+    return litellm
 
 
 class EvidenceRef(BaseModel):
@@ -276,10 +292,9 @@ class LLMJudge(Estimator):
         return got
 
     def _complete(self, messages: list[dict[str, str]]) -> Any:
-        import litellm
+        litellm = import_litellm()
         from litellm.exceptions import Timeout
 
-        litellm.suppress_debug_info = True  # no "Give Feedback" banner on stdout for errors
         kwargs: dict[str, Any] = {
             "model": self.model,
             "messages": messages,

@@ -24,6 +24,7 @@ __all__ = ["EMAIL", "PHONE", "REDACTED", "Redaction", "get_redaction", "redact",
 
 MAX_DEPTH = 200
 """Deeper parts of a record are replaced whole: they cannot be checked without recursing."""
+_PLAIN_KEY = re.compile(r"[a-z_]{1,24}\Z")
 _FRAGMENT = re.compile(r"[A-Za-z0-9+/=_~-]{8,}")
 _SECRET_KEY = re.compile(
     r"(?:^|_)(?:api_?key|apikey|x_api_key|secret|client_secret|secret_key|secret_access_key"
@@ -138,10 +139,16 @@ def _norm_key(key: str) -> str:
 def secret_key(key: str, config: Redaction | None = None) -> bool:
     """Whether a record key names a secret (`api_key`, `Authorization`, `db_password`, ...)."""
     cfg = _default if config is None else config
+    return _secret_key(key, cfg.keys)
+
+
+@lru_cache(maxsize=4096)
+def _secret_key(key: str, extra: tuple[str, ...]) -> bool:
+    # Cached: a record's keys are mostly the same few dozen names, record after record.
     norm = _norm_key(key)
     if _SECRET_KEY.search(norm[-40:]) is not None:
         return True
-    return any(norm == _norm_key(k) for k in cfg.keys)
+    return any(norm == _norm_key(k) for k in extra)
 
 
 def redact(node: Any, config: Redaction | None = None) -> Any:
@@ -180,6 +187,12 @@ class _Walker:
     def text(self, text: str, near: bool) -> str:
         return _clean(text, self.cfg, self.mark, near) if text else text
 
+    def key(self, key: str) -> str:
+        # A short lower-case name (`support`, `latency_ms`) matches no detector: no need to scan.
+        if not self.cfg.patterns and _PLAIN_KEY.match(key):
+            return key
+        return self.text(key, False)
+
     def walk(self, node: Any, depth: int, near: bool) -> Any:
         if isinstance(node, str):
             return self.text(node, near)
@@ -204,11 +217,11 @@ class _Walker:
             if not isinstance(k, str):
                 out[k] = self.walk(v, depth + 1, near)
             elif secret_key(k, self.cfg):
-                out[self.text(k, False)] = REDACTED
+                out[self.key(k)] = REDACTED
             else:
                 lowered = k.lower()
                 nearby = near or "aws" in lowered or "secret" in lowered
-                out[self.text(k, False)] = self.walk(v, depth + 1, nearby)
+                out[self.key(k)] = self.walk(v, depth + 1, nearby)
         return out
 
     def fragments(self, node: Any) -> Any:

@@ -11,6 +11,7 @@ import json
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol, runtime_checkable
 
+from agentguard.estimators.llm import import_litellm
 from agentguard.input_limits import clean_text
 
 MessageDict = dict[str, Any]
@@ -191,9 +192,7 @@ class LiteLLMModel:
 
     def complete(self, messages: list[MessageDict], tools: list[MessageDict]) -> MessageDict:
         """One `litellm.completion` call."""
-        import litellm
-
-        litellm.suppress_debug_info = True  # no "Give Feedback" banner on stdout for errors
+        litellm = import_litellm()
         kwargs: dict[str, Any] = {"model": self.model, "messages": messages, **self.options}
         if tools:
             kwargs["tools"] = tools
