@@ -70,7 +70,7 @@ def clean_text(text: str) -> str:
     return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
 
 
-_LONG_DIGITS = re.compile(rf"\d{{{MAX_NUMBER_DIGITS + 1}}}")
+_LONG_DIGITS = re.compile(rf"[0-9]{{{MAX_NUMBER_DIGITS + 1}}}")  # JSON writes integers in ASCII
 _ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
@@ -172,17 +172,22 @@ class _Screen:
 def screen(data: dict[str, Any]) -> dict[str, Any]:
     """A cleaned copy of a raw input object, after checking every limit above.
 
+    Most inputs break no limit and hold nothing to clean; `_fits` makes sure of that at C speed
+    and the input is then returned as it is. Otherwise the walk finds the first breach.
+
     Raises:
         InputError: on the first limit the input breaks, naming where.
     """
-    walk = _Screen()
-    out: dict[str, Any] = walk.value(data, None, 0)
-    if walk.size > MAX_INPUT_CHARS:
-        raise InputError(
-            "input",
-            f"{walk.size:,} characters of text; the limit is {MAX_INPUT_CHARS:,} "
-            "(MAX_INPUT_CHARS), counting tool-call arguments, schemas and metadata",
-        )
+    out = data
+    if not _fits(data):
+        walk = _Screen()
+        out = walk.value(data, None, 0)
+        if walk.size > MAX_INPUT_CHARS:
+            raise InputError(
+                "input",
+                f"{walk.size:,} characters of text; the limit is {MAX_INPUT_CHARS:,} "
+                "(MAX_INPUT_CHARS), counting tool-call arguments, schemas and metadata",
+            )
     _check_arguments(out)
     for i, tool in enumerate(_list(out, "tools")):
         function = tool.get("function", tool) if isinstance(tool, dict) else None
@@ -191,6 +196,46 @@ def screen(data: dict[str, Any]) -> dict[str, Any]:
             name = "function." if isinstance(tool, dict) and "function" in tool else ""
             check_schema(params, f"tools[{i}].{name}parameters")
     return out
+
+
+def _fits(data: Any) -> bool:
+    """Whether the input surely breaks no limit and holds no lone surrogate.
+
+    Its JSON text, written by the C encoder, is no shorter than the size the walk counts, holds
+    every surrogate, and cannot be written at all for a non-JSON value or number; the nesting,
+    the keys' types and the integers' sizes are left to a loop over the containers. Any doubt
+    sends the input to the full walk, which names the problem.
+    """
+    try:
+        text = json.dumps(data, ensure_ascii=False, allow_nan=False, check_circular=False)
+    except (TypeError, ValueError, RecursionError):
+        return False
+    if len(text) > MAX_INPUT_CHARS:
+        return False
+    if not text.isascii() and _SURROGATE.search(text):
+        return False
+    return _containers_fit(data)
+
+
+def _containers_fit(data: Any) -> bool:
+    # A loop over a stack rather than recursion through generators: this runs on every check.
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth >= MAX_DEPTH:
+            return False
+        if isinstance(node, dict):
+            if not all(isinstance(key, str) for key in node):
+                return False
+            children: Any = node.values()
+        else:
+            children = node
+        for value in children:
+            if isinstance(value, (dict, list, tuple)):
+                stack.append((value, depth + 1))
+            elif isinstance(value, int) and not -_INT_LIMIT < value < _INT_LIMIT:
+                return False
+    return True
 
 
 def _check_arguments(data: dict[str, Any]) -> None:
@@ -222,8 +267,8 @@ def _list(node: dict[str, Any], key: str) -> list[Any]:
 
 def check_arguments_text(raw: str, at: str) -> None:
     """Raise `InputError` when a JSON arguments string nests too deep or holds a huge integer."""
-    if "[" not in raw and "{" not in raw and not _LONG_DIGITS.search(raw):
-        return  # no nesting and no long digit run: nothing to check (most calls are flat)
+    if "[" not in raw and raw.count("{") <= 1 and not _LONG_DIGITS.search(raw):
+        return  # one level at most and no long digit run: nothing to check (most calls are flat)
     try:
         parsed = json.loads(raw)
     except RecursionError:
