@@ -57,6 +57,11 @@ def expand_year(year: int) -> int:
     return 2000 + year if year < 100 else year
 
 
+def _count(digits: str) -> int | None:
+    """A count of days or weeks written in digits; `None` past what any date can add."""
+    return int(digits) if len(digits) <= 6 and digits.isascii() else None
+
+
 def resolve_relative(phrase: str, today: dt.date) -> dt.date | None:
     """Resolve `tomorrow`, `next Friday`, `in 3 days`, `a week from today`, ... against `today`.
 
@@ -83,10 +88,15 @@ def resolve_relative(phrase: str, today: dt.date) -> dt.date | None:
         r"(\w+)\s+(day|week)s?\s+from\s+(?:today|now)", p
     )
     if m:
-        count = NUMBER_WORDS.get(m.group(1)) if not m.group(1).isdigit() else int(m.group(1))
+        word = m.group(1)
+        # Any digit run may come here ("in 5000-digit days"): only a count a calendar holds.
+        count = NUMBER_WORDS.get(word) if not word.isdigit() else _count(word)
         if count is None:
             return None
-        return today + dt.timedelta(days=count * (7 if m.group(2) == "week" else 1))
+        try:
+            return today + dt.timedelta(days=count * (7 if m.group(2) == "week" else 1))
+        except OverflowError:  # past the year 9999
+            return None
     return None
 
 

@@ -45,6 +45,10 @@ CASES: dict[str, Any] = {
     "surrogate_key": _input(metadata={"\ud83d": "x"}),
     "circled_digit": _input(output={"content": "Step ① is done."}),
     "superscript": _input(output={"content": "²"}),
+    "relative_days_5000_digits": _input(
+        messages=[{"role": "system", "content": "Today is 1 May 2024."}, USER],
+        output={"content": "It ships in " + "1" * 5000 + " days."},
+    ),
     "numeric_code_points": _input(
         messages=[{"role": "user", "content": "x² is ½, Ⅻ and ⑳ or ١٢"}],
         output={"content": "It is ² and ①②③④ and １２３４ and ⑳ kg."},
