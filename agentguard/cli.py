@@ -272,6 +272,7 @@ def cmd_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO, stdin: T
             trace=args.trace,
             calibration=args.calibration,
             policies=_allowed_policies(args.allow_policy),
+            trace_inputs=args.trace_inputs,
         )
     except InputError as exc:
         set_redaction(previous)
@@ -355,6 +356,12 @@ def build_parser() -> argparse.ArgumentParser:
         "otherwise the field may name only a built-in policy",
     )
     check.add_argument("--trace", metavar="PATH", help="append every report to this JSONL trace")
+    check.add_argument(
+        "--trace-inputs",
+        action="store_true",
+        help="also store each input's messages, tools and documents in the trace (redacted); "
+        "by default a record holds the output text and the input's id or hash only",
+    )
     check.add_argument(
         "--calibration", metavar="FILE", help="apply a calibration file (agentguard calibrate)"
     )

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from agentguard.errors import InputError, from_validation_error
 from agentguard.input_limits import MAX_INPUT_CHARS, MAX_MESSAGES, screen, short
+from agentguard.message_forms import plain_input
 
 __all__ = ["MAX_INPUT_CHARS", "MAX_MESSAGES", "CheckInput", "parse_check_input"]
 
@@ -203,6 +204,9 @@ def _check_tool_results(messages: list[Message]) -> None:
 def parse_check_input(data: object) -> CheckInput:
     """Validate one `check` input given as a parsed JSON object (or a `CheckInput`).
 
+    Messages, the output and tools may also be OpenAI SDK, LangChain or litellm objects
+    (`agentguard.message_forms`); they are converted to OpenAI dicts before the screen.
+
     Raises:
         InputError: naming the field and what is wrong with it (a bad value shows as a short
             prefix only).
@@ -216,7 +220,7 @@ def parse_check_input(data: object) -> CheckInput:
             raise InputError("input", f"missing field {required!r}")
     if isinstance(data["messages"], list) and len(data["messages"]) > MAX_MESSAGES:
         _check_roles(data["messages"])  # refuse a huge list before walking it
-    data = screen(data)
+    data = screen(plain_input(data))  # SDK and LangChain objects are screened once converted
     _check_roles(data["messages"])
     try:
         inp = CheckInput.model_validate(data)

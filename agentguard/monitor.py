@@ -25,7 +25,7 @@ from agentguard.estimators.base import (
 from agentguard.estimators.default import DefaultEstimator
 from agentguard.inputs import CheckInput, parse_check_input
 from agentguard.policy import Policy, builtin_policies, load_policy
-from agentguard.trace import TraceWriter
+from agentguard.trace import TraceWriter, provenance
 from agentguard.types import Claim, ClaimDraft, Context, Decision, Label, Report, generic_path
 
 
@@ -61,7 +61,11 @@ class Monitor:
             `name` and `score` works: the other methods of `Estimator` get their defaults.
             When it raises, the policy's `fail_mode` decides (`Policy.fail_mode`): `check`
             never raises because an estimator failed.
-        trace: A path (or an open `TraceWriter`) where every report is appended.
+        trace: A path (or an open `TraceWriter`) where every report is appended, with the
+            input's id (or a hash of its messages and output), the output text and the flagged
+            spans.
+        trace_inputs: Also store the context (messages, tools, documents) in each trace
+            record, redacted like the rest. Off by default: conversations may be private.
         calibration: A calibration file (`agentguard calibrate`) or map applied to the support
             of text and argument claims before labels and decisions. With one, the report's
             support is the product of the claims' supports; without, the response model of the
@@ -90,6 +94,7 @@ class Monitor:
         trace: str | Path | TraceWriter | None = None,
         calibration: str | Path | CalibrationMap | None = None,
         policies: Mapping[str, str | Path | Policy] | None = None,
+        trace_inputs: bool = False,
     ) -> None:
         self.policy = load_policy(policy)
         self.policies = {name: load_policy(p) for name, p in (policies or {}).items()}
@@ -97,6 +102,7 @@ class Monitor:
             DefaultEstimator() if estimator is None else as_estimator(estimator)
         )
         self.calibration = _calibration(calibration)
+        self.trace_inputs = trace_inputs
         if trace is None or isinstance(trace, TraceWriter):
             self.trace = trace
         else:
@@ -120,7 +126,8 @@ class Monitor:
         policy = self._input_policy(inp.policy) if inp.policy else self.policy
         report = self._check(inp, policy, start)
         if self.trace is not None:
-            self.trace.write(report, input_id=inp.id, metadata=inp.metadata)
+            extra = provenance(inp, report, context=self.trace_inputs)
+            self.trace.write(report, input_id=inp.id, metadata=inp.metadata, **extra)
         return report
 
     def _input_policy(self, name: str) -> Policy:

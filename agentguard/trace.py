@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import json
 import os
 import secrets
@@ -31,6 +32,7 @@ from pydantic import ValidationError
 
 from agentguard.atomic import append_whole, cut_partial_line, file_lock, first_line
 from agentguard.errors import InputError, from_validation_error
+from agentguard.inputs import CheckInput
 from agentguard.redaction import redact
 from agentguard.types import Report
 
@@ -95,6 +97,54 @@ def _parse_header(first: bytes, where: str) -> dict[str, Any]:
             + ", ".join(map(str, READABLE_VERSIONS)),
         )
     return header
+
+
+def input_sha256(inp: CheckInput) -> str:
+    """SHA-256 of the canonical JSON of an input's messages and output.
+
+    Canonical: the messages and output as validated (so a dict and an SDK or LangChain object of
+    the same conversation hash alike), `None` fields left out, keys sorted, no spaces, UTF-8.
+    """
+    data = inp.model_dump(mode="json", include={"messages", "output"}, exclude_none=True)
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def flagged_spans(report: Report) -> list[dict[str, Any]]:
+    """For each flag: its type, claim id and where the claim is in the output, with its text."""
+    claims = {c.id: c for c in report.claims}
+    out: list[dict[str, Any]] = []
+    for flag in report.flags:
+        entry: dict[str, Any] = {"type": flag.type, "claim_id": flag.claim_id}
+        claim = claims.get(flag.claim_id) if flag.claim_id is not None else None
+        if claim is None:
+            entry["message"] = flag.message  # a malformed tool call has no claim
+        else:
+            entry["kind"] = claim.kind
+            for name in ("span", "tool", "call_id", "path"):
+                if (value := getattr(claim, name)) is not None:
+                    entry[name] = list(value) if name == "span" else value
+            entry["text"] = claim.text
+        out.append(entry)
+    return out
+
+
+def provenance(inp: CheckInput, report: Report, *, context: bool = False) -> dict[str, Any]:
+    """The fields that tie a report record to its input (`TraceWriter.write`'s extra fields).
+
+    `input_sha256` when the input has no id, the output text, the flagged spans, and, when
+    `context` is true, the messages, tools and documents the output was checked against.
+    """
+    fields: dict[str, Any] = {}
+    if inp.id is None:
+        fields["input_sha256"] = input_sha256(inp)
+    fields["output_text"] = inp.output.text
+    fields["flagged_spans"] = flagged_spans(report)
+    if context:
+        fields["context"] = inp.model_dump(
+            mode="json", include={"messages", "tools", "documents"}, exclude_none=True
+        )
+    return fields
 
 
 class TraceWriter:

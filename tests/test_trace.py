@@ -1,11 +1,15 @@
+import hashlib
+import io
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from agentguard import TRACE_VERSION, Monitor, TraceError, TraceWriter, read_trace
+from agentguard import TRACE_VERSION, CheckInput, Monitor, TraceError, TraceWriter, read_trace
+from agentguard.cli import main
 from agentguard.trace import redact
-from tests.conftest import load_example
+from tests.conftest import EXAMPLES, load_example, user
 
 
 def test_trace_has_header_records_and_summary(tmp_path: Path) -> None:
@@ -219,3 +223,90 @@ def test_a_record_that_is_no_report_is_named(tmp_path: Path) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     with pytest.raises(TraceError, match=r"records\[0\]\.report\.decision"):
         _ = read_trace(path).reports
+
+
+def _report_records(path: Path) -> list[dict[str, Any]]:
+    return [r for r in read_trace(path).records if r["kind"] == "report"]
+
+
+def test_a_record_ties_each_flag_to_its_input_and_output(tmp_path: Path) -> None:
+    path = tmp_path / "run.jsonl"
+    data = load_example("delivery_date_unsupported")
+    with Monitor(trace=path) as monitor:
+        monitor.check(data)
+        monitor.check({**data, "id": "case-7"})
+        monitor.check(load_example("malformed_tool_call"))
+    first, second, third = _report_records(path)
+    text = data["output"]["content"]
+    assert first["output_text"] == text
+    assert first["flagged_spans"] == [
+        {
+            "type": "silent_assumption",
+            "claim_id": "c2",
+            "kind": "text",
+            "span": [73, 105],
+            "text": "It will be delivered on June 14.",
+        }
+    ]
+    assert text[73:105] == first["flagged_spans"][0]["text"]
+    canonical = CheckInput.model_validate(data).model_dump(
+        mode="json", include={"messages", "output"}, exclude_none=True
+    )
+    digest = hashlib.sha256(
+        json.dumps(canonical, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+    ).hexdigest()
+    assert first["input_sha256"] == digest and "input_id" not in first
+    assert second["input_id"] == "case-7" and "input_sha256" not in second
+    assert [f["type"] for f in third["flagged_spans"]] == ["malformed_tool_call"]
+    assert third["flagged_spans"][0]["claim_id"] is None and third["flagged_spans"][0]["message"]
+    # The context stays out unless asked for; readers still read the records as reports.
+    assert all("context" not in r for r in (first, second, third))
+    assert data["messages"][-1]["content"][:30] not in path.read_text(encoding="utf-8")
+    assert len(read_trace(path).reports) == 3
+
+
+def test_the_hash_is_the_same_whatever_form_the_input_came_in(tmp_path: Path) -> None:
+    from langchain_core.messages import AIMessage, HumanMessage
+
+    path = tmp_path / "run.jsonl"
+    as_dicts = {"messages": [user("Ship it to 12 Elm St.")], "output": "Shipping to 12 Elm St."}
+    as_objects = {
+        "messages": [HumanMessage("Ship it to 12 Elm St.")],
+        "output": AIMessage("Shipping to 12 Elm St."),
+    }
+    other = {**as_dicts, "output": "Shipping to 14 Elm St."}
+    with Monitor(trace=path) as monitor:
+        for data in (as_dicts, as_objects, other):
+            monitor.check(data)
+    hashes = [r["input_sha256"] for r in _report_records(path)]
+    assert hashes[0] == hashes[1] != hashes[2]
+
+
+def test_the_context_is_stored_on_request_and_redacted(tmp_path: Path) -> None:
+    path = tmp_path / "run.jsonl"
+    data = load_example("refund_order_from_tool")
+    data["messages"][1]["content"] += " My key is sk-abcdefghijklmnopqrstuv."
+    with Monitor(trace=path, trace_inputs=True) as monitor:
+        monitor.check(data)
+    (record,) = _report_records(path)
+    context = record["context"]
+    assert [m["role"] for m in context["messages"]] == [m["role"] for m in data["messages"]]
+    assert context["tools"][0]["function"]["name"] == data["tools"][0]["function"]["name"]
+    assert "My key is" in context["messages"][1]["content"]
+    assert "sk-abcdefghijklmnopqrstuv" not in path.read_text(encoding="utf-8")
+    assert len(read_trace(path).reports) == 1
+
+
+def test_the_cli_stores_the_context_with_trace_inputs(tmp_path: Path) -> None:
+    example = str(EXAMPLES / "redundant_question.json")
+    for flag, stored in ((), False), (("--trace-inputs",), True):
+        path = tmp_path / f"run{stored}.jsonl"
+        code = main(
+            ["check", example, "--trace", str(path), *flag],
+            stdout=io.StringIO(),
+            stderr=io.StringIO(),
+            stdin=io.StringIO(),
+        )
+        assert code in (0, 1)
+        (record,) = _report_records(path)
+        assert ("context" in record) is stored and "output_text" in record
