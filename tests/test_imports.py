@@ -4,12 +4,13 @@ import sys
 from tests.conftest import EXAMPLES
 
 
-def test_import_and_check_do_not_load_litellm_or_langgraph() -> None:
+def test_import_and_check_do_not_load_litellm_langgraph_or_opentelemetry() -> None:
     example = str(EXAMPLES / "flight_missing_origin.json")
     code = (
         "import json, sys, agentguard\n"
         f"agentguard.Monitor().check(json.load(open({example!r})))\n"
-        "heavy = [m for m in sys.modules if m.split('.')[0] in ('litellm', 'langgraph')]\n"
+        "heavy = [m for m in sys.modules\n"
+        "         if m.split('.')[0] in ('litellm', 'langgraph', 'opentelemetry')]\n"
         "print(','.join(sorted(heavy)))\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
