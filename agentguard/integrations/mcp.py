@@ -1,0 +1,174 @@
+"""MCP: check a tool call's arguments against the conversation before the call reaches the server.
+
+`GuardedSession` wraps an `mcp.ClientSession`. Its `call_tool(name, arguments)` first checks the
+call, as one assistant tool call, against the conversation so far (OpenAI-format messages the
+caller supplies) and the server's tools (from `list_tools()`, converted to OpenAI tool
+definitions and cached). When the policy decides `ask_user`, `retry` or `block`, the call is not
+sent: `AssumptionFlagged` is raised, or with `on_flag="result"` a `CallToolResult` with
+`isError=True` and the clarifying question as its text comes back, for the model to read.
+Everything else (`list_resources`, `get_prompt`, `initialize`, ...) goes to the wrapped session.
+
+Needs the `mcp` extra (`pip install 'agentguard[mcp]'`); `import agentguard` never imports the
+MCP SDK, only this module does.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Callable, Iterable
+from typing import Any, Literal, TypeAlias
+
+from agentguard.integrations._common import AssumptionFlagged
+from agentguard.monitor import Monitor
+from agentguard.types import Report
+
+try:
+    from mcp import ClientSession
+    from mcp.types import CallToolResult, ListToolsResult, TextContent, Tool
+except ImportError as exc:  # pragma: no cover - the extra is installed in development
+    raise ImportError(
+        "agentguard.integrations.mcp needs the MCP SDK: pip install 'agentguard[mcp]'"
+    ) from exc
+
+__all__ = ["AssumptionFlagged", "GuardedSession", "OnFlag", "openai_tool"]
+
+OnFlag: TypeAlias = Literal["raise", "result"]
+"""What a held-back call does: raise `AssumptionFlagged`, or return an error `CallToolResult`."""
+
+Messages: TypeAlias = Iterable[Any] | Callable[[], Iterable[Any]]
+"""The conversation so far: a list the caller keeps appending to, or a callable returning it."""
+
+# Decisions that hold the call back; `annotate` and `call_tool` let it through (the report says
+# why), as `allow` does.
+_HOLD = frozenset({"ask_user", "retry", "block"})
+
+
+def openai_tool(tool: Tool) -> dict[str, Any]:
+    """An MCP tool as an OpenAI tool definition: name, description, `inputSchema` as parameters.
+
+    Example:
+        >>> from mcp.types import Tool
+        >>> openai_tool(Tool(name="ping", inputSchema={"type": "object"}))["function"]["name"]
+        'ping'
+    """
+    return {
+        "type": "function",
+        "function": {
+            "name": tool.name,
+            "description": tool.description or getattr(tool, "title", None) or "",
+            "parameters": tool.inputSchema,
+        },
+    }
+
+
+class GuardedSession:
+    """An `mcp.ClientSession` whose `call_tool` is checked before the call is sent.
+
+    Args:
+        session: The connected, initialized client session to wrap.
+        monitor: The monitor that checks each call; a default `Monitor()` when omitted.
+        messages: The conversation so far, in OpenAI chat format (or any form `Monitor.check`
+            accepts): a list read afresh at every call, so one the caller keeps appending to
+            works, or a callable returning it.
+        on_flag: `"raise"` (the default) raises `AssumptionFlagged` for a held-back call;
+            `"result"` returns a `CallToolResult` with `isError=True` and the question as text.
+
+    Attributes:
+        last_report: The report on the latest checked call, or `None` before the first.
+
+    Example:
+        >>> async def book(session, conversation):  # doctest: +SKIP
+        ...     guarded = GuardedSession(session, messages=conversation, on_flag="result")
+        ...     result = await guarded.call_tool("book_flight", {"origin": "Boston", ...})
+        ...     if result.isError:  # not sent: the user never said Boston
+        ...         print(result.content[0].text)  # the clarifying question
+    """
+
+    def __init__(
+        self,
+        session: ClientSession,
+        monitor: Monitor | None = None,
+        *,
+        messages: Messages,
+        on_flag: OnFlag = "raise",
+    ) -> None:
+        if on_flag not in ("raise", "result"):
+            raise ValueError(f"on_flag must be 'raise' or 'result', not {on_flag!r}")
+        self.session = session
+        self.monitor = monitor if monitor is not None else Monitor()
+        self.messages = messages
+        self.on_flag: OnFlag = on_flag
+        self.last_report: Report | None = None
+        self._tools: list[dict[str, Any]] | None = None
+        self._ids = itertools.count(1)
+
+    def __getattr__(self, name: str) -> Any:
+        # Only reached for names this class lacks: the rest of the session's API, unchanged.
+        return getattr(self.session, name)
+
+    async def __aenter__(self) -> GuardedSession:
+        await self.session.__aenter__()
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await self.session.__aexit__(*exc)
+
+    async def list_tools(self, *args: Any, **kwargs: Any) -> ListToolsResult:
+        """The wrapped session's `list_tools`; a full first page also refreshes the tool cache."""
+        result = await self.session.list_tools(*args, **kwargs)
+        if not args and not kwargs and result.nextCursor is None:
+            self._tools = [openai_tool(t) for t in result.tools]
+        return result
+
+    async def tools(self, *, refresh: bool = False) -> list[dict[str, Any]]:
+        """The server's tools as OpenAI tool definitions, listed once (every page) and cached."""
+        if self._tools is None or refresh:
+            found: list[Tool] = []
+            cursor: str | None = None
+            while True:
+                page = await self.session.list_tools(cursor)
+                found.extend(page.tools)
+                cursor = page.nextCursor
+                if not cursor:
+                    break
+            self._tools = [openai_tool(t) for t in found]
+        return self._tools
+
+    async def check_call(self, name: str, arguments: dict[str, Any] | None = None) -> Report:
+        """Check a call to `name` with `arguments` against the conversation, without sending it."""
+        call = {
+            "id": f"mcp_call_{next(self._ids)}",
+            "type": "function",
+            "function": {"name": name, "arguments": json.dumps(arguments or {})},
+        }
+        source = self.messages() if callable(self.messages) else self.messages
+        report = await self.monitor.acheck(
+            messages=list(source),
+            tools=await self.tools(),
+            output={"content": None, "tool_calls": [call]},
+        )
+        self.last_report = report
+        return report
+
+    async def call_tool(
+        self, name: str, arguments: dict[str, Any] | None = None, *args: Any, **kwargs: Any
+    ) -> CallToolResult:
+        """Check the call, then send it, or hold it back when the policy asks, retries or blocks.
+
+        Other arguments (`read_timeout_seconds`, `progress_callback`, `meta`) go to the wrapped
+        session's `call_tool` as they are.
+
+        Raises:
+            AssumptionFlagged: if the call is held back and `on_flag` is `"raise"`.
+        """
+        report = await self.check_call(name, arguments)
+        if report.decision.action not in _HOLD:
+            return await self.session.call_tool(name, arguments, *args, **kwargs)
+        flagged = AssumptionFlagged(report)
+        if self.on_flag == "raise":
+            raise flagged
+        return CallToolResult(
+            content=[TextContent(type="text", text=flagged.question)],
+            isError=True,
+        )

@@ -1,0 +1,181 @@
+"""The MCP integration, against a real FastMCP server over the SDK's in-memory transport."""
+
+from __future__ import annotations
+
+import asyncio
+import runpy
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+from mcp import ClientSession
+from mcp.server.fastmcp import FastMCP
+from mcp.shared.memory import create_connected_server_and_client_session
+from mcp.types import CallToolResult, TextContent
+
+from agentguard import Monitor
+from agentguard.integrations.mcp import AssumptionFlagged, GuardedSession
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "integrations"
+T = TypeVar("T")
+
+SYSTEM = {"role": "system", "content": "You are a travel agent. Today is Wednesday, 1 May 2024."}
+GUESSED = {"origin": "Boston", "destination": "Denver", "date": "2024-05-03"}
+
+
+def _server(calls: list[dict[str, str]]) -> FastMCP:
+    server = FastMCP("travel")
+
+    @server.tool()
+    def book_flight(origin: str, destination: str, date: str) -> str:
+        """Book a one-way flight.
+
+        Args:
+            origin: City of departure.
+            destination: City of arrival.
+            date: Date of the flight, YYYY-MM-DD.
+        """
+        calls.append({"origin": origin, "destination": destination, "date": date})
+        return f"Booked {origin} -> {destination} on {date}."
+
+    @server.resource("travel://policy")
+    def policy() -> str:
+        return "No refunds."
+
+    return server
+
+
+def _run(calls: list[dict[str, str]], body: Callable[[ClientSession], Awaitable[T]]) -> T:
+    async def main() -> T:
+        async with create_connected_server_and_client_session(_server(calls)) as session:
+            return await body(session)
+
+    return asyncio.run(main())
+
+
+def _text(result: CallToolResult) -> str:
+    return " ".join(c.text for c in result.content if isinstance(c, TextContent))
+
+
+def test_a_call_with_an_argument_nobody_gave_is_not_sent_and_raises() -> None:
+    calls: list[dict[str, str]] = []
+    messages = [SYSTEM, {"role": "user", "content": "Book me a flight to Denver on 2024-05-03."}]
+
+    async def body(session: ClientSession) -> AssumptionFlagged:
+        guarded = GuardedSession(session, messages=messages)
+        with pytest.raises(AssumptionFlagged) as caught:
+            await guarded.call_tool("book_flight", GUESSED)
+        assert guarded.last_report is caught.value.report
+        return caught.value
+
+    flagged = _run(calls, body)
+    assert calls == []
+    assert flagged.report.decision.action == "ask_user"
+    assert flagged.question == flagged.report.decision.question
+    assert "origin" in flagged.question
+    origin = next(c for c in flagged.report.claims if c.path == "origin")
+    assert origin.tool == "book_flight"
+    assert origin.label != "supported"
+
+
+def test_on_flag_result_returns_the_question_as_an_error_result() -> None:
+    calls: list[dict[str, str]] = []
+    messages = [SYSTEM, {"role": "user", "content": "Book me a flight to Denver on 2024-05-03."}]
+
+    async def body(session: ClientSession) -> CallToolResult:
+        return await GuardedSession(session, messages=messages, on_flag="result").call_tool(
+            "book_flight", GUESSED
+        )
+
+    result = _run(calls, body)
+    assert calls == []
+    assert result.isError
+    assert "origin" in _text(result)
+
+
+def test_a_call_whose_arguments_the_user_stated_is_sent() -> None:
+    calls: list[dict[str, str]] = []
+    conversation: list[dict[str, Any]] = [
+        SYSTEM,
+        {"role": "user", "content": "Book me a flight from Boston to Denver on 2024-05-03."},
+    ]
+
+    async def body(session: ClientSession) -> tuple[CallToolResult, str]:
+        guarded = GuardedSession(session, Monitor(), messages=lambda: conversation)
+        result = await guarded.call_tool("book_flight", GUESSED)
+        assert guarded.last_report is not None
+        return result, guarded.last_report.decision.action
+
+    result, action = _run(calls, body)
+    assert action in ("allow", "annotate")
+    assert not result.isError
+    assert calls == [GUESSED]
+    assert _text(result) == "Booked Boston -> Denver on 2024-05-03."
+
+
+def test_the_conversation_is_read_afresh_at_each_call() -> None:
+    calls: list[dict[str, str]] = []
+    conversation: list[dict[str, Any]] = [
+        SYSTEM,
+        {"role": "user", "content": "Book me a flight to Denver on 2024-05-03."},
+    ]
+
+    async def body(session: ClientSession) -> list[bool]:
+        guarded = GuardedSession(session, messages=conversation, on_flag="result")
+        first = await guarded.call_tool("book_flight", GUESSED)
+        conversation.append({"role": "user", "content": "From Boston."})
+        second = await guarded.call_tool("book_flight", GUESSED)
+        return [bool(first.isError), bool(second.isError)]
+
+    assert _run(calls, body) == [True, False]
+    assert calls == [GUESSED]
+
+
+def test_tools_are_listed_once_as_openai_definitions_and_the_rest_is_delegated() -> None:
+    calls: list[dict[str, str]] = []
+    messages = [SYSTEM, {"role": "user", "content": "Book Boston to Denver on 2024-05-03."}]
+
+    async def body(session: ClientSession) -> tuple[list[dict[str, Any]], int, str]:
+        listed = 0
+        original = session.list_tools
+
+        async def counting(*args: Any, **kwargs: Any) -> Any:
+            nonlocal listed
+            listed += 1
+            return await original(*args, **kwargs)
+
+        session.list_tools = counting  # type: ignore[method-assign]
+        guarded = GuardedSession(session, messages=messages)
+        await guarded.call_tool("book_flight", GUESSED)
+        await guarded.call_tool("book_flight", GUESSED)
+        resource = await guarded.read_resource("travel://policy")  # delegated
+        text = resource.contents[0].text
+        return await guarded.tools(), listed, text
+
+    tools, listed, text = _run(calls, body)
+    assert listed == 1
+    assert text == "No refunds."
+    (tool,) = tools
+    assert tool["type"] == "function"
+    fn = tool["function"]
+    assert fn["name"] == "book_flight"
+    assert fn["description"].startswith("Book a one-way flight.")
+    assert fn["parameters"]["required"] == ["origin", "destination", "date"]
+    assert set(fn["parameters"]["properties"]) == {"origin", "destination", "date"}
+
+
+def test_a_bad_on_flag_is_refused() -> None:
+    with pytest.raises(ValueError, match="on_flag"):
+        GuardedSession(object(), messages=[], on_flag="ignore")  # type: ignore[arg-type]
+
+
+def test_the_example_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    runpy.run_path(str(EXAMPLES / "mcp_guarded.py"), run_name="__main__")
+    assert capsys.readouterr().out.splitlines() == [
+        "decision: ask_user",
+        "held back: Could you tell me the origin?",
+        "decision: allow",
+        "sent: Booked Boston -> Denver on 2024-05-03.",
+        "server bookings: ['Boston -> Denver on 2024-05-03']",
+    ]
