@@ -97,28 +97,42 @@ def _schema_sources(params: dict[tuple[str, str], ParamSchema]) -> list[Source]:
     return sources
 
 
-def _message_sources(messages: list[Message]) -> list[Source]:
-    sources: list[Source] = []
-    call_names: dict[str, str] = {}
-    n_user = n_tool = n_system = 0
-    for m in messages:
+class _MessageSources:
+    """The sources of a conversation's messages, added one message at a time."""
+
+    def __init__(self) -> None:
+        self.sources: list[Source] = []
+        self.system_today: dt.date | None = None
+        """The first date a system prompt states as today."""
+        self.other_today: dt.date | None = None
+        """The first date another message states as today."""
+        self._call_names: dict[str, str] = {}
+        self._n = {"system": 0, "user": 0, "tool": 0}
+
+    def add(self, m: Message) -> None:
         for call in m.tool_calls or []:
             if call.id:
-                call_names[call.id] = call.function.name
-        text = m.text
+                self._call_names[call.id] = call.function.name
         if m.role in ("system", "developer"):
-            n_system += 1
-            sid = "system" if n_system == 1 else f"system#{n_system}"
-            sources.append(Source(id=sid, kind="system", text=text))
+            n = self._n["system"] = self._n["system"] + 1
+            self._append(
+                Source(id="system" if n == 1 else f"system#{n}", kind="system", text=m.text)
+            )
         elif m.role == "user":
-            n_user += 1
-            sources.append(Source(id=f"user#{n_user}", kind="user", text=text))
+            n = self._n["user"] = self._n["user"] + 1
+            self._append(Source(id=f"user#{n}", kind="user", text=m.text))
         elif m.role == "tool":
-            n_tool += 1
-            name = call_names.get(m.tool_call_id or "", m.name or "tool")
-            sources.append(Source(id=f"tool:{name}#{n_tool}", kind="tool", text=text))
+            n = self._n["tool"] = self._n["tool"] + 1
+            name = self._call_names.get(m.tool_call_id or "", m.name or "tool")
+            self._append(Source(id=f"tool:{name}#{n}", kind="tool", text=m.text))
         # Earlier assistant turns are not sources: a guess repeated is still a guess.
-    return sources
+
+    def _append(self, source: Source) -> None:
+        self.sources.append(source)
+        if source.kind == "system" and self.system_today is None:
+            self.system_today = _stated_today(source.text)
+        elif source.kind != "system" and self.other_today is None:
+            self.other_today = _stated_today(source.text)
 
 
 def build_context(inp: CheckInput) -> Context:
@@ -127,26 +141,61 @@ def build_context(inp: CheckInput) -> Context:
     Ids: `system` (then `system#2`...), `user#N` (Nth user turn), `tool:NAME#N` (Nth tool
     result), `doc:ID`, `schema:TOOL.PARAM` (a parameter's default or enum).
     """
-    sources = _message_sources(inp.messages)
-    sources += [Source(id=f"doc:{d.id}", kind="doc", text=d.text) for d in inp.documents]
+    found = _MessageSources()
+    for m in inp.messages:
+        found.add(m)
+    return _context(inp, found, None)
+
+
+class ContextHistory:
+    """One conversation's message sources, kept between its checks (`Monitor.session()`).
+
+    `build` reads only the messages after those it has seen (the same `Message` objects, as
+    `InputHistory` hands them back); documents and tools are read on every check. Every context
+    it builds carries `memo`, where estimators keep their own work on the sources.
+    """
+
+    def __init__(self, memo: object | None = None) -> None:
+        """Start with no messages seen; `memo` goes into each context built."""
+        self.memo = memo
+        self._messages: list[Message] = []
+        self._found = _MessageSources()
+
+    def build(self, inp: CheckInput) -> Context:
+        """The context of `inp`, the same as `build_context(inp)` gives."""
+        seen, messages = self._messages, inp.messages
+        k = 0
+        n = min(len(seen), len(messages))
+        while k < n and messages[k] is seen[k]:
+            k += 1
+        if k < len(seen):
+            self._found, k = _MessageSources(), 0  # the history changed: read it again
+        for m in messages[k:]:
+            self._found.add(m)
+        self._messages = list(messages)
+        return _context(inp, self._found, self.memo)
+
+
+def _context(inp: CheckInput, found: _MessageSources, memo: object | None) -> Context:
+    sources = list(found.sources)
+    docs = [Source(id=f"doc:{d.id}", kind="doc", text=d.text) for d in inp.documents]
+    sources += docs
     params: dict[tuple[str, str], ParamSchema] = {}
     tools: dict[str, ToolDef] = {}
     for t in inp.tools:
         tools[t.function.name] = t
         _walk_schema(t.function.name, t.function.parameters, "", params)
     sources += _schema_sources(params)
-    return Context(
-        sources=tuple(sources), params=params, tools=tools, today=_reference_date(sources)
-    )
+    # The first date stated as today, looking in system prompts first.
+    today = found.system_today or found.other_today
+    if today is None:
+        today = next((d for d in map(_stated_today, (d.text for d in docs)) if d), None)
+    return Context(sources=tuple(sources), params=params, tools=tools, today=today, memo=memo)
 
 
-def _reference_date(sources: list[Source]) -> dt.date | None:
-    """The first date stated as today, looking in system prompts first."""
-    system = [s for s in sources if s.kind == "system"]
-    others = [s for s in sources if s.kind not in ("system", "schema")]
-    for group in (system, others):
-        with_cue = [s.text for s in group if any(cue in s.text.lower() for cue in REFERENCE_CUES)]
-        found = find_reference_date(with_cue, absolute_dates) if with_cue else None
-        if found is not None:
-            return found
-    return None
+def _stated_today(text: str) -> dt.date | None:
+    """The date a text states as today ("Today is 3 May 2024"), if it states one."""
+    lowered = text.lower()
+    if not any(cue in lowered for cue in REFERENCE_CUES):
+        return None
+    return find_reference_date([text], absolute_dates)

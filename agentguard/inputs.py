@@ -8,6 +8,9 @@ values only, schema shapes) and replaces lone surrogates with U+FFFD.
 
 from __future__ import annotations
 
+import copy
+import json
+from collections.abc import Iterable
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -185,8 +188,8 @@ def _check_roles(messages: object) -> None:
             )
 
 
-def _check_tool_results(messages: list[Message]) -> None:
-    seen: set[str] = set()
+def _check_tool_results(messages: list[Message], earlier: Iterable[str] = ()) -> None:
+    seen: set[str] = set(earlier)
     for i, m in enumerate(messages):
         for call in m.tool_calls or []:
             if call.id:
@@ -201,11 +204,16 @@ def _check_tool_results(messages: list[Message]) -> None:
                 )
 
 
-def parse_check_input(data: object) -> CheckInput:
+def parse_check_input(data: object, *, earlier_calls: Iterable[str] = ()) -> CheckInput:
     """Validate one `check` input given as a parsed JSON object (or a `CheckInput`).
 
     Messages, the output and tools may also be OpenAI SDK, LangChain or litellm objects
     (`agentguard.message_forms`); they are converted to OpenAI dicts before the screen.
+
+    Args:
+        data: The input.
+        earlier_calls: Ids of tool calls made in messages before these, which tool results
+            here may answer (`InputHistory` parses only a conversation's new messages).
 
     Raises:
         InputError: naming the field and what is wrong with it (a bad value shows as a short
@@ -226,5 +234,92 @@ def parse_check_input(data: object) -> CheckInput:
         inp = CheckInput.model_validate(data)
     except ValidationError as exc:
         raise InputError(*from_validation_error(exc)) from None
-    _check_tool_results(inp.messages)
+    _check_tool_results(inp.messages, earlier_calls)
     return inp
+
+
+class InputHistory:
+    """One conversation's messages as parsed so far, so that its next input parses only what is new.
+
+    A check of the same conversation passes the whole message list again, with new messages at
+    its end. `parse` compares the list with the messages seen before (by value, against copies,
+    so a list changed in place is noticed), screens and validates only the messages after the
+    first difference, and reuses the parsed ones before it. The result is the input
+    `parse_check_input` gives: any input it cannot be sure of (a bad one, one near the size
+    limit, one not in dict form) is parsed whole, so errors name the same places.
+    """
+
+    def __init__(self) -> None:
+        """Start with no messages seen."""
+        self._raw: list[Any] = []
+        self._parsed: list[Message] = []
+        self._chars: list[int] = [0]
+        """`_chars[i]`: characters of JSON of the first `i` messages."""
+        self._calls: list[frozenset[str]] = [frozenset()]
+        """`_calls[i]`: ids of the tool calls made in the first `i` messages."""
+
+    def parse(self, data: object) -> CheckInput:
+        """The validated input `data` (see `parse_check_input`).
+
+        Raises:
+            InputError: as `parse_check_input` does.
+        """
+        if not isinstance(data, dict):
+            return self._whole(data)
+        messages = data.get("messages")
+        if not isinstance(messages, list) or len(messages) > MAX_MESSAGES or "output" not in data:
+            return self._whole(data)
+        k = self._common_prefix(messages)
+        if k == 0:
+            return self._whole(data)
+        try:
+            rest = plain_input({**data, "messages": messages[k:]})
+            size = len(json.dumps(rest, ensure_ascii=False, allow_nan=False, check_circular=False))
+        except (InputError, TypeError, ValueError, RecursionError):
+            return self._whole(data)  # the whole input's error names the right message
+        if self._chars[k] + size > MAX_INPUT_CHARS:
+            return self._whole(data)  # near the limit: counted exactly on the whole input
+        try:
+            inp = parse_check_input(rest, earlier_calls=self._calls[k])
+        except InputError:
+            return self._whole(data)
+        full = inp.model_copy(update={"messages": [*self._parsed[:k], *inp.messages]})
+        self._remember(messages, rest["messages"], full.messages, k)
+        return full
+
+    def _common_prefix(self, messages: list[Any]) -> int:
+        raw, n = self._raw, min(len(messages), len(self._raw))
+        k = 0
+        while k < n and messages[k] == raw[k]:
+            k += 1
+        return k
+
+    def _whole(self, data: object) -> CheckInput:
+        self._raw, self._parsed, self._chars, self._calls = [], [], [0], [frozenset()]
+        if not isinstance(data, dict) or not isinstance(data.get("messages"), list):
+            return parse_check_input(data)
+        plain = plain_input(data)
+        inp = parse_check_input(plain)
+        self._remember(data["messages"], plain["messages"], inp.messages, 0)
+        return inp
+
+    def _remember(self, raw: list[Any], plain: list[Any], parsed: list[Message], k: int) -> None:
+        """Keep copies of the raw messages from `k` on (the caller may change its own).
+
+        `plain` holds the messages from `k` on in dict form, as the screen measured them.
+        """
+        try:
+            self._raw[k:] = copy.deepcopy(raw[k:])
+        except Exception:  # noqa: BLE001 - an object that cannot be copied is read again next time
+            self._raw, self._parsed, self._chars, self._calls = [], [], [0], [frozenset()]
+            return
+        self._parsed = list(parsed)
+        del self._chars[k + 1 :]
+        del self._calls[k + 1 :]
+        total, calls = self._chars[k], self._calls[k]
+        for m, p in zip(parsed[k:], plain, strict=True):
+            total += len(json.dumps(p, ensure_ascii=False, default=str, check_circular=False))
+            self._chars.append(total)
+            ids = [c.id for c in m.tool_calls or [] if c.id]
+            calls = calls.union(ids) if ids else calls
+            self._calls.append(calls)

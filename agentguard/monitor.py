@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -11,7 +12,7 @@ from typing import Any
 
 from agentguard.calibration import CalibrationMap, load_calibration
 from agentguard.claims import extract
-from agentguard.context import build_context
+from agentguard.context import ContextHistory, build_context
 from agentguard.decide import decide, make_flags
 from agentguard.errors import InputError
 from agentguard.estimators.base import (
@@ -23,7 +24,8 @@ from agentguard.estimators.base import (
     product_or,
 )
 from agentguard.estimators.default import DefaultEstimator
-from agentguard.inputs import CheckInput, parse_check_input
+from agentguard.estimators.index import IndexCache
+from agentguard.inputs import CheckInput, InputHistory, parse_check_input
 from agentguard.policy import Policy, builtin_policies, load_policy
 from agentguard.trace import TraceWriter, provenance
 from agentguard.types import Claim, ClaimDraft, Context, Decision, Label, Report, generic_path
@@ -41,14 +43,15 @@ def _calibration(spec: str | Path | CalibrationMap | None) -> CalibrationMap | N
     return load_calibration(spec)
 
 
-def _as_input(data: object, fields: dict[str, Any]) -> CheckInput:
+def _raw_input(data: object, fields: dict[str, Any]) -> object:
+    """The input object of `check(data)` or `check(**fields)`, a string output made a message."""
     if data is None:
         data = fields
     elif fields:
         raise TypeError("pass either one input object or keyword fields, not both")
     if isinstance(data, dict) and isinstance(data.get("output"), str):
         data = {**data, "output": {"role": "assistant", "content": data["output"]}}
-    return parse_check_input(data)
+    return data
 
 
 class Monitor:
@@ -122,9 +125,31 @@ class Monitor:
             InputError: if the input is malformed (naming the field).
         """
         start = time.perf_counter()
-        inp = _as_input(data, fields)
+        inp = parse_check_input(_raw_input(data, fields))
+        return self._report(inp, build_context(inp), start)
+
+    def session(self) -> MonitorSession:
+        """A monitor for one conversation, whose checks read only what is new since the last.
+
+        Each check of an agent loop passes the whole conversation again; a session keeps the
+        parsed messages, their sources and the default estimator's index of them, so a check
+        costs in proportion to the new messages and the output, not to the conversation's
+        length. The reports are the same as `check` gives. Use one session per conversation
+        (it is thread-safe; a changed history is read again from where it changed).
+
+        Example:
+            >>> from agentguard import Monitor
+            >>> session = Monitor().session()
+            >>> chat = [{"role": "user", "content": "Book me a flight to Denver."}]
+            >>> session.check(messages=chat, output="Booked: Boston to Denver.").decision.action
+            'ask_user'
+        """
+        return MonitorSession(self)
+
+    def _report(self, inp: CheckInput, context: Context, start: float) -> Report:
+        """The report on a parsed input with its context, written to the trace."""
         policy = self._input_policy(inp.policy) if inp.policy else self.policy
-        report = self._check(inp, policy, start)
+        report = self._check(inp, context, policy, start)
         if self.trace is not None:
             extra = provenance(inp, report, context=self.trace_inputs)
             self.trace.write(report, input_id=inp.id, metadata=inp.metadata, **extra)
@@ -162,8 +187,7 @@ class Monitor:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _check(self, inp: CheckInput, policy: Policy, start: float) -> Report:
-        context = build_context(inp)
+    def _check(self, inp: CheckInput, context: Context, policy: Policy, start: float) -> Report:
         extraction = extract(inp.output, context)
         drafts, malformed = extraction.claims, extraction.malformed
         scored = self._score_or_fail(drafts, context, inp.output.text, policy, start)
@@ -297,6 +321,37 @@ class Monitor:
             estimator_error=failure,
             latency_ms=round((time.perf_counter() - start) * 1000, 3),
         )
+
+
+class MonitorSession:
+    """One conversation's monitor: `check` reads only what is new since its last check.
+
+    Made by `Monitor.session()`; the reports go to that monitor's trace.
+    """
+
+    def __init__(self, monitor: Monitor) -> None:
+        """Check with `monitor`, keeping what one conversation's checks share."""
+        self.monitor = monitor
+        self._inputs = InputHistory()
+        self._contexts = ContextHistory(memo=IndexCache())
+        self._lock = threading.Lock()
+
+    def check(self, data: CheckInput | dict[str, Any] | None = None, /, **fields: Any) -> Report:
+        """`Monitor.check` for the next step of this conversation.
+
+        Raises:
+            InputError: if the input is malformed (naming the field).
+        """
+        start = time.perf_counter()
+        with self._lock:
+            inp = self._inputs.parse(_raw_input(data, fields))
+            return self.monitor._report(inp, self._contexts.build(inp), start)
+
+    async def acheck(
+        self, data: CheckInput | dict[str, Any] | None = None, /, **fields: Any
+    ) -> Report:
+        """`check` for async code; runs in a worker thread so the event loop stays free."""
+        return await asyncio.to_thread(self.check, data, **fields)
 
 
 @dataclass

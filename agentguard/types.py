@@ -271,6 +271,9 @@ class Context:
     """The tool definitions by name."""
     today: dt.date | None = None
     """The date the context says is today ("Today is 1 May 2024"), for relative dates."""
+    memo: object | None = field(default=None, compare=False, repr=False)
+    """What a session keeps between the checks of one conversation (`Monitor.session()`):
+    estimators that know it reuse the work done on the sources seen before."""
 
     def param(self, tool: str | None, path: str | None) -> ParamSchema | None:
         """The schema of `tool`'s parameter at `path` (list indices ignored), if declared."""

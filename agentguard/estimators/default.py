@@ -26,7 +26,7 @@ from agentguard.estimators.argument_lookup import CONTRADICTABLE, argument_looku
 from agentguard.estimators.base import Estimate, Estimator
 from agentguard.estimators.calibrated import SupportCalibration
 from agentguard.estimators.coefficients import FEATURES, Coefficients, FeatureKind
-from agentguard.estimators.index import ContextIndex, Hit
+from agentguard.estimators.index import ContextIndex, Hit, index_of
 from agentguard.estimators.mentions import Slot, json_rival, read_mentions
 from agentguard.text.lexicon import HEDGE_RE, QUESTION_FILLER, QUESTION_KINDS
 from agentguard.text.tokens import content_terms, has_negation, negated_near
@@ -174,7 +174,7 @@ class DefaultEstimator(Estimator):
     def _signals(
         self, claims: Sequence[ClaimDraft], context: Context, output_text: str
     ) -> list[_Signals]:
-        index = ContextIndex.build(context)
+        index = index_of(context)
         terms = [content_terms(c.text) if c.kind != "argument" else set() for c in claims]
         index.prefetch([t for ts in terms for t in ts])
         hedge_spans = [m.span() for m in HEDGE_RE.finditer(output_text)]

@@ -81,6 +81,38 @@ def word_terms(blob: str) -> tuple[IntArray, IntArray, IntArray]:
     return starts.astype(np.int64), ends.astype(np.int64), keys
 
 
+_MARGIN = 64
+"""How far before the first changed source the look-ups of an extended index look again: a
+check at a hit reads a few characters around it, which may lie across a source's end."""
+
+
+def _found_order(found: tuple[int, int, Hit]) -> tuple[int, int]:
+    return found[0], found[1]
+
+
+@dataclass
+class _Search:
+    """One look-up's finds so far, and how far into the folded text it has looked."""
+
+    upto: int = 0
+    """Offsets before this one have been looked at."""
+    found: list[tuple[int, int, Hit]] = field(default_factory=list)
+    """(group, offset looked at, hit): the group orders a phrase's variants."""
+    seen: dict[str, list[int]] = field(default_factory=dict)
+    """Anchor -> the offsets it was looked at (at most `MAX_MENTIONS`)."""
+    hits: list[Hit] | None = None
+    """The finds as hits, made when first asked for."""
+
+    def rewind(self, to: int) -> None:
+        """Forget what was found from offset `to` on, to look there again."""
+        if self.upto <= to:
+            return
+        self.upto = to
+        self.found = [f for f in self.found if f[1] < to]
+        self.seen = {a: [p for p in ps if p < to] for a, ps in self.seen.items()}
+        self.hits = None
+
+
 @dataclass(frozen=True)
 class Hit:
     """Where something was found: a source id and a span of its text."""
@@ -113,45 +145,125 @@ class ContextIndex:
     _postings: dict[str, IntArray] = field(default_factory=dict)
     _idf: dict[str, float] = field(default_factory=dict)
     _values: dict[int, list[Value]] = field(default_factory=dict)
-    _found: dict[tuple[str, tuple[str, ...]], list[Hit]] = field(default_factory=dict)
-    _phrases: dict[str, list[Hit]] = field(default_factory=dict)
+    _found: dict[tuple[str, tuple[str, ...]], _Search] = field(default_factory=dict)
+    _phrases: dict[str, _Search] = field(default_factory=dict)
     _has_slash: bool | None = None
     has_documents: bool = False
     """Whether documents (retrieved text) are among the sources."""
     _at: dict[int, list[Value]] = field(default_factory=dict)
     _forms: dict[str, list[tuple[Hit, str]]] | None = None
+    _source_forms: dict[str, dict[str, list[tuple[int, int, str]]]] = field(default_factory=dict)
+    readings: dict[str, dict[object, object]] = field(default_factory=dict)
+    """Source id -> what the estimator read at places in it, by its own keys: kept while the
+    source's text and sentences stay as they are (`extend` drops the sources it reads again)."""
 
     @classmethod
     def build(cls, context: Context) -> ContextIndex:
         """Join, fold and split the sources; key every word (schema sources stay out)."""
-        sources = [s for s in context.sources if s.kind != "schema"]
-        index = cls(
-            context=context,
-            today=context.today,
-            originals={s.id: s.text for s in context.sources},
-            kinds={s.id: s.kind for s in context.sources},
+        index = cls(context=context, today=context.today, originals={}, kinds={})
+        index._append(context, 0)
+        return index
+
+    def extends_to(self, context: Context) -> bool:
+        """Whether `context` holds this index's sources, unchanged and first, and its date.
+
+        Then `extend` can add what follows instead of building the index again.
+        """
+        if context.today != self.today:
+            return False  # relative dates read differently
+        sources = context.sources
+        if len(sources) < len(self.src_ids):
+            return False
+        originals = self.originals
+        for sid, s in zip(self.src_ids, sources, strict=False):
+            if s.id != sid or s.kind == "schema" or s.text != originals[sid]:
+                return False
+        return True
+
+    def extend(self, context: Context) -> None:
+        """Add the sources `context` has after this index's own (`extends_to` must hold).
+
+        Only the new text is split and keyed, from the start of the last source that holds
+        anything but spaces (a sentence end at a source's end looks ahead into what follows);
+        the look-ups cached so far are kept and continue over the new text when next asked.
+        The index is the same as one built on `context` from scratch.
+        """
+        old = len(self.src_ids)
+        if sum(s.kind != "schema" for s in context.sources) == old:
+            self.context = context  # nothing new to index; the schemas may differ
+            self.originals = {s.id: s.text for s in context.sources}
+            self.kinds = {s.id: s.kind for s in context.sources}
+            return
+        last = next(
+            (i for i in range(old - 1, -1, -1) if self.originals[self.src_ids[i]].strip()), 0
         )
-        index.has_documents = "doc" in index.kinds.values()
-        offset = 0
-        for s in sources:
-            index.src_ids.append(s.id)
-            index.src_starts.append(offset)
-            index.src_offsets[s.id] = offset
+        self._append(context, self.src_starts[last] if old else 0)
+
+    def _append(self, context: Context, cut: int) -> None:
+        """Take `context`'s new sources and redo every derived table from offset `cut` on."""
+        sources = [s for s in context.sources if s.kind != "schema"]
+        new = sources[len(self.src_ids) :]
+        self.context = context
+        self.originals = {s.id: s.text for s in context.sources}
+        self.kinds = {s.id: s.kind for s in context.sources}
+        self.has_documents = "doc" in self.kinds.values()
+        offset = len(self.text) + len(_SEP) if self.src_ids else 0
+        for s in new:
+            self.src_ids.append(s.id)
+            self.src_starts.append(offset)
+            self.src_offsets[s.id] = offset
             offset += len(s.text) + len(_SEP)
-        index.text = _SEP.join(s.text for s in sources)
-        index.blob = fold(index.text)
-        ends = _bounded_ends(index.text, sentence_ends(index.text, brackets=True))
-        index.sent_starts = np.array([0, *ends], dtype=np.int64)
-        index.sent_ends = np.array([*ends, len(index.text)], dtype=np.int64)
-        starts, _, keys = word_terms(index.blob)
-        sentences = np.searchsorted(index.sent_starts, starts, side="right") - 1
+        tail = _SEP.join(s.text for s in new)
+        if new and len(self.src_ids) > len(new):
+            self.text, self.blob = self.text + _SEP + tail, self.blob + _SEP + fold(tail)
+        elif new:
+            self.text, self.blob = tail, fold(tail)
+        first = int(np.searchsorted(self.sent_starts, cut, side="left")) if cut else 0
+        region = self.text[cut:]
+        ends = [cut + e for e in _bounded_ends(region, sentence_ends(region, brackets=True))]
+        kept = self.sent_starts[1:first].tolist() if cut else []
+        bounds = [*kept, *([cut] if cut else []), *ends]
+        self.sent_starts = np.array([0, *bounds], dtype=np.int64)
+        self.sent_ends = np.array([*bounds, len(self.text)], dtype=np.int64)
+        self._key_words(cut, first)
+        self._forget_from(cut, first)
+
+    def _key_words(self, cut: int, first: int) -> None:
+        """Key the words from offset `cut` (sentence `first`) on; keep the entries before it."""
+        starts, _, keys = word_terms(self.blob[cut:])
+        sentences = np.searchsorted(self.sent_starts, starts + cut, side="right") - 1
         order = np.lexsort((sentences, keys))
         keys, sentences = keys[order], sentences[order]
         # One entry per (term, sentence): a term said twice in a sentence counts once.
-        first = np.ones(len(keys), dtype=bool)
-        first[1:] = (keys[1:] != keys[:-1]) | (sentences[1:] != sentences[:-1])
-        index._keys, index._key_sentences = keys[first], sentences[first]
-        return index
+        once = np.ones(len(keys), dtype=bool)
+        once[1:] = (keys[1:] != keys[:-1]) | (sentences[1:] != sentences[:-1])
+        keys, sentences = keys[once], sentences[once]
+        if first:
+            before = self._key_sentences < first
+            keys = np.concatenate((self._keys[before], keys))
+            sentences = np.concatenate((self._key_sentences[before], sentences))
+            # Two runs sorted by (term, sentence), every sentence of the second after the
+            # first's: a stable sort on the term alone merges them in linear time.
+            order = np.argsort(keys, kind="stable")
+            keys, sentences = keys[order], sentences[order]
+        self._keys, self._key_sentences = keys, sentences
+
+    def _forget_from(self, cut: int, first: int) -> None:
+        """Drop what the look-up caches hold about text from `cut` (sentence `first`) on."""
+        self._postings.clear()
+        self._idf.clear()
+        self._at.clear()
+        self._has_slash = None
+        self._values = {i: v for i, v in self._values.items() if i < first}
+        resume = max(0, cut - _MARGIN)
+        for search in self._found.values():
+            search.rewind(resume)
+        for phrase in self._phrases.values():
+            phrase.rewind(resume)
+        self._forms = None
+        for sid in self.src_ids[bisect.bisect_left(self.src_starts, cut) :]:
+            self._source_forms.pop(sid, None)
+            self.readings.pop(sid, None)
 
     # -- positions -------------------------------------------------------------------------
 
@@ -255,16 +367,22 @@ class ContextIndex:
 
     def find_phrase(self, phrase: str) -> list[Hit]:
         """Whole-word occurrences of a phrase (case, accents, `_`/`-` and spacing ignored)."""
-        cached = self._phrases.get(phrase)
-        if cached is not None:
-            return cached
-        words = fold(phrase).replace("_", " ").replace("-", " ").split()
-        hits = []
-        for variant in dict.fromkeys((" ".join(words), "-".join(words), "_".join(words))):
-            if variant:
-                hits += [self._hit(a, b) for a, b in self._find_words(variant)]
-        self._phrases[phrase] = hits
-        return hits
+        search = self._phrases.get(phrase)
+        if search is None:
+            search = self._phrases[phrase] = _Search()
+        if search.upto < len(self.blob):
+            words = fold(phrase).replace("_", " ").replace("-", " ").split()
+            variants = dict.fromkeys((" ".join(words), "-".join(words), "_".join(words)))
+            for group, variant in enumerate(variants):
+                if variant:
+                    for a, b in self._find_words(variant, search.upto):
+                        search.found.append((group, a, self._hit(a, b)))
+            search.upto = len(self.blob)
+            search.hits = None
+        if search.hits is None:
+            # In the order found: variant by variant, each from the start of the text.
+            search.hits = [hit for _, _, hit in sorted(search.found, key=_found_order)]
+        return search.hits
 
     def find_prefix(self, prefix: str) -> list[Hit]:
         """Whole words that begin with `prefix` ("asc" -> "ascending"), folded."""
@@ -280,12 +398,12 @@ class ContextIndex:
             pos = blob.find(needle, pos + 1)
         return out
 
-    def _find_words(self, needle: str) -> list[tuple[int, int]]:
+    def _find_words(self, needle: str, start: int = 0) -> list[tuple[int, int]]:
         blob, out = self.blob, []
         # Chinese, Japanese and Korean words are not set apart by spaces: "李雷" in
         # "我叫李雷，今年18" has letters on both sides.
         open_start, open_end = _unspaced(needle[0]), _unspaced(needle[-1])
-        pos = blob.find(needle)
+        pos = blob.find(needle, start)
         while pos >= 0:
             end = pos + len(needle)
             before = blob[pos - 1] if pos and not open_start else " "
@@ -304,9 +422,12 @@ class ContextIndex:
         if self._forms is None:
             out: dict[str, list[tuple[Hit, str]]] = {}
             for sid, start in self.src_offsets.items():
-                original = self.originals[sid]
-                blob = self.blob[start : start + len(original)]
-                for form, places in stated_forms(blob, original).items():
+                found = self._source_forms.get(sid)
+                if found is None:
+                    original = self.originals[sid]
+                    blob = self.blob[start : start + len(original)]
+                    found = self._source_forms[sid] = stated_forms(blob, original)
+                for form, places in found.items():
                     out.setdefault(form, []).extend((Hit(sid, (a, b)), n) for a, b, n in places)
             self._forms = out
         return self._forms
@@ -315,15 +436,23 @@ class ContextIndex:
         """Where the context states `value`, in any rendering its normaliser accepts."""
         if value.kind in ("name", "quoted"):
             return self.find_phrase(value.text.strip('"“”').replace(".", " "))
-        cache_key = (value.kind, value.query)
-        cached = self._found.get(cache_key)
-        if cached is None:
-            cached = self._found[cache_key] = self._find_value(value)
-        return cached
+        key = (value.kind, value.query)
+        search = self._found.get(key)
+        if search is None:
+            search = self._found[key] = _Search()
+        if search.upto < len(self.blob):
+            self._search_value(value, search)
+        if search.hits is None:
+            found = {
+                (self.src_offsets[h.source] + h.span[0], h.span[1] - h.span[0]): h
+                for *_, h in search.found
+            }
+            search.hits = [found[k] for k in sorted(found)]
+        return search.hits
 
-    def _find_value(self, value: Value) -> list[Hit]:
+    def _search_value(self, value: Value, search: _Search) -> None:
+        """Continue `search` for `value` over the text it has not looked at yet."""
         wanted = set(value.query)
-        hits: dict[tuple[int, int], None] = {}
         blob = self.blob
         days = _days(value.query) if value.kind == "date" else set()
         for anchor in anchors(value, self.today):
@@ -332,19 +461,22 @@ class ContextIndex:
             # A month name says nothing until the day is beside it: most month names in a
             # context belong to other dates of that month.
             month = bool(days) and anchor in _MONTH_ANCHORS
-            pos = blob.find(anchor)
-            seen = 0
-            while pos >= 0 and seen < MAX_MENTIONS:
-                seen += 1
+            # An anchor not looked for before (the context lacked it) is looked for everywhere.
+            start = search.upto if anchor in search.seen else 0
+            seen = search.seen.setdefault(anchor, [])
+            pos = blob.find(anchor, start)
+            while pos >= 0 and len(seen) < MAX_MENTIONS:
+                seen.append(pos)
                 span = None
                 if month and not _day_near(blob, pos, days):
                     pass
                 elif value.kind == "id" or _plausible(blob, anchor, pos):
                     span = self._confirm(value, wanted, pos, pos + len(anchor))
                 if span is not None:
-                    hits[span] = None
+                    search.found.append((0, pos, self._hit(*span)))
                 pos = blob.find(anchor, pos + 1)
-        return [self._hit(a, b) for a, b in sorted(hits)]
+        search.upto = len(blob)
+        search.hits = None
 
     def _may_hold(self, anchor: str) -> bool:
         """False when the context surely lacks `anchor`, known without scanning it again.
@@ -412,6 +544,36 @@ class ContextIndex:
                 if va <= a and b <= vb + 1 and wanted.intersection(v.keys):
                     return va, vb
         return None
+
+
+class IndexCache:
+    """One conversation's index, kept between its checks and extended as it grows.
+
+    `Monitor.session()` puts one in the `Context.memo` of each check it builds; the default
+    estimator then asks it for the index instead of building one (`index`).
+    """
+
+    def __init__(self) -> None:
+        """Start empty: the first check builds the index."""
+        self._index: ContextIndex | None = None
+        self.builds = 0
+        """How many times the index was built from scratch (the history changed)."""
+
+    def index(self, context: Context) -> ContextIndex:
+        """The index of `context`: the kept one extended when `context` continues it."""
+        index = self._index
+        if index is not None and index.extends_to(context):
+            index.extend(context)
+            return index
+        self.builds += 1
+        self._index = ContextIndex.build(context)
+        return self._index
+
+
+def index_of(context: Context) -> ContextIndex:
+    """The index of `context`, from its session's cache when it has one."""
+    memo = context.memo
+    return memo.index(context) if isinstance(memo, IndexCache) else ContextIndex.build(context)
 
 
 MAX_SENTENCE_CHARS = 5_000

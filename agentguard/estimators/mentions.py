@@ -137,7 +137,25 @@ def read_mentions(hits: list[Hit], slot: Slot, index: ContextIndex) -> list[Ment
     return [_read(h, slot, index) for h in hits]
 
 
-def _read(hit: Hit, slot: Slot, index: ContextIndex) -> Mention:
+@dataclass
+class _Reading:
+    """What a hit says whatever the parameter: kept by the index across a session's checks."""
+
+    holder: str
+    polarity: Polarity
+    role: str | None
+    key: str | None
+    structured: bool
+    sentence: str
+    sentence_terms: frozenset[str] | None = None
+    """Content terms of the sentence, read when first needed."""
+
+
+def _reading(hit: Hit, presupposed: bool, index: ContextIndex) -> _Reading:
+    memo = index.readings.setdefault(hit.source, {})
+    found = memo.get((hit.span, presupposed))
+    if isinstance(found, _Reading):
+        return found
     holder = index.kinds.get(hit.source, "user")
     si = index.sentence_at(hit)
     sentence = index.sentence_text(si)
@@ -149,15 +167,22 @@ def _read(hit: Hit, slot: Slot, index: ContextIndex) -> Mention:
     pol = polarity(
         sentence,
         offset,
-        presupposed=slot.presupposed,
+        presupposed=presupposed,
         user=holder == "user",
         structured=structured,
     )
     if pol == "reported" and holder in ("user", "system"):
         pol = "asserted"  # the user relaying someone's words makes them the user's
-    role = role_before(sentence, offset)
+    reading = _Reading(holder, pol, role_before(sentence, offset), key, structured, sentence)
+    memo[(hit.span, presupposed)] = reading
+    return reading
+
+
+def _read(hit: Hit, slot: Slot, index: ContextIndex) -> Mention:
+    r = _reading(hit, slot.presupposed, index)
+    holder, key, structured = r.holder, r.key, r.structured
     key_terms = name_terms(key) if key is not None else set()
-    key_role = parameter_role(name_words(key)) if key is not None else role
+    key_role = parameter_role(name_words(key)) if key is not None else r.role
     if slot.role and key_role and key_role != slot.role:
         fits = False  # "to Boston" or `"destination": "Boston"` for an origin
     elif key_terms & slot.own:
@@ -166,11 +191,13 @@ def _read(hit: Hit, slot: Slot, index: ContextIndex) -> Mention:
         fits = False  # the key names another parameter of the tool
     elif holder in ("tool", "doc") and not slot.reference and (key is not None or not structured):
         # Prose, or a JSON value under a key; a JSON key itself ("driver": {...}) is a name.
-        near = content_terms(sentence) | key_terms | name_terms(_tool_of(hit.source))
+        if r.sentence_terms is None:
+            r.sentence_terms = frozenset(content_terms(r.sentence))
+        near = r.sentence_terms | key_terms | name_terms(_tool_of(hit.source))
         fits = bool(near & slot.words)
     else:
         fits = True
-    return Mention(hit, holder, pol, key or role, fits)
+    return Mention(hit, holder, r.polarity, key or r.role, fits)
 
 
 def _tool_of(source: str) -> str:
