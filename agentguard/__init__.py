@@ -47,6 +47,7 @@ from agentguard.runtime.models import (
     tool_call,
 )
 from agentguard.runtime.result import AgentResult
+from agentguard.runtime.state import AgentState
 from agentguard.runtime.tools import Tool, ToolResult, tool
 from agentguard.trace import TRACE_VERSION, Trace, TraceError, TraceWriter, read_trace
 from agentguard.types import (
@@ -67,6 +68,7 @@ __all__ = [
     "MAX_INPUT_CHARS",
     "Agent",
     "AgentResult",
+    "AgentState",
     "FunctionModel",
     "LiteLLMModel",
     "Model",

@@ -27,9 +27,10 @@ from typing import Any, Literal
 
 from agentguard.estimators.llm import import_litellm
 from agentguard.integrations._common import AssumptionFlagged
+from agentguard.integrations._common import unchecked_report as _unchecked
 from agentguard.monitor import Monitor
 from agentguard.policy import Policy
-from agentguard.types import Decision, Report
+from agentguard.types import Report
 
 import_litellm()  # sets litellm offline and quiet before its submodules load
 
@@ -100,25 +101,6 @@ def _first_message(response: object) -> Any | None:
     if not choices:
         return None
     return getattr(choices[0], "message", None)
-
-
-def _unchecked(monitor: Monitor, failure: str, start: float) -> Report:
-    """The report of an output the monitor could not check: blocked only in fail mode `closed`."""
-    closed = monitor.policy.fail_mode == "closed"
-    outcome = "blocked, not checked" if closed else "let through, NOT CHECKED"
-    reason = f"{failure}; fail mode {monitor.policy.fail_mode}: {outcome}"
-    return Report(
-        support=None,
-        claims=(),
-        flags=(),
-        decision=Decision(action="block" if closed else "allow", reason=reason),
-        policy=monitor.policy.name,
-        estimator=monitor.estimator_name,
-        notes=(reason,),
-        checked=False,
-        estimator_error=failure,
-        latency_ms=round((time.perf_counter() - start) * 1000, 3),
-    )
 
 
 def _check_response(monitor: Monitor, messages: Any, tools: Any, response: object) -> Report | None:

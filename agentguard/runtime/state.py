@@ -8,12 +8,12 @@ module (and `agentguard`) stays light.
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypedDict
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import ValidationError
+from typing_extensions import TypedDict
 
 from agentguard.errors import InputError, from_validation_error
 from agentguard.inputs import Message
@@ -32,20 +32,57 @@ END_ROUTE = "__end__"
 """The route that ends the graph (LangGraph's `END`, without importing LangGraph)."""
 
 
-class AgentState(TypedDict, total=False):
-    """The graph state (checkpointed, so plain JSON-like values only)."""
+def append_messages(left: list[MessageDict], right: list[MessageDict]) -> list[MessageDict]:
+    """The `messages` reducer: `right` appended to `left`, or `right` when it repeats `left`.
 
-    messages: Annotated[list[MessageDict], operator.add]
+    A graph run as a subgraph hands its parent the whole conversation, which starts with the
+    parent's own messages; so does a caller that sends the whole history again. Appending
+    would repeat those messages, so an update that starts with all of `left` replaces it.
+
+    Example:
+        >>> hi = {"role": "user", "content": "Hi"}
+        >>> hello = {"role": "assistant", "content": "Hello!"}
+        >>> append_messages([hi], [hello]) == [hi, hello]
+        True
+        >>> append_messages([hi], [hi, hello]) == [hi, hello]
+        True
+    """
+    if left and len(right) >= len(left) and right[: len(left)] == left:
+        return list(right)
+    return [*left, *right]
+
+
+class AgentState(TypedDict, total=False):
+    """The state of the agent's graph (checkpointed, so plain JSON-like values only).
+
+    Use it as the state of a parent graph that runs `Agent(...).graph` as a node: the parent
+    passes `messages` (OpenAI-format dicts) in and reads `messages`, `status` and `reports`
+    back. A parent that runs the agent again on the same thread sets `steps` and `retries` to
+    0 in its input, as `Agent.run` does.
+    """
+
+    messages: Annotated[list[MessageDict], append_messages]
+    """The conversation, in OpenAI chat format: the model's context and the monitor's."""
     feedback: list[MessageDict]
+    """One-shot notes for the next model call (a retry's reason); never part of the context."""
     output: MessageDict | None
+    """The latest model output, before the monitor has let it into `messages`."""
     report: dict[str, Any] | None
+    """The monitor's report on `output` (a `Report` as JSON)."""
     reports: list[dict[str, Any]]
+    """Every report of the run, in order."""
     steps: int
+    """Model calls made in this run."""
     retries: int
+    """Regenerations made in this run (retries and resolver notes together)."""
     route: str
+    """The node the last step chose to go to next."""
     status: str
+    """`running`, `answered`, or why the run stopped (`blocked`, `step_limit`, ...)."""
     detail: str | None
+    """A line on how the run ended."""
     run: str
+    """The run's id, written into trace records."""
 
 
 def next_route(state: AgentState) -> str:
