@@ -15,6 +15,8 @@ Example:
     ['silent_assumption']
 """
 
+from typing import Any
+
 from agentguard.calibration import CalibrationMap, load_calibration
 from agentguard.context import build_context
 from agentguard.errors import AgentguardWarning, InputError, PolicyError
@@ -25,7 +27,8 @@ from agentguard.estimators.ensemble import Ensemble, WithFallback
 from agentguard.estimators.llm import LLMJudge
 from agentguard.estimators.nli import NLIError, NLIEstimator
 from agentguard.inputs import MAX_INPUT_CHARS, CheckInput, Message, parse_check_input
-from agentguard.monitor import Monitor
+from agentguard.integrations._common import AssumptionFlagged, report_of
+from agentguard.monitor import Monitor, MonitorSession
 from agentguard.policy import (
     Costs,
     ParamRule,
@@ -64,6 +67,25 @@ from agentguard.types import (
 
 __version__ = "0.1.0"
 
+
+def wrap(client: Any, **options: Any) -> Any:
+    """A copy of an OpenAI client whose answers are checked before they are returned.
+
+    `agentguard.integrations.openai_client.wrap` in full (imported here on first use, so
+    `import agentguard` does not import the OpenAI SDK): chat completions and the Responses
+    API, plain, parsed, raw and streamed; see docs/integrations/openai.md.
+
+    Example:
+        >>> import openai, agentguard
+        >>> client = agentguard.wrap(openai.OpenAI(api_key="sk-test"), policy="strict")
+        >>> isinstance(client, openai.OpenAI)
+        True
+    """
+    from agentguard.integrations.openai_client import wrap as wrap_client
+
+    return wrap_client(client, **options)
+
+
 __all__ = [
     "MAX_INPUT_CHARS",
     "Agent",
@@ -82,6 +104,7 @@ __all__ = [
     "tool_call",
     "TRACE_VERSION",
     "AgentguardWarning",
+    "AssumptionFlagged",
     "Assessment",
     "CheckInput",
     "CalibrationMap",
@@ -101,6 +124,7 @@ __all__ = [
     "LLMJudge",
     "Message",
     "Monitor",
+    "MonitorSession",
     "NLIError",
     "NLIEstimator",
     "ParamRule",
@@ -125,5 +149,7 @@ __all__ = [
     "read_trace",
     "redact",
     "redact_text",
+    "report_of",
     "set_redaction",
+    "wrap",
 ]

@@ -124,9 +124,18 @@ class Monitor:
         Raises:
             InputError: if the input is malformed (naming the field).
         """
+        return self._run(data, fields, None)
+
+    def _run(self, data: object, fields: dict[str, Any], session: MonitorSession | None) -> Report:
+        """Every check goes through here, a session's too (`integrations.otel` wraps it)."""
         start = time.perf_counter()
-        inp = parse_check_input(_raw_input(data, fields))
-        return self._report(inp, build_context(inp), start)
+        raw = _raw_input(data, fields)
+        if session is None:
+            inp = parse_check_input(raw)
+            context = build_context(inp)
+        else:
+            inp, context = session._read(raw)
+        return self._report(inp, context, start)
 
     def session(self) -> MonitorSession:
         """A monitor for one conversation, whose checks read only what is new since the last.
@@ -141,8 +150,9 @@ class Monitor:
             >>> from agentguard import Monitor
             >>> session = Monitor().session()
             >>> chat = [{"role": "user", "content": "Book me a flight to Denver."}]
-            >>> session.check(messages=chat, output="Booked: Boston to Denver.").decision.action
-            'ask_user'
+            >>> report = session.check(messages=chat, output="Your flight from Boston is booked.")
+            >>> report.decision.action
+            'retry'
         """
         return MonitorSession(self)
 
@@ -342,10 +352,13 @@ class MonitorSession:
         Raises:
             InputError: if the input is malformed (naming the field).
         """
-        start = time.perf_counter()
         with self._lock:
-            inp = self._inputs.parse(_raw_input(data, fields))
-            return self.monitor._report(inp, self._contexts.build(inp), start)
+            return self.monitor._run(data, fields, self)
+
+    def _read(self, raw: object) -> tuple[CheckInput, Context]:
+        """The parsed input and its context, reusing what earlier checks read."""
+        inp = self._inputs.parse(raw)
+        return inp, self._contexts.build(inp)
 
     async def acheck(
         self, data: CheckInput | dict[str, Any] | None = None, /, **fields: Any

@@ -10,8 +10,8 @@ from typing import Any
 import litellm
 import pytest
 
-from agentguard import Monitor
-from agentguard.integrations._common import AssumptionFlagged
+from agentguard import Monitor, MonitorSession
+from agentguard.integrations._common import AssumptionFlagged, pool_of
 from agentguard.integrations.litellm import (
     AgentguardGuardrail,
     AgentguardLogger,
@@ -22,7 +22,7 @@ from agentguard.integrations.litellm import (
 )
 from agentguard.policy import load_policy
 from agentguard.types import Report
-from tests.conftest import system, tool, user
+from tests.conftest import call, system, tool, user
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "integrations" / "litellm_mock.py"
 
@@ -81,11 +81,21 @@ def _own_callbacks(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setattr(litellm, name, [])
 
 
+class BrokenSession(MonitorSession):
+    """A conversation's session whose check itself fails."""
+
+    def check(self, data: Any = None, /, **fields: Any) -> Report:
+        raise RuntimeError("monitor crashed")
+
+
 class BrokenMonitor(Monitor):
     """A monitor whose check itself fails (not its estimator, which the policy handles)."""
 
     def check(self, data: Any = None, /, **fields: Any) -> Report:
         raise RuntimeError("monitor crashed")
+
+    def session(self) -> MonitorSession:
+        return BrokenSession(self)
 
 
 def _broken(fail_mode: str) -> Monitor:
@@ -313,3 +323,91 @@ def test_the_litellm_example_runs(capsys: pytest.CaptureFixture[str]) -> None:
         "logger saw: ask_user",
         "guardrail: ask_user",
     ]
+
+
+def _flight(call_id: str, origin: str, destination: str, date: str) -> dict[str, Any]:
+    return call(
+        "book_flight", {"origin": origin, "destination": destination, "date": date}, call_id
+    )
+
+
+# A conversation of several turns: the user's message, what the model answers, and what the
+# conversation keeps of the turn afterwards.
+TURNS: list[tuple[str, dict[str, Any], list[dict[str, Any]]]] = [
+    (
+        "Book me a flight to Denver on 2024-05-03.",
+        {"mock_response": "Which city will you fly from?"},
+        [{"role": "assistant", "content": "Which city will you fly from?"}],
+    ),
+    (
+        "From Chicago.",
+        {
+            "mock_response": "",
+            "mock_tool_calls": [_flight("c1", "Chicago", "Denver", "2024-05-03")],
+        },
+        [
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [_flight("c1", "Chicago", "Denver", "2024-05-03")],
+            },
+            {"role": "tool", "tool_call_id": "c1", "content": '{"booking": "CH-DEN-123"}'},
+            {"role": "assistant", "content": "Booked: CH-DEN-123."},
+        ],
+    ),
+    (
+        "Now book the return flight on 2024-05-07.",
+        {"mock_response": "", "mock_tool_calls": [_flight("c2", "Denver", "Boston", "2024-05-07")]},
+        [{"role": "assistant", "content": "Where should the return flight go?"}],
+    ),
+    (
+        "From Denver back to Chicago.",
+        {
+            "mock_response": "",
+            "mock_tool_calls": [_flight("c3", "Denver", "Chicago", "2024-05-07")],
+        },
+        [],
+    ),
+]
+
+
+def _same(a: Report, b: Report) -> None:
+    left, right = a.model_dump(mode="json"), b.model_dump(mode="json")
+    left.pop("latency_ms")
+    right.pop("latency_ms")
+    assert left == right
+
+
+@pytest.mark.parametrize("wrapper", ["completion", "logger", "guardrail"])
+def test_a_conversation_is_checked_through_one_session(wrapper: str) -> None:
+    monitor, fresh = Monitor(), Monitor()
+    seen: list[Report] = []
+    logger = AgentguardLogger(monitor, on_report=lambda report, kwargs: seen.append(report))
+    guardrail = AgentguardGuardrail(monitor, guardrail_name="agentguard", default_on=True)
+    messages: list[dict[str, Any]] = [MESSAGES[0]]
+    actions = []
+    for text, answer, kept in TURNS:
+        messages.append(user(text))
+        kwargs = {"model": "gpt-4o-mini", "messages": list(messages), "tools": TOOLS, **answer}
+        if wrapper == "completion":
+            response = guarded_completion(monitor=monitor, on_flag="annotate", **kwargs)
+            report = report_of(response)
+            expected = fresh.check(messages=messages, tools=TOOLS, output=_message(response))
+        else:
+            response = litellm.completion(**kwargs)
+            # Before the guardrail can replace the answer with its question.
+            expected = fresh.check(messages=messages, tools=TOOLS, output=_message(response))
+            if wrapper == "logger":
+                logger.log_success_event(kwargs, response, None, None)
+                report = seen[-1]
+            else:
+                report = guardrail.apply(kwargs, response)
+        assert report is not None
+        _same(report, expected)
+        actions.append(report.decision.action)
+        messages += kept
+    assert actions == ["allow", "allow", "ask_user", "allow"]
+    session = pool_of(monitor).session(messages)
+    assert pool_of(monitor).size == 256 and len(pool_of(monitor)._sessions) == 1
+    # Every turn extended the index the first turn built: none read the conversation again.
+    assert session._contexts.memo.builds == 1  # type: ignore[attr-defined]

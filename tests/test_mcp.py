@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import runpy
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -14,7 +15,7 @@ from mcp.server.fastmcp import FastMCP
 from mcp.shared.memory import create_connected_server_and_client_session
 from mcp.types import CallToolResult, TextContent
 
-from agentguard import Monitor
+from agentguard import Monitor, Report
 from agentguard.integrations.mcp import AssumptionFlagged, GuardedSession
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "integrations"
@@ -179,3 +180,63 @@ def test_the_example_runs(capsys: pytest.CaptureFixture[str]) -> None:
         "sent: Booked Boston -> Denver on 2024-05-03.",
         "server bookings: ['Boston -> Denver on 2024-05-03']",
     ]
+
+
+def _same(a: Report, b: Report) -> None:
+    left, right = a.model_dump(mode="json"), b.model_dump(mode="json")
+    left.pop("latency_ms")
+    right.pop("latency_ms")
+    assert left == right
+
+
+def test_a_conversation_is_checked_through_the_wrappers_one_session() -> None:
+    calls: list[dict[str, str]] = []
+    conversation: list[dict[str, Any]] = [SYSTEM]
+    turns = [
+        ("Book me a flight to Denver on 2024-05-03.", GUESSED),
+        ("From Boston.", GUESSED),
+        (
+            "And a flight on 2024-05-07.",
+            {"origin": "Denver", "destination": "Chicago", "date": "2024-05-07"},
+        ),
+        (
+            "From Denver to Chicago.",
+            {"origin": "Denver", "destination": "Chicago", "date": "2024-05-07"},
+        ),
+    ]
+    fresh = Monitor()
+
+    async def body(session: ClientSession) -> list[str]:
+        guarded = GuardedSession(session, messages=conversation, on_flag="result")
+        first = guarded.monitor_session
+        actions = []
+        for n, (text, arguments) in enumerate(turns, 1):
+            conversation.append({"role": "user", "content": text})
+            result = await guarded.call_tool("book_flight", arguments)
+            report = guarded.last_report
+            assert report is not None and guarded.monitor_session is first
+            call = {
+                "id": f"mcp_call_{n}",
+                "type": "function",
+                "function": {"name": "book_flight", "arguments": json.dumps(arguments)},
+            }
+            expected = fresh.check(
+                messages=conversation,
+                tools=await guarded.tools(),
+                output={"content": None, "tool_calls": [call]},
+            )
+            _same(report, expected)
+            actions.append(report.decision.action)
+            if result.isError:
+                conversation.append({"role": "assistant", "content": _text(result)})
+            else:
+                conversation.append({"role": "assistant", "content": None, "tool_calls": [call]})
+                conversation.append(
+                    {"role": "tool", "tool_call_id": call["id"], "content": _text(result)}
+                )
+        # Every call extended the index the first call built: none read the conversation again.
+        assert first._contexts.memo.builds == 1  # type: ignore[attr-defined]
+        return actions
+
+    assert _run(calls, body) == ["ask_user", "allow", "ask_user", "allow"]
+    assert len(calls) == 2

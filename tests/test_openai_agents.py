@@ -26,6 +26,7 @@ from agentguard.integrations.openai_agents import (
     agentguard_tool_input_guardrail,
     chat_messages,
 )
+from tests.recording import RecordingMonitor, same_report
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "integrations"
 SYSTEM = "You are a travel agent."
@@ -48,7 +49,9 @@ def _booking_agent(model: ScriptedModel, booked: list[dict[str, str]], **guard: 
     return Agent(name="travel", instructions=SYSTEM, model=model, tools=[book_flight])
 
 
-def _run(agent: Agent[Any], text: str, hooks: AgentGuardHooks | None = None) -> RunResult:
+def _run(
+    agent: Agent[Any], text: str | list[Any], hooks: AgentGuardHooks | None = None
+) -> RunResult:
     return asyncio.run(Runner.run(agent, text, run_config=OFFLINE, hooks=hooks))
 
 
@@ -193,3 +196,53 @@ def test_the_example_runs(capsys: pytest.CaptureFixture[str]) -> None:
     assert out[1] == "final answer: Which city are you flying from?"
     assert out[2] in {f"output guardrail: tripped ({a})" for a in ("ask_user", "retry", "block")}
     assert out[3].startswith("why: ")
+
+
+def test_a_conversation_is_checked_through_one_session_of_the_monitor() -> None:
+    monitor, hooks = RecordingMonitor(), AgentGuardHooks()
+    booked: list[dict[str, str]] = []
+    guard = agentguard_tool_input_guardrail(monitor, hooks=hooks)
+
+    @function_tool(tool_input_guardrails=[guard])
+    def book_flight(origin: str, destination: str) -> str:
+        """Book a one-way flight.
+
+        Args:
+            origin: City of departure.
+            destination: City of arrival.
+        """
+        booked.append({"origin": origin, "destination": destination})
+        return "Booked."
+
+    flight = {"origin": "Boston", "destination": "Denver"}
+    model = ScriptedModel(
+        [
+            [function_call("book_flight", flight, call_id="c1")],
+            [assistant_message("Which city are you flying from?")],
+            [function_call("book_flight", flight, call_id="c2")],
+            [assistant_message("Your flight from Boston to Denver is booked.")],
+        ]
+    )
+    agent = Agent(
+        name="travel",
+        instructions=SYSTEM,
+        model=model,
+        tools=[book_flight],
+        output_guardrails=[agentguard_output_guardrail(monitor, hooks=hooks)],
+    )
+    first = _run(agent, "Book me a flight to Denver.", hooks=hooks)
+    second = _run(
+        agent, [*first.to_input_list(), {"role": "user", "content": "From Boston."}], hooks
+    )
+    assert booked == [flight]
+    assert second.final_output == "Your flight from Boston to Denver is booked."
+    fresh = Monitor()
+    actions = []
+    for fields, report in monitor.checked:
+        same_report(report, fresh.check(**fields))
+        actions.append(report.decision.action)
+    assert actions == ["ask_user", "allow", "allow", "allow"]
+    # Both guardrails, over both runs, checked through the one session of the conversation.
+    (session,) = monitor.sessions
+    assert session._contexts.memo.builds == 1  # type: ignore[attr-defined]
+    model.assert_complete()

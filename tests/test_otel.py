@@ -167,3 +167,18 @@ def test_the_console_example_runs(capsys: pytest.CaptureFixture[str]) -> None:
         "  event gen_ai.evaluation.result: silent_assumption on c1 (text)",
         "  event gen_ai.evaluation.result: silent_assumption on c2 (argument book_flight.origin)",
     ]
+
+
+def test_the_checks_of_a_session_are_traced_too(
+    monitor: Monitor, exporter: InMemorySpanExporter
+) -> None:
+    session = monitor.session()
+    chat = [{"role": "user", "content": "Book me a flight to Denver."}]
+    session.check(messages=chat, output="Your flight from Boston to Denver is booked.")
+    chat.append({"role": "user", "content": "From Boston."})
+    session.check(messages=chat, output="Your flight from Boston to Denver is booked.")
+    actions = [
+        dict(s.attributes or {})["agentguard.decision.action"]
+        for s in exporter.get_finished_spans()
+    ]
+    assert len(actions) == 2 and actions[1] == "allow" and actions[0] != "allow"

@@ -16,6 +16,7 @@ from agentguard import (
     Agent,
     FunctionModel,
     InputError,
+    Monitor,
     ScriptedModel,
     read_trace,
     tool,
@@ -23,6 +24,8 @@ from agentguard import (
 )
 from agentguard.demos import orders, travel
 from agentguard.demos.travel import book_flight
+from agentguard.runtime.sessions import ThreadSessions
+from tests.recording import RecordingMonitor
 
 SYSTEM = "You are a travel assistant. Today is Wednesday, 2026-11-25."
 
@@ -500,3 +503,46 @@ def test_hung_model_calls_leave_a_bounded_number_of_threads() -> None:
     assert results[-1].detail == (
         "model 'hang' not started: 2 earlier calls timed out and are still running (the limit is 2)"
     )
+
+
+# -- one monitor session per thread -----------------------------------------------------------
+
+
+def test_each_thread_is_checked_through_its_own_session() -> None:
+    outputs = [booking("Boston"), booking("Chicago"), "Booked.", "You fly from Chicago.",
+               booking("Boston")]  # fmt: skip
+    agent = travel_agent(outputs)
+    recorder = RecordingMonitor(agent.policy)
+    agent.sessions = ThreadSessions(recorder)
+    assert agent.run("Book me a flight to Denver next Friday.", thread_id="t1").question
+    assert agent.resume("From Chicago.", thread_id="t1").answer == "Booked."
+    assert agent.run("Where do I fly from?", thread_id="t1").answer == "You fly from Chicago."
+    other = agent.run("Book me a flight to Denver next Friday.", thread_id="t2")
+    assert other.status == "waiting_for_user"
+    fresh = Monitor(agent.policy)
+    for fields, report in recorder.checked:
+        left = report.model_dump(mode="json", exclude={"latency_ms"})
+        assert left == fresh.check(**fields).model_dump(mode="json", exclude={"latency_ms"})
+    actions = [r.decision.action for _, r in recorder.checked]
+    assert actions == ["ask_user", "allow", "allow", "allow", "ask_user"]
+    # One session per thread; t1's four checks extended the index its first check built.
+    first, second = recorder.sessions
+    assert agent.sessions.checker("t1") is first and agent.sessions.checker("t2") is second
+    assert first._contexts.memo.builds == 1  # type: ignore[attr-defined]
+
+
+def test_the_agent_keeps_a_bounded_number_of_thread_sessions() -> None:
+    agent = Agent(FunctionModel(lambda messages, tools: "Hello! How can I help?"))
+    agent.sessions = ThreadSessions(agent.monitor, size=2)
+    for thread in ("b", "a"):
+        agent.run("Hi", thread_id=thread)
+    a, b = agent.sessions.checker("a"), agent.sessions.checker("b")
+    agent.run("Hi again", thread_id="a")
+    agent.run("Hi", thread_id="c")  # drops b, the least recently checked
+    assert len(agent.sessions) == 2
+    assert agent.sessions.checker("a") is a
+    assert agent.sessions.checker("b") is not b  # a new session: b's was dropped
+    assert agent.sessions.checker("a") is a
+    assert isinstance(agent.sessions.checker(""), Monitor)  # outside a graph run: no session
+    with pytest.raises(ValueError, match="size must be at least 1"):
+        ThreadSessions(agent.monitor, size=0)

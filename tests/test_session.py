@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from agentguard import InputError, Monitor, Report
 from agentguard.context import build_context
 from agentguard.estimators.index import ContextIndex, IndexCache
 from agentguard.inputs import parse_check_input
+from agentguard.integrations._common import SessionPool, pool_of
 
 SUITES = Path(__file__).resolve().parent.parent / "agentguard" / "evaluation" / "suites"
 
@@ -145,3 +147,38 @@ def test_the_index_is_built_once_and_extended_while_the_conversation_grows() -> 
         assert kept.sent_starts.tolist() == built.sent_starts.tolist()
         assert kept.find_phrase(f"a{1000 + i}") == built.find_phrase(f"a{1000 + i}")
     assert cache.builds == 1
+
+
+def test_a_pool_finds_a_conversation_by_how_it_starts() -> None:
+    pool = SessionPool(Monitor())
+    denver = [{"role": "system", "content": "Travel agent."}, {"role": "user", "content": "Denver"}]
+    boston = [{"role": "system", "content": "Travel agent."}, {"role": "user", "content": "Boston"}]
+    session = pool.session(denver)
+    # The same conversation grown by later turns, in another message form, is the same one.
+    grown = [*denver, {"role": "assistant", "content": "From where?"}]
+    assert pool.session(grown) is session
+    assert pool.session([SimpleNamespace(**m) for m in denver]) is session
+    assert pool.session(boston) is not session
+    report = pool.check({"messages": grown, "output": "Which date?"})
+    _same(report, Monitor().check(messages=grown, output="Which date?"))
+
+
+def test_a_pool_keeps_the_most_recently_used_conversations() -> None:
+    pool = SessionPool(Monitor(), size=2)
+    chats = [[{"role": "user", "content": f"conversation {i}"}] for i in range(3)]
+    first, second = pool.session(chats[0]), pool.session(chats[1])
+    assert pool.session(chats[0]) is first  # now the most recent
+    pool.session(chats[2])  # drops the least recently used: the second
+    assert pool.session(chats[0]) is first
+    assert pool.session(chats[1]) is not second
+    with pytest.raises(ValueError, match="size must be at least 1, not 0"):
+        SessionPool(Monitor(), size=0)
+
+
+def test_each_monitor_has_one_pool() -> None:
+    monitor, other = Monitor(), Monitor()
+    assert pool_of(monitor) is pool_of(monitor)
+    assert pool_of(monitor).monitor is monitor
+    assert pool_of(other) is not pool_of(monitor)
+    chat = [{"role": "user", "content": "Hi"}]
+    assert pool_of(monitor).session(chat).monitor is monitor

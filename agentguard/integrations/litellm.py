@@ -10,6 +10,11 @@
 - `AgentguardGuardrail` is a `CustomGuardrail` for the litellm proxy: after the call, an
   `ask_user` decision replaces the answer with the question (and drops the tool calls).
 
+Each check goes through the session (`Monitor.session()`) of its conversation, recognised by
+the conversation's first two messages and kept per monitor for the latest 256 conversations
+(`pool_of(monitor)`), so a long conversation's checks read only what is new; the reports are
+those `Monitor.check` gives.
+
 A monitor that raises on the input it is given (an `InputError` for a message litellm accepted
 but the monitor cannot read) never costs the caller the model's response: the report is then
 unchecked, and the policy's `fail_mode` says whether it blocks (`closed`) or lets through.
@@ -18,7 +23,6 @@ unchecked, and the policy's `fail_mode` says whether it blocks (`closed`) or let
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import time
 from collections.abc import Callable, Mapping
@@ -26,7 +30,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 from agentguard.estimators.llm import import_litellm
-from agentguard.integrations._common import AssumptionFlagged
+from agentguard.integrations._common import (
+    AssumptionFlagged,
+    attach_report,
+    pool_of,
+    report_of,
+)
 from agentguard.integrations._common import unchecked_report as _unchecked
 from agentguard.monitor import Monitor
 from agentguard.policy import Policy
@@ -53,7 +62,6 @@ OnFlag = Literal["replace", "raise", "annotate"]
 """What a wrapped completion does with a held-back answer: replace it with the question, raise
 `FlaggedCompletion`, or pass it through with the report attached."""
 
-_REPORT_ATTR = "_agentguard_report"
 # The decisions that hold an answer back, as `AssumptionFlagged` documents them.
 _HELD = frozenset({"ask_user", "retry", "block"})
 _BLOCKED_TEXT = "agentguard withheld this answer: the policy blocked it."
@@ -70,17 +78,6 @@ class FlaggedCompletion(AssumptionFlagged):
         """Carry `report` and the `response` it was made on."""
         super().__init__(report)
         self.response = response
-
-
-def report_of(response: object) -> Report | None:
-    """The agentguard report attached to a litellm response, or `None` when it has none.
-
-    Example:
-        >>> report_of(object()) is None
-        True
-    """
-    report = getattr(response, _REPORT_ATTR, None)
-    return report if isinstance(report, Report) else None
 
 
 @functools.cache
@@ -112,15 +109,23 @@ def _check_response(monitor: Monitor, messages: Any, tools: Any, response: objec
     message = _first_message(response)
     if message is None:
         return None
-    start = time.perf_counter()
-    try:
-        report = monitor.check(messages=list(messages or []), tools=tools or [], output=message)
-    except Exception as exc:  # noqa: BLE001 - the model's response must survive a monitor fault
-        report = _unchecked(monitor, f"monitor failed: {type(exc).__name__}: {exc}", start)
+    report = _check(monitor, messages, tools, message)
     # A response type that takes no attributes gets no report; the response itself is kept.
-    with contextlib.suppress(AttributeError, TypeError):
-        setattr(response, _REPORT_ATTR, report)
+    attach_report(response, report)
     return report
+
+
+def _check(monitor: Monitor, messages: Any, tools: Any, message: Any) -> Report:
+    """The report on `message`, checked through its conversation's session of `monitor`.
+
+    Never raises: a monitor error gives an unchecked report (see the module).
+    """
+    start = time.perf_counter()
+    data = {"messages": list(messages or []), "tools": tools or [], "output": message}
+    try:
+        return pool_of(monitor).check(data)
+    except Exception as exc:  # noqa: BLE001 - the model's response must survive a monitor fault
+        return _unchecked(monitor, f"monitor failed: {type(exc).__name__}: {exc}", start)
 
 
 def _replace(response: object, text: str) -> None:
@@ -272,13 +277,7 @@ class AgentguardLogger(CustomLogger):
         message = _first_message(response_obj)
         if message is None:
             return
-        start = time.perf_counter()
-        try:
-            report = self.monitor.check(
-                messages=list(messages), tools=_tools_of(kwargs) or [], output=message
-            )
-        except Exception as exc:  # noqa: BLE001 - an observer must not break the call
-            report = _unchecked(self.monitor, f"monitor failed: {type(exc).__name__}: {exc}", start)
+        report = _check(self.monitor, messages, _tools_of(kwargs), message)
         if self.on_report is not None:
             self.on_report(report, kwargs)
 

@@ -8,6 +8,10 @@ sent: `AssumptionFlagged` is raised, or with `on_flag="result"` a `CallToolResul
 `isError=True` and the clarifying question as its text comes back, for the model to read.
 Everything else (`list_resources`, `get_prompt`, `initialize`, ...) goes to the wrapped session.
 
+A `GuardedSession` is one conversation: its checks go through one `Monitor.session()`, so each
+call reads only the messages added since the previous one (a conversation edited in place is
+read again from where it changed); the reports are those `Monitor.check` gives.
+
 Needs the `mcp` extra (`pip install 'agentguard[mcp]'`); `import agentguard` never imports the
 MCP SDK, only this module does.
 """
@@ -20,7 +24,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, Literal, TypeAlias
 
 from agentguard.integrations._common import AssumptionFlagged
-from agentguard.monitor import Monitor
+from agentguard.monitor import Monitor, MonitorSession
 from agentguard.types import Report
 
 try:
@@ -76,6 +80,8 @@ class GuardedSession:
 
     Attributes:
         last_report: The report on the latest checked call, or `None` before the first.
+        monitor_session: The monitor's session of this conversation, which every check of
+            this wrapper goes through.
 
     Example:
         >>> async def book(session, conversation):  # doctest: +SKIP
@@ -97,6 +103,7 @@ class GuardedSession:
             raise ValueError(f"on_flag must be 'raise' or 'result', not {on_flag!r}")
         self.session = session
         self.monitor = monitor if monitor is not None else Monitor()
+        self.monitor_session: MonitorSession = self.monitor.session()
         self.messages = messages
         self.on_flag: OnFlag = on_flag
         self.last_report: Report | None = None
@@ -143,7 +150,7 @@ class GuardedSession:
             "function": {"name": name, "arguments": json.dumps(arguments or {})},
         }
         source = self.messages() if callable(self.messages) else self.messages
-        report = await self.monitor.acheck(
+        report = await self.monitor_session.acheck(
             messages=list(source),
             tools=await self.tools(),
             output={"content": None, "tool_calls": [call]},

@@ -13,6 +13,10 @@ Both see the agent's instructions, its function tools and the run's input. Pass 
 `AgentGuardHooks` as `Runner.run(..., hooks=...)` and to the guardrails, and they also see what
 the model saw at its latest call: earlier tool calls and their results.
 
+Checks go through the monitor's session of the conversation (`Monitor.session()`, found by the
+conversation's first two messages: the instructions and the first input), shared by every
+guardrail given the same monitor, so each check of a long run reads only what is new.
+
 Needs the `agents` extra (`pip install 'agentguard[agents]'`); `import agentguard` never imports
 the Agents SDK, only this module does.
 """
@@ -26,6 +30,7 @@ from typing import Any, Literal, TypeAlias
 
 from pydantic import BaseModel, ConfigDict
 
+from agentguard.integrations._common import pool_of
 from agentguard.monitor import Monitor
 from agentguard.policy import Policy
 from agentguard.types import Report
@@ -255,8 +260,10 @@ def agentguard_output_guardrail(
             text = output.model_dump_json()
         else:
             text = json.dumps(output, default=str)
-        report = await checker.acheck(
-            messages=await _conversation(context, agent, hooks),
+        messages = await _conversation(context, agent, hooks)
+        session = pool_of(checker).session(messages)
+        report = await session.acheck(
+            messages=messages,
             tools=_tools(agent),
             output={"role": "assistant", "content": text},
         )
@@ -311,7 +318,8 @@ def agentguard_tool_input_guardrail(
         }
         messages = await _conversation(context, data.agent, hooks)
         # The hooks record the model's input, which ends before this very call was made.
-        report = await checker.acheck(
+        session = pool_of(checker).session(messages)
+        report = await session.acheck(
             messages=messages,
             tools=_tools(data.agent),
             output={"role": "assistant", "content": None, "tool_calls": [call]},

@@ -71,13 +71,13 @@ def instrument(monitor: Monitor, tracer_provider: TracerProvider | None = None) 
     if _ORIGINAL in vars(monitor):
         return monitor
     tracer = trace.get_tracer(_TRACER_NAME, __version__, tracer_provider=tracer_provider)
-    check: Callable[..., Report] = monitor.check
+    run: Callable[..., Report] = monitor._run
 
-    @functools.wraps(check)
-    def traced_check(data: Any = None, /, **fields: Any) -> Report:
+    @functools.wraps(run)
+    def traced_run(data: Any, fields: dict[str, Any], session: Any) -> Report:
         with tracer.start_as_current_span(SPAN_NAME, kind=trace.SpanKind.INTERNAL) as span:
             try:
-                report = check(data, **fields)
+                report = run(data, fields, session)
             except Exception as error:
                 # The span context manager records the exception and sets the status; the
                 # conventions also want the error's class as an attribute.
@@ -87,10 +87,10 @@ def instrument(monitor: Monitor, tracer_provider: TracerProvider | None = None) 
                 _record(span, report)
             return report
 
-    setattr(monitor, _ORIGINAL, check)
-    # An instance attribute shadows the method, so `acheck` and `check_many` (which call
-    # `self.check`) are traced too, without touching the Monitor class.
-    monitor.check = traced_check  # type: ignore[method-assign]
+    setattr(monitor, _ORIGINAL, run)
+    # An instance attribute shadows the method every check goes through (`check`, `acheck`,
+    # `check_many` and the checks of `monitor.session()`), without touching the Monitor class.
+    monitor._run = traced_run  # type: ignore[method-assign]
     return monitor
 
 
@@ -99,7 +99,7 @@ def uninstrument(monitor: Monitor) -> Monitor:
     state = vars(monitor)
     if _ORIGINAL in state:
         del state[_ORIGINAL]
-        state.pop("check", None)
+        state.pop("_run", None)
     return monitor
 
 

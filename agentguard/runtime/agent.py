@@ -2,7 +2,8 @@
 
 Every model output goes through the monitor before anything acts on it. The graph state holds
 the conversation (OpenAI-format messages, which are also the monitor's context), one-shot notes
-for the next model call (never part of the context), and the run's counters.
+for the next model call (never part of the context), and the run's counters. A thread's checks
+go through one monitor session (`ThreadSessions`), so each step reads only what is new.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from agentguard.runtime.models import (
     valid_strings,
 )
 from agentguard.runtime.result import AgentResult, result_of
+from agentguard.runtime.sessions import ThreadSessions
 from agentguard.runtime.state import (
     END_ROUTE,
     AgentState,
@@ -116,6 +118,8 @@ class Agent:
         self.tools = as_tools(tools)
         self.policy = with_resolvers(load_policy(policy), self.tools.values())
         self.monitor = Monitor(self.policy, estimator=estimator)
+        # One monitor session per thread: each step reads only what the conversation added.
+        self.sessions = ThreadSessions(self.monitor)
         self.system = clean_text(system) if system is not None else None
         self.documents = [valid_strings(dict(d)) for d in documents]
         self.guard = guard
@@ -187,7 +191,7 @@ class Agent:
         if not self.guard:
             return {"route": acting, "report": None}
         try:
-            report = self.monitor.check(
+            report = self.sessions.checker(current_thread_id()).check(
                 messages=state.get("messages", []),
                 output=output,
                 tools=self._tool_defs,

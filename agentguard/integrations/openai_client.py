@@ -1,0 +1,189 @@
+"""`agentguard.wrap`: an OpenAI client whose chat completions and responses are checked.
+
+`wrap(client)` returns a copy of an `openai.OpenAI` or `openai.AsyncOpenAI` client (the one
+passed is left as it was) whose `chat.completions.create`/`parse` and `responses.create`/
+`parse` check the model's answer against the request before returning it. Everything else is
+the client's own: `isinstance(wrapped, openai.OpenAI)` holds, `with_options()` and `copy()`
+return wrapped clients, `.with_raw_response` and `.with_streaming_response` hand back raw
+responses whose `.parse()` is checked, and `chat.completions.stream()` and
+`responses.stream()` read checked streams (`agentguard.integrations.openai_stream`).
+
+Each conversation is checked through its own monitor session (`SessionPool`), so a long
+agent loop costs in proportion to what is new. A monitor that fails, or cannot read a request,
+never costs the caller the model's answer: the report is then unchecked and the policy's
+`fail_mode` decides (`closed` holds the answer back, anything else lets it through).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import openai
+
+from agentguard.integrations.openai_forms import HELD_ATTR
+from agentguard.integrations.openai_guard import Guard, OnFlag
+from agentguard.integrations.openai_stream import AsyncGuardedStream, GuardedStream
+from agentguard.monitor import Monitor
+from agentguard.policy import Policy
+from agentguard.trace import TraceWriter
+
+__all__ = ["SUPPORTED_CLIENTS", "OnFlag", "held_response", "wrap"]
+
+SUPPORTED_CLIENTS = "openai.OpenAI and openai.AsyncOpenAI (and subclasses such as AzureOpenAI)"
+"""The clients `wrap` takes, as its error names them."""
+
+_GUARD_ATTR = "_agentguard_guard"
+
+
+def _result(guard: Guard, api: str, value: Any, kwargs: dict[str, Any]) -> Any:
+    """The checked form of what a wrapped `create`/`parse` returned."""
+    if isinstance(value, openai.Stream):
+        return GuardedStream(value, guard, api, kwargs)
+    if isinstance(value, openai.AsyncStream):
+        return AsyncGuardedStream(value, guard, api, kwargs)
+    if hasattr(value, "http_response") and callable(getattr(value, "parse", None)):
+        return RawResponse(value, lambda parsed: _result(guard, api, parsed, kwargs))
+    return guard.chat(value, kwargs) if api == "chat" else guard.response(value, kwargs)
+
+
+class RawResponse:
+    """A raw response (`.with_raw_response`, `.with_streaming_response`), `parse()` checked.
+
+    Everything else (headers, status, `http_response`, `close()`) is the original's.
+    """
+
+    def __init__(self, raw: Any, finish: Callable[[Any], Any]) -> None:
+        """Wrap `raw`; `finish` checks what its `parse()` gives."""
+        self._raw = raw
+        self._finish = finish
+
+    def parse(self, *args: Any, **kwargs: Any) -> Any:
+        """The original's `parse()`, checked (awaitable when the original's is)."""
+        parsed = self._raw.parse(*args, **kwargs)
+        if asyncio.iscoroutine(parsed):
+            return self._finish_later(parsed)
+        return self._finish(parsed) if not args and not kwargs else parsed
+
+    async def _finish_later(self, parsed: Awaitable[Any]) -> Any:
+        return self._finish(await parsed)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._raw, name)
+
+    def __enter__(self) -> RawResponse:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._raw.close()
+
+    async def __aenter__(self) -> RawResponse:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._raw.close()
+
+
+def held_response(response: object) -> Any | None:
+    """The model's own response behind one a wrapped client replaced, or `None`."""
+    return getattr(response, HELD_ATTR, None)
+
+
+def _guarded(api: str, create: Callable[..., Any], guard: Guard, is_async: bool) -> Any:
+    if is_async:
+
+        async def acreate(*args: Any, **kwargs: Any) -> Any:
+            value = await create(*args, **kwargs)
+            if isinstance(value, openai.AsyncStream) or hasattr(value, "http_response"):
+                return _result(guard, api, value, kwargs)
+            return await asyncio.to_thread(_result, guard, api, value, kwargs)
+
+        return acreate
+
+    def screate(*args: Any, **kwargs: Any) -> Any:
+        return _result(guard, api, create(*args, **kwargs), kwargs)
+
+    return screate
+
+
+def _patch(client: Any, guard: Guard) -> Any:
+    """Make `client` (a fresh copy) check through `guard`; its copies are patched too."""
+    is_async = isinstance(client, openai.AsyncOpenAI)
+    # Instance attributes shadow the resources' methods; `with_raw_response`,
+    # `with_streaming_response` and the `stream()` helpers look `create`/`parse` up on the
+    # instance when they are first used, so they go through the checked ones.
+    for api, resource in (("chat", client.chat.completions), ("responses", client.responses)):
+        for method in ("create", "parse"):
+            original = getattr(resource, method)
+            setattr(resource, method, _guarded(api, original, guard, is_async))
+    copy = client.copy
+
+    def guarded_copy(*args: Any, **kwargs: Any) -> Any:
+        return _patch(copy(*args, **kwargs), guard)
+
+    client.copy = guarded_copy
+    client.with_options = guarded_copy
+    setattr(client, _GUARD_ATTR, guard)
+    return client
+
+
+def wrap(
+    client: Any,
+    *,
+    policy: str | Path | Policy = "balanced",
+    monitor: Monitor | None = None,
+    trace: str | Path | TraceWriter | None = None,
+    on_flag: OnFlag = "replace",
+    hold_sentences: bool = False,
+    sessions: int = 256,
+) -> Any:
+    """A copy of an OpenAI client whose answers are checked before they are returned.
+
+    Args:
+        client: An `openai.OpenAI` or `openai.AsyncOpenAI` (or a subclass, such as
+            `AzureOpenAI`). It is not changed; the copy shares its connection pool. A wrapped
+            client may be wrapped again: the new copy checks with the new settings only.
+        policy: The policy of the monitor built here (ignored when `monitor` is given).
+        monitor: The monitor that checks; `Monitor(policy, trace=trace)` when omitted.
+        trace: Where that monitor appends its reports (ignored when `monitor` is given).
+        on_flag: For an answer the policy holds back (`ask_user`, `retry`, `block`):
+            `"replace"` returns a copy whose message is the clarifying question (or a notice
+            saying why it was held) with the tool calls held back, `"raise"` raises
+            `AssumptionFlagged` carrying the report, `"annotate"` returns it unchanged.
+            Streams: see `agentguard.integrations.openai_stream`.
+        hold_sentences: Streams only: hold each sentence of text back until it is checked,
+            so a flagged sentence never reaches the caller (the first text then waits for
+            the end of the first sentence). Off: text streams through as it comes.
+        sessions: How many conversations keep a monitor session (the least recent dropped).
+
+    Returns:
+        The wrapped copy. `agentguard.report_of(answer)` gives the report of each answer
+        (completion, response, raw response's `parse()`, streamed chunk or event).
+
+    Raises:
+        TypeError: for a client that is not one of `SUPPORTED_CLIENTS`.
+        ValueError: for an unknown `on_flag`.
+
+    Example:
+        >>> import openai, agentguard
+        >>> client = agentguard.wrap(openai.OpenAI(api_key="sk-test", base_url="http://127.0.0.1:9"))
+        >>> isinstance(client, openai.OpenAI)
+        True
+    """
+    if not isinstance(client, (openai.OpenAI, openai.AsyncOpenAI)):
+        kind = f"{type(client).__module__}.{type(client).__qualname__}"
+        hint = ""
+        if type(client).__module__.startswith("litellm"):
+            hint = "; for litellm use agentguard.integrations.litellm"
+        raise TypeError(f"agentguard.wrap cannot wrap {kind}: it wraps {SUPPORTED_CLIENTS}{hint}")
+    if on_flag not in ("replace", "raise", "annotate"):
+        raise ValueError(f"on_flag must be 'replace', 'raise' or 'annotate', not {on_flag!r}")
+    if sessions < 1:
+        raise ValueError(f"sessions must be at least 1, not {sessions}")
+    checker = monitor if monitor is not None else Monitor(policy, trace=trace)
+    # The class's own `copy`: a wrapped client wrapped again gets the new settings only.
+    copy: Callable[[Any], Any] = type(client).copy
+    fresh = copy(client)
+    return _patch(fresh, Guard(checker, on_flag, hold_sentences, sessions))

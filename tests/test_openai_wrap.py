@@ -1,0 +1,377 @@
+"""`agentguard.wrap` on real OpenAI SDK clients, against the scripted server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import runpy
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import openai
+import pytest
+
+import agentguard
+from agentguard import AssumptionFlagged, Monitor, Report, report_of
+from agentguard.estimators.base import Estimate
+from agentguard.integrations.openai_client import held_response
+from agentguard.policy import load_policy
+from agentguard.testing import ChatServer
+
+ASK = [{"role": "user", "content": "Book me a flight to Denver on 2026-05-03."}]
+TOLD = [{"role": "user", "content": "Book me a flight from Boston to Denver on 2026-05-03."}]
+PARAMS = {
+    "type": "object",
+    "properties": {
+        "origin": {"type": "string"},
+        "destination": {"type": "string"},
+        "date": {"type": "string"},
+    },
+    "required": ["origin", "destination", "date"],
+}
+TOOLS = [{"type": "function", "function": {"name": "book", "parameters": PARAMS}}]
+FLAT_TOOLS = [{"type": "function", "name": "book", "parameters": PARAMS}]
+ARGS = {"origin": "Boston", "destination": "Denver", "date": "2026-05-03"}
+CALL = ("c1", "book", json.dumps(ARGS))
+QUESTION = "Could you tell me the origin?"
+
+
+@pytest.fixture
+def server() -> Iterator[ChatServer]:
+    with ChatServer() as server:
+        yield server
+
+
+def _client(server: ChatServer) -> openai.OpenAI:
+    return openai.OpenAI(base_url=server.url + "/v1", api_key="sk-test", max_retries=0)
+
+
+def _aclient(server: ChatServer) -> openai.AsyncOpenAI:
+    return openai.AsyncOpenAI(base_url=server.url + "/v1", api_key="sk-test", max_retries=0)
+
+
+def _report(value: object) -> Report:
+    report = report_of(value)
+    assert report is not None
+    return report
+
+
+# -- plain chat completions ----------------------------------------------------------------
+
+
+def test_a_guessed_argument_is_replaced_by_the_question_and_the_call_held_back(
+    server: ChatServer,
+) -> None:
+    base = _client(server)
+    client = agentguard.wrap(base)
+    assert isinstance(client, openai.OpenAI) and client is not base
+    server.call(CALL)
+    completion = client.chat.completions.create(model="m", messages=ASK, tools=TOOLS)
+    message = completion.choices[0].message
+    assert message.content == QUESTION and message.tool_calls is None
+    assert completion.choices[0].finish_reason == "stop"
+    assert _report(completion).decision.action == "ask_user"
+    original = held_response(completion)
+    assert original.choices[0].message.tool_calls[0].function.name == "book"
+    # The client passed in is left as it was.
+    server.call(CALL)
+    plain = base.chat.completions.create(model="m", messages=ASK, tools=TOOLS)
+    assert plain.choices[0].message.tool_calls and report_of(plain) is None
+
+
+def test_a_grounded_call_passes_with_its_report(server: ChatServer) -> None:
+    client = agentguard.wrap(_client(server))
+    server.call(CALL)
+    completion = client.chat.completions.create(model="m", messages=TOLD, tools=TOOLS)
+    assert completion.choices[0].message.tool_calls[0].function.arguments == CALL[2]
+    assert _report(completion).decision.action == "allow"
+    assert held_response(completion) is None
+
+
+def test_raise_carries_the_report_and_annotate_passes_the_answer(server: ChatServer) -> None:
+    raising = agentguard.wrap(_client(server), on_flag="raise")
+    server.call(CALL)
+    with pytest.raises(AssumptionFlagged) as caught:
+        raising.chat.completions.create(model="m", messages=ASK, tools=TOOLS)
+    assert caught.value.question == QUESTION
+    assert caught.value.report.decision.action == "ask_user"
+    annotating = agentguard.wrap(_client(server), on_flag="annotate")
+    server.call(CALL)
+    completion = annotating.chat.completions.create(model="m", messages=ASK, tools=TOOLS)
+    assert completion.choices[0].message.tool_calls
+    assert _report(completion).decision.action == "ask_user"
+
+
+def test_copies_stay_wrapped_and_raw_responses_are_checked_on_parse(server: ChatServer) -> None:
+    client = agentguard.wrap(_client(server))
+    for copy in (client.with_options(timeout=5), client.copy(max_retries=1)):
+        assert isinstance(copy, openai.OpenAI)
+        server.call(CALL)
+        completion = copy.chat.completions.create(model="m", messages=ASK, tools=TOOLS)
+        assert completion.choices[0].message.content == QUESTION
+    server.call(CALL)
+    raw = client.chat.completions.with_raw_response.create(model="m", messages=ASK, tools=TOOLS)
+    assert raw.headers["content-type"] == "application/json" and raw.status_code == 200
+    parsed = raw.parse()
+    assert parsed.choices[0].message.content == QUESTION
+    server.call(CALL)
+    with client.chat.completions.with_streaming_response.create(
+        model="m", messages=ASK, tools=TOOLS
+    ) as response:
+        assert response.parse().choices[0].message.content == QUESTION
+
+
+def test_structured_parse_is_checked(server: ChatServer) -> None:
+    client = agentguard.wrap(_client(server))
+    strict = {**PARAMS, "additionalProperties": False}
+    function = {"name": "book", "parameters": strict, "strict": True}
+    tools = [{"type": "function", "function": function}]
+    server.call(CALL)
+    parsed = client.chat.completions.parse(model="m", messages=ASK, tools=tools)
+    assert parsed.choices[0].message.content == QUESTION
+    assert _report(parsed).decision.action == "ask_user"
+
+
+def test_every_check_of_a_conversation_goes_through_one_session(server: ChatServer) -> None:
+    client = agentguard.wrap(_client(server), on_flag="annotate")
+    chat: list[dict[str, Any]] = list(ASK)
+    fresh = Monitor()
+    for turn in range(4):
+        server.say(f"Noted, turn {turn}: Denver on May 3.")
+        completion = client.chat.completions.create(model="m", messages=chat)
+        expected = fresh.check(messages=chat, output=completion.choices[0].message)
+        got = _report(completion).model_dump(exclude={"latency_ms"})
+        assert got == expected.model_dump(exclude={"latency_ms"})
+        chat += [{"role": "assistant", "content": completion.choices[0].message.content}]
+        chat += [{"role": "user", "content": f"Thanks, question {turn}."}]
+    guard = client._agentguard_guard
+    session = guard.pool.session(chat)
+    assert session._contexts.memo.builds == 1  # built once, extended at every turn
+
+
+# -- the Responses API ---------------------------------------------------------------------
+
+
+def test_a_response_with_a_guessed_call_is_replaced(server: ChatServer) -> None:
+    client = agentguard.wrap(_client(server))
+    server.call(CALL, content="Booking it now.")
+    response = client.responses.create(model="m", input=ASK[0]["content"], tools=FLAT_TOOLS)
+    assert response.output_text == QUESTION
+    assert [item.type for item in response.output] == ["message"]
+    assert [i.type for i in held_response(response).output] == ["message", "function_call"]
+
+
+def test_previous_response_id_brings_the_earlier_turns_into_the_check(server: ChatServer) -> None:
+    client = agentguard.wrap(_client(server))
+    server.say("Which day?")
+    first = client.responses.create(
+        model="m", instructions="You book flights.", input=TOLD[0]["content"]
+    )
+    assert _report(first).decision.action == "allow"
+    server.call(CALL)
+    second = client.responses.create(
+        model="m", input="Yes, book it.", previous_response_id=first.id, tools=FLAT_TOOLS
+    )
+    # The origin was stated in the first turn, which the server keeps and the monitor remembers.
+    assert _report(second).decision.action == "allow"
+    assert [item.type for item in second.output] == ["function_call"]
+
+
+# -- streams -------------------------------------------------------------------------------
+
+
+def _texts(chunks: list[Any]) -> str:
+    return "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+
+
+def test_text_streams_through_and_is_cut_after_a_flagged_sentence(server: ChatServer) -> None:
+    client = agentguard.wrap(_client(server))
+    server.say("Your flight to Denver is booked. It leaves from Boston at 9 am. Have a nice trip!")
+    chunks = list(client.chat.completions.create(model="m", messages=ASK, stream=True))
+    text = _texts(chunks)
+    sent, notice = text.split("\n\n")
+    # Text streams through whole chunks; nothing after the chunk that ended the flagged
+    # sentence is read.
+    assert sent == "Your flight to Denver is booked. It leaves from Boston at 9 am. Have a "
+    assert "Boston" in notice
+    assert chunks[-1].choices[0].finish_reason == "stop"
+    assert _report(chunks[-1]).decision.action == "retry"
+
+
+def test_held_sentences_never_reach_the_caller(server: ChatServer) -> None:
+    client = agentguard.wrap(_client(server), hold_sentences=True)
+    server.say("Your flight to Denver is booked. It leaves from Boston at 9 am. Have a nice trip!")
+    chunks = list(client.chat.completions.create(model="m", messages=ASK, stream=True))
+    text = _texts(chunks)
+    sent, notice = text.split("\n\n")
+    assert sent == "Your flight to Denver is booked."  # the flagged sentence is never sent
+    assert notice.startswith("agentguard held this answer back (retry)")
+    assert chunks[-1].choices[0].finish_reason == "stop"
+
+
+def test_a_streamed_tool_call_is_checked_before_it_reaches_the_caller(server: ChatServer) -> None:
+    client = agentguard.wrap(_client(server))
+    server.call(CALL)
+    chunks = list(client.chat.completions.create(model="m", messages=ASK, tools=TOOLS, stream=True))
+    assert not any(c.choices and c.choices[0].delta.tool_calls for c in chunks)
+    assert _texts(chunks) == QUESTION
+    server.call(CALL)
+    stream = client.chat.completions.create(
+        model="m", messages=TOLD, tools=TOOLS, stream=True, stream_options={"include_usage": True}
+    )
+    chunks = list(stream)
+    calls = [c for c in chunks if c.choices and c.choices[0].delta.tool_calls]
+    args = "".join(c.choices[0].delta.tool_calls[0].function.arguments or "" for c in calls)
+    assert args == CALL[2]
+    assert chunks[-1].usage is not None  # the usage chunk still comes last
+    assert _report(stream).decision.action == "allow"
+
+
+def test_a_stream_raises_at_the_flag_with_raise(server: ChatServer) -> None:
+    client = agentguard.wrap(_client(server), on_flag="raise")
+    server.call(CALL)
+    stream = client.chat.completions.create(model="m", messages=ASK, tools=TOOLS, stream=True)
+    with pytest.raises(AssumptionFlagged) as caught:
+        list(stream)
+    assert caught.value.question == QUESTION
+
+
+def test_the_stream_helper_reads_the_checked_stream(server: ChatServer) -> None:
+    client = agentguard.wrap(_client(server))
+    server.call(CALL)
+    with client.chat.completions.stream(model="m", messages=ASK, tools=TOOLS) as stream:
+        for _ in stream:
+            pass
+        final = stream.get_final_completion()
+    assert final.choices[0].message.content == QUESTION
+    assert not final.choices[0].message.tool_calls
+
+
+def test_a_streamed_response_with_a_guessed_call_ends_with_the_question(
+    server: ChatServer,
+) -> None:
+    client = agentguard.wrap(_client(server))
+    server.call(CALL, content="Booking it now.")
+    events = list(
+        client.responses.create(model="m", input=ASK[0]["content"], tools=FLAT_TOOLS, stream=True)
+    )
+    kinds = [e.type for e in events]
+    assert not any(k.startswith("response.function_call") for k in kinds)
+    deltas = "".join(e.delta for e in events if e.type == "response.output_text.delta")
+    assert deltas == "Booking it now.\n\n" + QUESTION
+    assert kinds[-1] == "response.completed"
+    assert events[-1].response.output_text == QUESTION
+    server.call(CALL, content="Booking it now.")
+    with client.responses.stream(model="m", input=ASK[0]["content"], tools=FLAT_TOOLS) as stream:
+        for _ in stream:
+            pass
+        assert stream.get_final_response().output_text == QUESTION
+
+
+def test_a_grounded_streamed_response_passes_whole(server: ChatServer) -> None:
+    client = agentguard.wrap(_client(server))
+    server.call(CALL, content="Booking it now.")
+    events = list(
+        client.responses.create(model="m", input=TOLD[0]["content"], tools=FLAT_TOOLS, stream=True)
+    )
+    kinds = [e.type for e in events]
+    assert "response.function_call_arguments.done" in kinds
+    assert [e.sequence_number for e in events] == sorted(e.sequence_number for e in events)
+    assert _report(events[-1]).decision.action == "allow"
+
+
+# -- async ---------------------------------------------------------------------------------
+
+
+def test_the_async_client_is_checked_plain_and_streamed(server: ChatServer) -> None:
+    async def run() -> tuple[Any, list[Any], Any]:
+        client = agentguard.wrap(_aclient(server))
+        assert isinstance(client, openai.AsyncOpenAI)
+        server.call(CALL)
+        completion = await client.chat.completions.create(model="m", messages=ASK, tools=TOOLS)
+        server.say("Your flight to Denver is booked. It leaves from Boston at 9 am. Bye now!")
+        stream = await client.chat.completions.create(model="m", messages=ASK, stream=True)
+        chunks = [c async for c in stream]
+        server.call(CALL, content="On it.")
+        response = await client.with_options(timeout=5).responses.create(
+            model="m", input=ASK[0]["content"], tools=FLAT_TOOLS
+        )
+        return completion, chunks, response
+
+    completion, chunks, response = asyncio.run(run())
+    assert completion.choices[0].message.content == QUESTION
+    assert "\n\n" in _texts(chunks) and chunks[-1].choices[0].finish_reason == "stop"
+    assert response.output_text == QUESTION
+
+
+# -- bad input and failing monitors --------------------------------------------------------
+
+
+def test_an_unsupported_client_is_named_with_the_supported_ones() -> None:
+    with pytest.raises(TypeError, match=r"cannot wrap builtins\.dict: it wraps openai\.OpenAI"):
+        agentguard.wrap({})
+    with pytest.raises(ValueError, match="on_flag"):
+        agentguard.wrap(openai.OpenAI(api_key="sk-test"), on_flag="ignore")
+
+
+class _Broken:
+    name = "broken"
+
+    def score(self, claims: Any, context: Any) -> list[Estimate]:
+        raise RuntimeError("the judge is down")
+
+
+def test_a_failing_monitor_never_loses_the_answer(server: ChatServer) -> None:
+    strict = load_policy("strict")
+    closed = Monitor(strict, estimator=_Broken())
+    client = agentguard.wrap(_client(server), monitor=closed)
+    server.call(CALL)
+    completion = client.chat.completions.create(model="m", messages=TOLD, tools=TOOLS)
+    report = _report(completion)
+    assert report.decision.action == "block" and not report.checked
+    assert held_response(completion).choices[0].message.tool_calls[0].function.arguments == CALL[2]
+    # A request the monitor cannot read: the answer passes, marked unchecked.
+    client = agentguard.wrap(_client(server))
+    server.say("Hello!")
+    weird = [{"role": "user", "content": "Hi", "name": {"not": "a string"}}]
+    completion = client.chat.completions.create(model="m", messages=weird)
+    assert completion.choices[0].message.content == "Hello!"
+    assert _report(completion).checked is False
+
+
+def test_wrap_writes_its_trace(server: ChatServer, tmp_path: Path) -> None:
+    path = tmp_path / "trace.jsonl"
+    client = agentguard.wrap(_client(server), trace=path)
+    server.call(CALL)
+    client.chat.completions.create(model="m", messages=ASK, tools=TOOLS)
+    client._agentguard_guard.monitor.close()
+    records = agentguard.read_trace(path)
+    assert [r.decision.action for r in records.reports] == ["ask_user"]
+
+
+def test_a_wrapped_client_wrapped_again_checks_with_the_new_settings(server: ChatServer) -> None:
+    once = agentguard.wrap(_client(server), on_flag="annotate")
+    twice = agentguard.wrap(once, on_flag="raise")
+    server.call(CALL)
+    with pytest.raises(AssumptionFlagged):
+        twice.chat.completions.create(model="m", messages=ASK, tools=TOOLS)
+    server.call(CALL)
+    assert once.chat.completions.create(model="m", messages=ASK, tools=TOOLS).choices[0].message
+
+
+def test_the_example_runs_offline(capsys: pytest.CaptureFixture[str]) -> None:
+    example = (
+        Path(__file__).resolve().parent.parent / "examples" / "integrations" / "openai_wrap.py"
+    )
+    runpy.run_path(str(example), run_name="__main__")
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[:4] == [
+        "decision: ask_user",
+        "the agent asks: Could you tell me the city of departure?",
+        "tool calls sent on: None",
+        'told the origin: allow, book_flight {"origin": "Boston", "destination": "Denver", '
+        '"date": "2024-05-03"}',
+    ]
+    assert lines[4].startswith("streamed: Your flight to Denver is booked. It leaves Boston")
+    assert lines[5].startswith("held: Your flight to Denver is booked. | agentguard held")
