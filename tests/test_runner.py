@@ -73,7 +73,11 @@ def test_run_joins_reports_with_gold(suite_path: Path, tmp_path: Path) -> None:
     assert [b["gold"] for b in behaviours] == ["ask_user", "allow", "allow"]
     header, results = load_run(tmp_path / "run")
     assert header["settings"]["suites"] == ["mini"] and header["cases"] == 3
-    assert len(read_trace(tmp_path / "run" / "trace.jsonl").reports) == 3
+    records = read_trace(tmp_path / "run" / "trace.jsonl").records
+    assert len([r for r in records if r["kind"] == "report"]) == 3
+    first = next(r for r in records if r.get("input_id") == "t-1")
+    assert [f["path"] for f in first["flagged_spans"]] == ["origin"]
+    assert "output_text" in first
 
 
 def test_rerun_resumes_and_fresh_starts_over(suite_path: Path, tmp_path: Path) -> None:

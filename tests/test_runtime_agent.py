@@ -83,7 +83,13 @@ def test_ask_then_resume_continues_with_the_answer(tmp_path: Path) -> None:
     assert roles == ["system", "user", "assistant", "user", "assistant", "tool", "assistant"]
     assert done.messages[2]["content"] == first.question
     trace = read_trace(tmp_path / "t.jsonl")
-    assert [r["step"] for r in trace.records if r["kind"] == "report"] == [1, 2, 3]
+    reports = [r for r in trace.records if r["kind"] == "report"]
+    assert [r["step"] for r in reports] == [1, 2, 3]
+    # Each flag leads back to its words: the first step guessed the origin of a tool call.
+    assert [(f["type"], f["path"]) for f in reports[0]["flagged_spans"]] == [
+        ("silent_assumption", "origin")
+    ]
+    assert reports[2]["output_text"] == done.answer and reports[2]["flagged_spans"] == []
     assert events(tmp_path / "t.jsonl") == ["ask", "answer", "run_end"]
 
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from agentguard.errors import InputError
 from agentguard.estimators.base import Estimator
 from agentguard.input_limits import clean_text
+from agentguard.inputs import content_text
 from agentguard.monitor import Monitor
 from agentguard.policy import Policy, load_policy
 from agentguard.runtime.acting import already_called, run_tool
@@ -203,7 +204,7 @@ class Agent:
             return self._stop(state, "input_error", detail, step=step)
         route = route_for(report.decision.action, acting, state.get("retries", 0), self.max_retries)
         self.log.report(report, thread=current_thread_id(), run=state.get("run", ""), step=step,
-                        route=route)  # fmt: skip
+                        route=route, output_text=content_text(output.get("content")))  # fmt: skip
         dumped = report.model_dump(mode="json")
         update: dict[str, Any] = {
             "route": route,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from agentguard.runtime.models import valid_strings
-from agentguard.trace import TraceWriter
+from agentguard.trace import TraceWriter, flagged_spans
 from agentguard.types import Report
 
 
@@ -23,12 +23,27 @@ class RunLog:
         self.agent = agent
         self._written: set[tuple[str, int]] = set()
 
-    def report(self, report: Report, *, thread: str, run: str, step: int, **fields: Any) -> None:
-        """The report of step `step` of `run`; a step run twice (a resume) is written once."""
+    def report(
+        self, report: Report, *, thread: str, run: str, step: int, output_text: str, **fields: Any
+    ) -> None:
+        """The report of step `step` of `run`; a step run twice (a resume) is written once.
+
+        The record carries the checked output's text and the flagged spans in it, so a flag
+        can be traced back to the words that raised it; the thread, run and step name the
+        input.
+        """
         if self.trace is None or (run, step) in self._written:
             return
         self._written.add((run, step))
-        common = {"thread": thread, "run": run, "step": step, "agent": self.agent, **fields}
+        common = {
+            "thread": thread,
+            "run": run,
+            "step": step,
+            "agent": self.agent,
+            "output_text": output_text,
+            "flagged_spans": flagged_spans(report),
+            **fields,
+        }
         try:
             self.trace.write(report, **common)
         except UnicodeEncodeError:

@@ -38,12 +38,13 @@ from agentguard.evaluation.harness.folder import (
     write_header,
 )
 from agentguard.evaluation.harness.suite import EvalCase, Gold, Suite
+from agentguard.inputs import content_text
 from agentguard.monitor import Monitor
 from agentguard.policy import Policy, add_resolvers, load_policy
 from agentguard.progress import Progress
 from agentguard.runtime.calls import CANCEL_GRACE_S, CallLimit, Calls, CallTimeout
 from agentguard.runtime.models import Model, ModelError, as_model, give_timeout, model_view
-from agentguard.trace import TraceWriter
+from agentguard.trace import TraceWriter, flagged_spans
 from agentguard.types import Claim, Report
 
 __all__ = [
@@ -161,7 +162,8 @@ class _Live:
 
 def _case_result(
     suite: Suite, case: EvalCase, monitors: _Monitors, live: _Live | None, model_name: str
-) -> tuple[dict[str, Any], Report | None]:
+) -> tuple[dict[str, Any], Report | None, str]:
+    """The result row of one case, its report (`None` on an error) and its output's text."""
     base: dict[str, Any] = {
         "suite": suite.name,
         "case": case.id,
@@ -179,11 +181,11 @@ def _case_result(
             raise InputError(f"case {case.id}", "no recorded output; pass a live model (--model)")
         report = monitors.for_case(case).check(case.check_input(output))
     except InputError as exc:
-        return {**base, "error": str(exc)[:MAX_ERROR_CHARS]}, None
+        return {**base, "error": str(exc)[:MAX_ERROR_CHARS]}, None, ""
     except Exception as exc:  # noqa: BLE001 - a failing live model is recorded, the run goes on
         # A provider's error can quote a key or a header: redacted like every error message.
         message = safe_message(f"{type(exc).__name__}: {exc}")
-        return {**base, "error": message[:MAX_ERROR_CHARS]}, None
+        return {**base, "error": message[:MAX_ERROR_CHARS]}, None, ""
     alone = alone_behaviour(report, output, case.resolvers.values())
     claims = [
         {
@@ -208,7 +210,7 @@ def _case_result(
         "latency_ms": report.latency_ms,
         "error": None,
     }
-    return row, report
+    return row, report, content_text(output.get("content"))
 
 
 def run_eval(
@@ -263,12 +265,12 @@ def run_eval(
 
             def one(item: tuple[Suite, EvalCase]) -> None:
                 suite, case = item
-                row, report = _case_result(suite, case, monitors, live, model_name)
+                row, report, text = _case_result(suite, case, monitors, live, model_name)
                 with lock:
                     # The trace record first, the result line second: the result line is what
                     # makes the case finished, so a crash between them leaves a record that
                     # the next run drops before running the case again.
-                    _trace_case(trace, suite, case, row, report)
+                    _trace_case(trace, suite, case, row, report, text)
                     _append_result(sink, row)
                     result.results.append(row)
                 bar.update()
@@ -295,10 +297,16 @@ def _live(model: str | Model | None, timeout: float | None, concurrency: int) ->
 
 
 def _trace_case(
-    trace: TraceWriter, suite: Suite, case: EvalCase, row: dict[str, Any], report: Report | None
+    trace: TraceWriter,
+    suite: Suite,
+    case: EvalCase,
+    row: dict[str, Any],
+    report: Report | None,
+    output_text: str,
 ) -> None:
     if report is not None:
-        trace.write(report, input_id=case.id, metadata=case.metadata, suite=suite.name)
+        extra = {"output_text": output_text, "flagged_spans": flagged_spans(report)}
+        trace.write(report, input_id=case.id, metadata=case.metadata, suite=suite.name, **extra)
     else:
         trace.write_error(f"{suite.name}/{case.id}", row["error"], input_id=case.id,
                           suite=suite.name)  # fmt: skip
