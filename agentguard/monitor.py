@@ -144,7 +144,9 @@ class Monitor:
         parsed messages, their sources and the default estimator's index of them, so a check
         costs in proportion to the new messages and the output, not to the conversation's
         length. The reports are the same as `check` gives. Use one session per conversation
-        (it is thread-safe; a changed history is read again from where it changed).
+        (it is thread-safe; a changed history is read again from where it changed). Every
+        integration and the agent runtime check through sessions, not `check`: a subclass
+        that changes how checks are made overrides `session()` as well.
 
         Example:
             >>> from agentguard import Monitor
