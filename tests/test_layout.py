@@ -23,7 +23,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("context", "claims", "calibration", "policy", "render"),
     ("estimators", "decide", "trace"),
     ("monitor",),
-    ("runtime", "integrations"),
+    ("runtime", "integrations", "inspection"),
     ("evaluation",),
     ("demos",),
     ("cli",),

@@ -1,0 +1,1 @@
+"""Inspecting traces: an index beside each trace, `agentguard inspect`, `view` and labels."""
