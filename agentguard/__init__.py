@@ -15,6 +15,7 @@ Example:
     ['silent_assumption']
 """
 
+from pathlib import Path
 from typing import Any
 
 from agentguard.calibration import CalibrationMap, load_calibration
@@ -68,12 +69,22 @@ from agentguard.types import (
 __version__ = "0.1.0"
 
 
-def wrap(client: Any, **options: Any) -> Any:
+def wrap(
+    client: Any,
+    *,
+    policy: str | Path | Policy | None = None,
+    monitor: Monitor | None = None,
+    trace: str | Path | TraceWriter | None = None,
+    on_flag: str = "replace",
+    hold_sentences: bool = False,
+    sessions: int = 256,
+) -> Any:
     """A copy of an OpenAI client whose answers are checked before they are returned.
 
-    `agentguard.integrations.openai_client.wrap` in full (imported here on first use, so
-    `import agentguard` does not import the OpenAI SDK): chat completions and the Responses
-    API, plain, parsed, raw and streamed; see docs/integrations/openai.md.
+    `agentguard.integrations.openai_client.wrap` (imported here on first use, so `import
+    agentguard` does not import the OpenAI SDK), where every argument is described: chat
+    completions and the Responses API, plain, parsed, raw and streamed; see
+    docs/integrations/openai.md.
 
     Example:
         >>> import openai, agentguard
@@ -83,7 +94,15 @@ def wrap(client: Any, **options: Any) -> Any:
     """
     from agentguard.integrations.openai_client import wrap as wrap_client
 
-    return wrap_client(client, **options)
+    return wrap_client(
+        client,
+        policy=policy,
+        monitor=monitor,
+        trace=trace,
+        on_flag=on_flag,  # type: ignore[arg-type]  # checked there, naming the valid values
+        hold_sentences=hold_sentences,
+        sessions=sessions,
+    )
 
 
 __all__ = [

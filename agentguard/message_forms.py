@@ -14,12 +14,11 @@ validated afterwards like any other (`agentguard.inputs`).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
 from agentguard.errors import InputError
 
-__all__ = ["SUPPORTED_FORMS", "plain_input"]
+__all__ = ["SUPPORTED_FORMS", "dump_model", "plain_input"]
 
 SUPPORTED_FORMS = (
     "dict, OpenAI SDK (ChatCompletionMessage, ChatCompletion), "
@@ -54,13 +53,25 @@ def _arguments(args: object, where: str) -> str:
         raise InputError(where, f"arguments are not JSON ({type(exc).__name__})") from None
 
 
+def dump_model(value: Any) -> Any:
+    """`value.model_dump(exclude_none=True)`, without pydantic's serializer warnings.
+
+    The SDKs declare fields their objects do not always hold (a parsed message's `parsed` is
+    typed by the caller's response format): pydantic warns while it dumps them, and a caller
+    who turns warnings into errors must not lose the check to that.
+    """
+    try:
+        return value.model_dump(exclude_none=True, warnings=False)
+    except TypeError:  # a `model_dump` that takes no `warnings` (not pydantic 2)
+        return value.model_dump(exclude_none=True)
+
+
 def _tool_call(call: object, where: str) -> object:
     """One tool call in OpenAI form: LangChain's `{name, args, id}` and SDK objects converted."""
     if not isinstance(call, dict):
-        dump = getattr(call, "model_dump", None)
-        if not callable(dump):
+        if not callable(getattr(call, "model_dump", None)):
             return call  # left for validation to name
-        call = dump(exclude_none=True)
+        call = dump_model(call)
     if isinstance(call, dict) and "function" not in call and "name" in call and "args" in call:
         return {
             "id": call.get("id"),
@@ -105,7 +116,7 @@ def _message(value: object, where: str, what: str) -> object:
             raise InputError(where, f"{type(value).__name__} has no choices")
         return _message(getattr(choices[0], "message", None), f"{where}.choices[0].message", what)
     elif callable(getattr(value, "model_dump", None)):
-        msg = value.model_dump(exclude_none=True)  # type: ignore[attr-defined]
+        msg = dump_model(value)
     else:
         raise InputError(
             where,
@@ -121,20 +132,16 @@ def _tool(value: object, where: str) -> object:
     """A tool definition as a dict: SDK models dumped, LangChain tools converted by LangChain."""
     if isinstance(value, dict):
         function = value.get("function")
-        dump_function = getattr(function, "model_dump", None)
-        return (
-            {**value, "function": dump_function(exclude_none=True)}
-            if callable(dump_function)
-            else value
-        )
+        if callable(getattr(function, "model_dump", None)):
+            return {**value, "function": dump_model(function)}
+        return value
     if type(value).__module__.startswith(("langchain_core.", "langchain.")):
         # The object's module is loaded, so LangChain is installed and this import is free.
         from langchain_core.utils.function_calling import convert_to_openai_tool
 
         return convert_to_openai_tool(value)  # type: ignore[arg-type]
-    dump: Callable[..., object] | None = getattr(value, "model_dump", None)
-    if callable(dump):
-        return dump(exclude_none=True)
+    if callable(getattr(value, "model_dump", None)):
+        return dump_model(value)
     raise InputError(
         where,
         f"{type(value).__name__} is not a supported tool form "

@@ -261,12 +261,16 @@ def test_a_streamed_response_with_a_guessed_call_ends_with_the_question(
     deltas = "".join(e.delta for e in events if e.type == "response.output_text.delta")
     assert deltas == "Booking it now.\n\n" + QUESTION
     assert kinds[-1] == "response.completed"
-    assert events[-1].response.output_text == QUESTION
+    # The message the caller saw begin ends with the question, in the events and the response.
+    assert events[-1].response.output_text == "Booking it now.\n\n" + QUESTION
+    assert _report(events[-1].response).decision.action == "ask_user"
+    assert kinds.count("response.output_item.added") == kinds.count("response.output_item.done")
     server.call(CALL, content="Booking it now.")
     with client.responses.stream(model="m", input=ASK[0]["content"], tools=FLAT_TOOLS) as stream:
         for _ in stream:
             pass
-        assert stream.get_final_response().output_text == QUESTION
+        final = stream.get_final_response()
+    assert final.output_text == "Booking it now.\n\n" + QUESTION
 
 
 def test_a_grounded_streamed_response_passes_whole(server: ChatServer) -> None:
@@ -375,3 +379,81 @@ def test_the_example_runs_offline(capsys: pytest.CaptureFixture[str]) -> None:
     ]
     assert lines[4].startswith("streamed: Your flight to Denver is booked. It leaves Boston")
     assert lines[5].startswith("held: Your flight to Denver is booked. | agentguard held")
+
+
+# -- what a first user ran into ------------------------------------------------------------
+
+
+def test_a_cut_stream_and_its_final_answers_carry_the_report(server: ChatServer) -> None:
+    client = agentguard.wrap(_client(server))
+    server.call(CALL)
+    stream = client.chat.completions.create(model="m", messages=ASK, tools=TOOLS, stream=True)
+    list(stream)
+    assert _report(stream).decision.action == "ask_user"
+    server.call(CALL, content="Booking it now.")
+    events = client.responses.create(
+        model="m", input=ASK[0]["content"], tools=FLAT_TOOLS, stream=True
+    )
+    last = list(events)[-1]
+    assert _report(events).decision.action == _report(last.response).decision.action == "ask_user"
+    server.call(CALL)
+    with client.chat.completions.stream(model="m", messages=ASK, tools=TOOLS) as helper:
+        assert _report(helper.get_final_completion()).decision.action == "ask_user"
+    server.call(CALL, content="Booking it now.")
+    with client.responses.stream(model="m", input=ASK[0]["content"], tools=FLAT_TOOLS) as helper:
+        assert _report(helper.get_final_response()).decision.action == "ask_user"
+
+
+def test_held_sentences_keep_a_good_sentence_before_a_guessed_call(server: ChatServer) -> None:
+    client = agentguard.wrap(_client(server), hold_sentences=True)
+    server.call(CALL, content="Booking it now.")
+    chunks = list(client.chat.completions.create(model="m", messages=ASK, tools=TOOLS, stream=True))
+    assert _texts(chunks) == "Booking it now.\n\n" + QUESTION
+    server.call(CALL, content="Booking it now.")
+    events = list(
+        client.responses.create(model="m", input=ASK[0]["content"], tools=FLAT_TOOLS, stream=True)
+    )
+    kinds = [e.type for e in events]
+    # Every message begun is ended, and the final response says what the events said.
+    assert kinds.count("response.output_item.added") == kinds.count("response.output_item.done")
+    deltas = "".join(e.delta for e in events if e.type == "response.output_text.delta")
+    assert deltas == events[-1].response.output_text == "Booking it now.\n\n" + QUESTION
+
+
+def test_structured_parse_is_checked_when_warnings_are_errors(server: ChatServer) -> None:
+    import warnings
+
+    from pydantic import BaseModel
+
+    class Booking(BaseModel):
+        city: str
+
+    client = agentguard.wrap(_client(server))
+    server.say('{"city": "Boston"}')
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        parsed = client.chat.completions.parse(model="m", messages=ASK, response_format=Booking)
+    report = _report(parsed)
+    assert report.checked and report.estimator_error is None
+
+
+def test_options_are_checked_and_a_litellm_mistake_gets_a_pointer() -> None:
+    import litellm
+
+    for wrong in (litellm, litellm.completion):
+        with pytest.raises(TypeError, match="agentguard.integrations.litellm"):
+            agentguard.wrap(wrong)
+    client = openai.OpenAI(api_key="sk-test")
+    with pytest.raises(TypeError, match="hold_sentences must be True or False"):
+        agentguard.wrap(client, hold_sentences="yes")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="pass policy and trace to your Monitor"):
+        agentguard.wrap(client, monitor=Monitor(), policy="strict")
+
+
+def test_an_unseen_previous_response_is_said_in_the_notes(server: ChatServer) -> None:
+    client = agentguard.wrap(_client(server))
+    server.say("Booked from Chicago.")
+    response = client.responses.create(
+        model="m", input="From Chicago.", previous_response_id="resp_x"
+    )
+    assert any("'resp_x' is not a response of this client" in n for n in _report(response).notes)

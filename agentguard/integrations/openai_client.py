@@ -23,6 +23,7 @@ from typing import Any
 
 import openai
 
+from agentguard.integrations._common import attach_report, report_of
 from agentguard.integrations.openai_forms import HELD_ATTR
 from agentguard.integrations.openai_guard import Guard, OnFlag
 from agentguard.integrations.openai_stream import AsyncGuardedStream, GuardedStream
@@ -86,6 +87,79 @@ class RawResponse:
         await self._raw.close()
 
 
+class StreamManager:
+    """A `stream()` helper's manager whose stream hands its report to the final answer.
+
+    The helpers build their final completion or response from the (checked) events; the
+    report of the checked stream goes on it, so `report_of(stream.get_final_response())` works.
+    """
+
+    def __init__(self, manager: Any) -> None:
+        """Wrap the SDK's manager."""
+        self._manager = manager
+
+    def __enter__(self) -> FinalReport:
+        return FinalReport(self._manager.__enter__())
+
+    def __exit__(self, *exc: Any) -> Any:
+        return self._manager.__exit__(*exc)
+
+    async def __aenter__(self) -> FinalReport:
+        return FinalReport(await self._manager.__aenter__())
+
+    async def __aexit__(self, *exc: Any) -> Any:
+        return await self._manager.__aexit__(*exc)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._manager, name)
+
+
+class FinalReport:
+    """A helper's stream, the same but for its final answer, which carries the report."""
+
+    def __init__(self, stream: Any) -> None:
+        """Wrap the SDK's helper stream."""
+        self._stream = stream
+
+    def __iter__(self) -> Any:
+        return iter(self._stream)
+
+    def __next__(self) -> Any:
+        return next(self._stream)
+
+    def __aiter__(self) -> Any:
+        return self._stream.__aiter__()
+
+    async def __anext__(self) -> Any:
+        return await self._stream.__anext__()
+
+    def _final(self, name: str) -> Any:
+        final = getattr(self._stream, name)()
+        if asyncio.iscoroutine(final):
+            return self._final_later(final)
+        return self._with_report(final)
+
+    async def _final_later(self, final: Awaitable[Any]) -> Any:
+        return self._with_report(await final)
+
+    def _with_report(self, final: Any) -> Any:
+        report = report_of(getattr(self._stream, "_raw_stream", None))
+        if report is not None:
+            attach_report(final, report)
+        return final
+
+    def get_final_completion(self) -> Any:
+        """The helper's final completion, with the report of the checked stream."""
+        return self._final("get_final_completion")
+
+    def get_final_response(self) -> Any:
+        """The helper's final response, with the report of the checked stream."""
+        return self._final("get_final_response")
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
 def held_response(response: object) -> Any | None:
     """The model's own response behind one a wrapped client replaced, or `None`."""
     return getattr(response, HELD_ATTR, None)
@@ -108,6 +182,13 @@ def _guarded(api: str, create: Callable[..., Any], guard: Guard, is_async: bool)
     return screate
 
 
+def _managed(stream: Callable[..., Any]) -> Callable[..., Any]:
+    def managed(*args: Any, **kwargs: Any) -> StreamManager:
+        return StreamManager(stream(*args, **kwargs))
+
+    return managed
+
+
 def _patch(client: Any, guard: Guard) -> Any:
     """Make `client` (a fresh copy) check through `guard`; its copies are patched too."""
     is_async = isinstance(client, openai.AsyncOpenAI)
@@ -118,6 +199,7 @@ def _patch(client: Any, guard: Guard) -> Any:
         for method in ("create", "parse"):
             original = getattr(resource, method)
             setattr(resource, method, _guarded(api, original, guard, is_async))
+        resource.stream = _managed(resource.stream)
     copy = client.copy
 
     def guarded_copy(*args: Any, **kwargs: Any) -> Any:
@@ -129,10 +211,30 @@ def _patch(client: Any, guard: Guard) -> Any:
     return client
 
 
+def _check_options(client: Any, on_flag: Any, hold_sentences: Any, sessions: Any) -> None:
+    if not isinstance(client, (openai.OpenAI, openai.AsyncOpenAI)):
+        kind = f"{type(client).__module__}.{type(client).__qualname__}"
+        names = (
+            type(client).__module__,
+            getattr(client, "__name__", None),
+            getattr(client, "__module__", None),
+        )
+        hint = ""
+        if any(isinstance(n, str) and n.startswith("litellm") for n in names):
+            hint = "; for litellm use agentguard.integrations.litellm (guarded_completion)"
+        raise TypeError(f"agentguard.wrap cannot wrap {kind}: it wraps {SUPPORTED_CLIENTS}{hint}")
+    if on_flag not in ("replace", "raise", "annotate"):
+        raise ValueError(f"on_flag must be 'replace', 'raise' or 'annotate', not {on_flag!r}")
+    if not isinstance(hold_sentences, bool):
+        raise TypeError(f"hold_sentences must be True or False, not {hold_sentences!r}")
+    if not isinstance(sessions, int) or isinstance(sessions, bool) or sessions < 1:
+        raise ValueError(f"sessions must be a whole number of at least 1, not {sessions!r}")
+
+
 def wrap(
     client: Any,
     *,
-    policy: str | Path | Policy = "balanced",
+    policy: str | Path | Policy | None = None,
     monitor: Monitor | None = None,
     trace: str | Path | TraceWriter | None = None,
     on_flag: OnFlag = "replace",
@@ -145,9 +247,10 @@ def wrap(
         client: An `openai.OpenAI` or `openai.AsyncOpenAI` (or a subclass, such as
             `AzureOpenAI`). It is not changed; the copy shares its connection pool. A wrapped
             client may be wrapped again: the new copy checks with the new settings only.
-        policy: The policy of the monitor built here (ignored when `monitor` is given).
-        monitor: The monitor that checks; `Monitor(policy, trace=trace)` when omitted.
-        trace: Where that monitor appends its reports (ignored when `monitor` is given).
+        policy: The policy of the monitor built here (`balanced` when omitted).
+        monitor: The monitor that checks, with its own policy and trace; when omitted,
+            `Monitor(policy, trace=trace)`. Give either a monitor or `policy`/`trace`.
+        trace: Where the monitor built here appends its reports.
         on_flag: For an answer the policy holds back (`ask_user`, `retry`, `block`):
             `"replace"` returns a copy whose message is the clarifying question (or a notice
             saying why it was held) with the tool calls held back, `"raise"` raises
@@ -163,8 +266,8 @@ def wrap(
         (completion, response, raw response's `parse()`, streamed chunk or event).
 
     Raises:
-        TypeError: for a client that is not one of `SUPPORTED_CLIENTS`.
-        ValueError: for an unknown `on_flag`.
+        TypeError: for a client that is not one of `SUPPORTED_CLIENTS`, or a bad option type.
+        ValueError: for an unknown `on_flag`, or a monitor given with `policy` or `trace`.
 
     Example:
         >>> import openai, agentguard
@@ -172,17 +275,12 @@ def wrap(
         >>> isinstance(client, openai.OpenAI)
         True
     """
-    if not isinstance(client, (openai.OpenAI, openai.AsyncOpenAI)):
-        kind = f"{type(client).__module__}.{type(client).__qualname__}"
-        hint = ""
-        if type(client).__module__.startswith("litellm"):
-            hint = "; for litellm use agentguard.integrations.litellm"
-        raise TypeError(f"agentguard.wrap cannot wrap {kind}: it wraps {SUPPORTED_CLIENTS}{hint}")
-    if on_flag not in ("replace", "raise", "annotate"):
-        raise ValueError(f"on_flag must be 'replace', 'raise' or 'annotate', not {on_flag!r}")
-    if sessions < 1:
-        raise ValueError(f"sessions must be at least 1, not {sessions}")
-    checker = monitor if monitor is not None else Monitor(policy, trace=trace)
+    _check_options(client, on_flag, hold_sentences, sessions)
+    if monitor is not None and (policy is not None or trace is not None):
+        raise ValueError("pass policy and trace to your Monitor, not to wrap, when you give one")
+    if monitor is not None and not isinstance(monitor, Monitor):
+        raise TypeError(f"monitor must be an agentguard.Monitor, not {type(monitor).__name__}")
+    checker = monitor if monitor is not None else Monitor(policy or "balanced", trace=trace)
     # The class's own `copy`: a wrapped client wrapped again gets the new settings only.
     copy: Callable[[Any], Any] = type(client).copy
     fresh = copy(client)

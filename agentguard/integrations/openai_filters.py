@@ -41,6 +41,7 @@ class Answer:
         self.api = api
         self.messages = guard.conversation(kwargs) if api == "responses" else kwargs.get("messages")
         self.tools = kwargs.get("tools")
+        self.note = guard.unseen_previous(kwargs) if api == "responses" else None
         self.text = ""
         self.checked = 0
         self.report: Report | None = None
@@ -53,7 +54,7 @@ class Answer:
             output = {"role": "assistant", "content": text, "tool_calls": self.tool_calls()}
             if upto is not None:
                 output["tool_calls"] = []
-        self.report = self.guard.check(self.messages, self.tools, output)
+        self.report = self.guard.check(self.messages, self.tools, output, self.note)
         self.checked = len(self.text) if upto is None else upto
         return self.report
 
@@ -150,6 +151,18 @@ class Filter:
         self.shown = max(self.shown, upto)
         return out
 
+    def _settle_text(self) -> list[Any] | None:
+        """With `hold`, the held text checked alone before the tool calls join it.
+
+        Returns what it releases, or `None` when the text itself is held back (the caller
+        cuts). A sentence that ends the text is not lost because a guessed call follows it.
+        """
+        a = self.a
+        if not (self.hold and self.pending and a.text.strip()):
+            return []
+        a.check(len(a.text))
+        return None if a.held() else self._release(len(a.text))
+
     def may_check(self, item: Any) -> bool:
         """Whether feeding `item` may run a check (the async stream runs those off the loop)."""
         text = self.text_of(item)
@@ -196,10 +209,13 @@ class ChatFilter(Filter):
         if self.done:
             return []
         a = self.a
+        settled = self._settle_text()
+        if settled is None:
+            return self._cut(self.last)
         a.check()
         if a.held():
-            return self._cut(self.last)
-        return self._release(len(a.text)) + [self._mark(c) for c in self.held]
+            return settled + self._cut(self.last)
+        return settled + self._release(len(a.text)) + [self._mark(c) for c in self.held]
 
     def _cut(self, template: Any) -> list[Any]:
         self.done = True

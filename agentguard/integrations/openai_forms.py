@@ -17,6 +17,7 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
+from agentguard.message_forms import dump_model
 from agentguard.types import Report
 
 __all__ = ["ResponseMemory", "chat_tools", "replaced_completion", "replaced_response"]
@@ -35,8 +36,7 @@ def notice(report: Report) -> str:
 
 
 def _plain(value: Any) -> Any:
-    dump = getattr(value, "model_dump", None)
-    return dump(exclude_none=True) if callable(dump) else value
+    return dump_model(value) if callable(getattr(value, "model_dump", None)) else value
 
 
 def chat_tools(tools: Any) -> list[Any]:
@@ -151,13 +151,13 @@ def replaced_completion(completion: Any, text: str) -> Any:
     return copy
 
 
-def replaced_response(response: Any, text: str) -> Any:
+def replaced_response(response: Any, text: str, *, item_id: str = "msg_agentguard") -> Any:
     """A copy of a Responses API response whose output is one message saying `text`."""
     from openai.types.responses import ResponseOutputMessage, ResponseOutputText
 
     part = ResponseOutputText.model_construct(type="output_text", text=text, annotations=[])
     message = ResponseOutputMessage.model_construct(
-        id="msg_agentguard", type="message", role="assistant", status="completed", content=[part]
+        id=item_id, type="message", role="assistant", status="completed", content=[part]
     )
     copy = response.model_copy(update={"output": [message]})
     object.__setattr__(copy, HELD_ATTR, response)

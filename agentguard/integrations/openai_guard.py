@@ -46,16 +46,32 @@ class Guard:
         self.pool = SessionPool(monitor, size=pool_size)
         self.memory = ResponseMemory(size=pool_size)
 
-    def check(self, messages: Any, tools: Any, output: Any) -> Report:
-        """The report on `output`; never raises (a monitor fault gives an unchecked report)."""
+    def check(self, messages: Any, tools: Any, output: Any, note: str | None = None) -> Report:
+        """The report on `output`; never raises (a monitor fault gives an unchecked report).
+
+        `note` is added to the report's notes (what the check could not see).
+        """
         start = time.perf_counter()
         data = {"messages": messages, "tools": chat_tools(tools), "output": output}
         try:
-            return self.pool.check(data)
+            report = self.pool.check(data)
         except Exception as exc:  # noqa: BLE001 - the model's answer must survive a monitor fault
-            return unchecked_report(
+            report = unchecked_report(
                 self.monitor, f"monitor failed: {type(exc).__name__}: {exc}", start
             )
+        return (
+            report if note is None else report.model_copy(update={"notes": (*report.notes, note)})
+        )
+
+    def unseen_previous(self, kwargs: dict[str, Any]) -> str | None:
+        """A note when a request continues a response this client has not seen."""
+        previous = kwargs.get("previous_response_id")
+        if previous is None or self.memory.before(previous):
+            return None
+        return (
+            f"previous_response_id {str(previous)[:60]!r} is not a response of this client: "
+            "checked against this call's input only"
+        )
 
     def held(self, report: Report) -> bool:
         """Whether `report` holds its answer back and the caller wants it changed or raised."""
@@ -94,6 +110,6 @@ class Guard:
             return response
         messages = self.conversation(kwargs)
         output = response_output(response)
-        report = self.check(messages, kwargs.get("tools"), output)
+        report = self.check(messages, kwargs.get("tools"), output, self.unseen_previous(kwargs))
         self.memory.keep(getattr(response, "id", None), [*messages, output])
         return self._act(response, report, replaced_response)

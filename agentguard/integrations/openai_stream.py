@@ -61,10 +61,10 @@ class GuardedStream:
         f = self._filter
         for item in self._stream:
             yield from f.feed(item)
+            self._report()
             if f.done:
                 self._stream.close()  # the model's stream is cut: read no more of it
                 return
-            self._report()
         yield from f.finish()
         self._report()
 
@@ -113,13 +113,13 @@ class AsyncGuardedStream:
                 outs = await asyncio.to_thread(f.feed, item)
             else:
                 outs = f.feed(item)
+            if f.a.report is not None:
+                attach_report(self, f.a.report)
             for out in outs:
                 yield out
             if f.done:
                 await self._stream.close()
                 return
-            if f.a.report is not None:
-                attach_report(self, f.a.report)
         for out in await asyncio.to_thread(f.finish):
             yield out
         if f.a.report is not None:
