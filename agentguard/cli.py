@@ -21,11 +21,14 @@ from pydantic import ValidationError
 from agentguard.errors import InputError, clip, from_validation_error, safe_message
 from agentguard.evaluation.commands import add_parsers as add_eval_parsers
 from agentguard.inputs import MAX_INPUT_CHARS, parse_check_input
+from agentguard.inspection.commands import add_parsers as add_inspection_parsers
+from agentguard.inspection.label_command import add_parsers as add_label_parsers
 from agentguard.monitor import Monitor
 from agentguard.policy import builtin_policies
 from agentguard.redaction import Redaction, get_redaction, redact, redact_text, set_redaction
 from agentguard.render import render_report
 from agentguard.types import Report
+from agentguard.viewer.commands import add_parsers as add_view_parsers
 
 MAX_RAW_BYTES = 4 * MAX_INPUT_CHARS
 """Largest raw input (a file, or a line in `--jsonl` mode) read before parsing."""
@@ -412,6 +415,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.set_defaults(func=cmd_demo)
     add_eval_parsers(sub, builtin_policies())
+    add_label_parsers(sub)
+    add_inspection_parsers(sub)
+    add_view_parsers(sub)
     sim = sub.add_parser(
         "simulate",
         help="the seed's thought experiments: behaviour cloning with and without the monitor",

@@ -25,7 +25,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("monitor",),
     ("runtime", "integrations", "inspection"),
     ("evaluation",),
-    ("demos",),
+    ("demos", "viewer"),
     ("cli",),
     ("__main__",),
 )

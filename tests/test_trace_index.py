@@ -102,3 +102,37 @@ def test_what_is_no_trace_gets_a_clear_error(tmp_path: Path) -> None:
     future.write_text('{"kind": "header", "version": 9}\n', encoding="utf-8")
     with pytest.raises(InputError, match="version 9 is not one this reads"):
         TraceIndex.open(future)
+
+
+def test_a_large_stretch_parsed_in_worker_processes_indexes_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from agentguard.inspection import index as index_module
+
+    path = tmp_path / "t.jsonl"
+    _trace(path, 60)
+    with path.open("ab") as f:
+        f.write(b'{"kind": "report", "report": \n{"kind": "mystery"}\n')
+    _trace(path, 40)
+    with path.open("ab") as f:
+        f.write(b'{"kind": "rep')  # a cut last line
+    with TraceIndex.open(path) as serial:
+        expected = (
+            serial.rows(Filters(flagged=False), limit=1000),
+            serial.summary(),
+            serial.problems,
+        )
+    path.with_name(path.name + INDEX_SUFFIX).unlink()
+    monkeypatch.setattr(index_module, "_PARALLEL_BYTES", 1)
+    monkeypatch.setattr(index_module, "_PIECE_BYTES", 3000)
+    if not index_module._can_fork():
+        pytest.skip("this platform does not fork, or has one processor: the serial path only")
+    with TraceIndex.open(path) as parallel:
+        got = (
+            parallel.rows(Filters(flagged=False), limit=1000),
+            parallel.summary(),
+            parallel.problems,
+        )
+        assert len(index_module._pieces(path, 0, path.stat().st_size)) > 5
+    assert got == expected
+    assert len(got[0]) == 100 and len(got[2]) == 2

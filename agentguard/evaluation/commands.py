@@ -9,6 +9,8 @@ from typing import Any, TextIO
 
 from agentguard.atomic import write_text_atomic
 from agentguard.errors import InputError
+from agentguard.evaluation.harness.labeled import LabelUse
+from agentguard.evaluation.harness.report_cases import CaseLinks
 from agentguard.evaluation.harness.suite import Suite, load_suite
 
 SUITES_DIR = Path(__file__).resolve().parent / "suites"
@@ -58,13 +60,16 @@ def _default_out(args: argparse.Namespace) -> Path:
     return Path("runs") / f"{stem}-{Path(str(args.policy)).stem}-{model}"
 
 
-def _finish(out: Path, stdout: TextIO, *, as_json: bool, color: bool) -> dict[str, Any]:
+def _finish(
+    out: Path, stdout: TextIO, *, as_json: bool, color: bool, stderr: TextIO | None = None
+) -> dict[str, Any]:
     """Summarise a run folder: summary.json, report.html, and the terminal (or JSON) summary."""
     from agentguard.evaluation.harness.report import render_summary, write_html
 
-    header, summary = summarise_run(out)
+    header, summary, links = summarise_run_cases(out)
+    _warn(links.problems, stderr)
     write_text_atomic(out / "summary.json", json.dumps(summary, indent=1, allow_nan=False) + "\n")
-    page = write_html(out / "report.html", summary, header)
+    page = write_html(out / "report.html", summary, header, cases=links)
     if as_json:
         stdout.write(json.dumps(summary, allow_nan=False) + "\n")
     else:
@@ -73,19 +78,61 @@ def _finish(out: Path, stdout: TextIO, *, as_json: bool, color: bool) -> dict[st
     return summary
 
 
+def _warn(problems: list[str], stderr: TextIO | None) -> None:
+    if stderr is not None:
+        for problem in problems:
+            stderr.write(f"agentguard: warning: {problem}\n")
+
+
+def labelled_results(out: Path) -> tuple[dict[str, Any], list[dict[str, Any]], LabelUse, Any]:
+    """The header and results of a run folder, with the labels of its label file as gold.
+
+    Returns:
+        The header, the result lines (a labelled claim's `gold` is its label), how the labels
+        were used, and the cases of the trace (`trace_cases`).
+    """
+    from agentguard.evaluation.harness.labeled import apply_labels, run_labels, trace_cases
+    from agentguard.evaluation.harness.runner import load_run
+
+    header, results = load_run(out)
+    cases = trace_cases(Path(out) / "trace.jsonl")
+    use = run_labels(Path(out), cases)
+    return header, apply_labels(results, use), use, cases
+
+
 def summarise_run(out: Path) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The header (with its settings flattened in) and the metrics of a run folder."""
-    from agentguard.evaluation.harness.runner import load_run, rows
+    """The header (with its settings flattened in) and the metrics of a run folder.
+
+    Labels in the run's label file count as gold for their claims (`labeled.apply_labels`);
+    the header and the summary then say how many were used (`labels`).
+    """
+    header, summary, _ = summarise_run_cases(out)
+    return header, summary
+
+
+def summarise_run_cases(out: Path) -> tuple[dict[str, Any], dict[str, Any], CaseLinks]:
+    """As `summarise_run`, with the cases behind every figure for the HTML report."""
+    from agentguard.evaluation.harness.runner import rows
     from agentguard.evaluation.harness.summary import summarize
     from agentguard.policy import load_policy
 
-    header, results = load_run(out)
+    header, results, use, cases = labelled_results(out)
     settings = header.get("settings", {})
     run = {**header, **settings, "cases": len(results),
            "errors": sum(1 for r in results if r.get("error"))}  # fmt: skip
     threshold = load_policy(settings.get("policy", "balanced")).threshold
     claims, responses, behaviours = rows(results)
-    return run, summarize(claims, responses, behaviours, threshold=threshold)
+    summary = summarize(claims, responses, behaviours, threshold=threshold)
+    if use.file is not None:
+        run["labels"] = summary["labels"] = use.to_json()
+    links = CaseLinks(
+        folder=str(out),
+        results=results,
+        rows=(claims, responses, behaviours),
+        lines={(str(k[0]), k[1]): c.line for k, c in cases.items()},
+        problems=use.problems,
+    )
+    return run, summary, links
 
 
 def cmd_eval(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
@@ -107,7 +154,7 @@ def cmd_eval(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     if result.skipped or result.retried:
         again = f"; {result.retried} that had failed ran again" if result.retried else ""
         stderr.write(f"resumed {out}: {result.skipped} case(s) were already done{again}\n")
-    _finish(out, stdout, as_json=args.json, color=args.color)
+    _finish(out, stdout, as_json=args.json, color=args.color, stderr=stderr)
     failures = result.failed
     if not failures:
         return 0
@@ -125,8 +172,11 @@ def cmd_report(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     from agentguard.evaluation.harness.report import write_html
 
     out = Path(args.run)
-    header, summary = summarise_run(out)
-    page = write_html(Path(args.output) if args.output else out / "report.html", summary, header)
+    header, summary, links = summarise_run_cases(out)
+    _warn(links.problems, stderr)
+    page = write_html(
+        Path(args.output) if args.output else out / "report.html", summary, header, cases=links
+    )
     stdout.write(f"{page}\n")
     return 0
 
@@ -134,7 +184,7 @@ def cmd_report(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 def cmd_compare(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     """Run `agentguard compare`; exit 1 when the gated metric got worse beyond the tolerance."""
     from agentguard.evaluation.harness.compare import compare, gate, render_differences
-    from agentguard.evaluation.harness.runner import load_run, rows
+    from agentguard.evaluation.harness.runner import rows
 
     if args.tolerance < 0:
         raise InputError("--tolerance", f"must be >= 0, not {args.tolerance}")
@@ -143,7 +193,7 @@ def cmd_compare(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int
             compare(([], [], []), ([], [], []), metrics=[args.metric], n_boot=0)
         except ValueError as exc:
             raise InputError("--metric", str(exc)) from None
-    runs = [rows(load_run(r)[1]) for r in (args.run_a, args.run_b)]
+    runs = [rows(labelled_results(Path(r))[1]) for r in (args.run_a, args.run_b)]
     diffs = compare(runs[0], runs[1], n_boot=args.n_boot, seed=0)
     stdout.write(render_differences(diffs) + "\n")
     if args.metric is None:
@@ -154,27 +204,58 @@ def cmd_compare(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int
 
 
 def cmd_calibrate(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    """Run `agentguard calibrate`."""
+    """Run `agentguard calibrate`: fit on a run's labelled claims and labelled traces."""
     import numpy as np
 
     from agentguard.calibration import save_calibration
     from agentguard.evaluation.harness.recalibrate import fit_report
-    from agentguard.evaluation.harness.runner import load_run, rows
 
-    header, results = load_run(args.run)
-    claims = [r for r in rows(results)[0] if r["kind"] != "question"]
+    if args.run is None and not args.labels_from:
+        raise InputError("calibrate", "give a run folder, --labels-from TRACE, or both")
+    claims, meta = _calibration_claims(args, stderr)
+    claims = [c for c in claims if c["kind"] != "question"]
+    where = str(args.run or args.labels_from[0])
     if not claims:
-        raise InputError(str(args.run), "no labeled text or argument claims to fit on")
+        raise InputError(where, "no labeled text or argument claims to fit on")
     p = np.array([c["p"] for c in claims], dtype=float)
     y = np.array([c["y"] for c in claims], dtype=int)
     try:
         report = fit_report(p, y, folds=args.folds, seed=args.seed)
     except ValueError as exc:
-        raise InputError(str(args.run), str(exc)) from None
-    meta = {"run": str(args.run), "claims": len(claims), "folds": args.folds, "seed": args.seed}
+        raise InputError(where, str(exc)) from None
+    meta.update(claims=len(claims), folds=args.folds, seed=args.seed)
     save_calibration(args.output, report["maps"], {**meta, "default": report["default"]})
     stdout.write(render_fit(report, len(claims), args.folds) + f"\nwritten: {args.output}\n")
     return 0
+
+
+def _calibration_claims(
+    args: argparse.Namespace, stderr: TextIO
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The labelled claims to fit on: a run's (its labels as gold) and labelled traces'."""
+    from agentguard.evaluation.harness.labeled import label_claim_rows
+    from agentguard.evaluation.harness.runner import rows
+    from agentguard.inspection.labels import labels_path_of
+
+    claims: list[dict[str, Any]] = []
+    meta: dict[str, Any] = {"run": str(args.run) if args.run else None}
+    seen: set[Path] = set()
+    if args.run is not None:
+        _, results, use, _ = labelled_results(Path(args.run))
+        _warn(use.problems, stderr)
+        claims += rows(results)[0]
+        meta["labels"] = use.used
+        if use.file is not None:
+            seen.add(use.file.resolve())
+    for trace in args.labels_from or []:
+        if labels_path_of(trace).resolve() in seen:
+            continue  # the run's own labels, counted already
+        seen.add(labels_path_of(trace).resolve())
+        found, problems = label_claim_rows(trace)
+        _warn(problems, stderr)
+        claims += found
+        meta.setdefault("labels_from", []).append({"trace": str(trace), "claims": len(found)})
+    return claims, meta
 
 
 def render_fit(report: dict[str, Any], n: int, folds: int) -> str:
@@ -252,8 +333,21 @@ def add_parsers(sub: Any, policies: list[str]) -> None:
     cmp.add_argument("--n-boot", type=_count(0), default=1000, help="bootstrap resamples")
     cmp.set_defaults(func=cmd_compare)
 
-    cal = sub.add_parser("calibrate", help="fit isotonic and Platt maps on a run's labeled claims")
-    cal.add_argument("run", metavar="RUN", help="run folder")
+    cal = sub.add_parser(
+        "calibrate",
+        help="fit isotonic and Platt maps on a run's labeled claims",
+        description="Fit on the claims of an eval run that have gold (the suite's, or a label "
+        "from its label file, which takes precedence) and on the labelled claims of traces "
+        "(--labels-from: each claim's recorded support and its label).",
+    )
+    cal.add_argument("run", nargs="?", metavar="RUN", help="run folder")
+    cal.add_argument(
+        "--labels-from",
+        action="append",
+        metavar="TRACE",
+        help="a trace (or run folder) whose labels (agentguard label) are fitted on too; "
+        "repeatable",
+    )
     cal.add_argument("-o", "--output", required=True, metavar="FILE", help="calibration JSON")
     cal.add_argument("--folds", type=_count(2), default=5, help="cross-validation folds")
     cal.add_argument("--seed", type=int, default=0, help="fold shuffle seed")

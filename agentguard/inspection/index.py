@@ -18,6 +18,7 @@ its `trace.jsonl`, with each case's domain taken from its `results.jsonl`.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
@@ -27,13 +28,15 @@ from typing import Any
 
 from agentguard.errors import InputError
 
-__all__ = ["INDEX_SUFFIX", "Filters", "Row", "TraceIndex", "trace_path_of"]
+__all__ = ["INDEX_SUFFIX", "Filters", "Row", "TraceIndex", "read_header", "trace_path_of"]
 
 INDEX_SUFFIX = ".index.sqlite"
 """What the index file of `TRACE` is called: `TRACE` followed by this."""
 _SCHEMA = 1
 _BATCH = 2_000
 _CHUNK = 1 << 22  # bytes read from the trace at a time
+_PARALLEL_BYTES = 32 << 20  # more new bytes than this are parsed in worker processes
+_PIECE_BYTES = 8 << 20
 
 try:  # orjson parses records several times faster; the standard library does the same job
     import orjson
@@ -150,7 +153,13 @@ class TraceIndex:
                 self._db = sqlite3.connect(self.index_path, check_same_thread=False)
             except sqlite3.OperationalError:  # a read-only folder: an index in memory
                 self._db = sqlite3.connect(":memory:", check_same_thread=False)
-            self._db.execute("PRAGMA journal_mode=WAL")
+            try:
+                self._db.execute("PRAGMA journal_mode=WAL")
+            except sqlite3.DatabaseError:  # a damaged index file: it is only a cache, remade
+                self._db.close()
+                self.index_path.unlink(missing_ok=True)
+                self._db = sqlite3.connect(self.index_path, check_same_thread=False)
+                self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=OFF")
         return self._db
 
@@ -176,6 +185,8 @@ class TraceIndex:
         size: int,
         progress: Callable[[int, int], None] | None,
     ) -> int:
+        if size - offset >= _PARALLEL_BYTES and _can_fork():
+            return self._read_in_parallel(db, offset, line, size, progress)
         records: list[tuple[Any, ...]] = []
         claims: list[tuple[Any, ...]] = []
         bad: list[tuple[int, str]] = []
@@ -185,7 +196,7 @@ class TraceIndex:
             for raw, at in _lines(f, offset, size):
                 line += 1
                 count += 1
-                self._add(raw, line, at, records, claims, bad)
+                _parse_line(raw, line, at, self._domains, records, claims, bad)
                 offset = at + len(raw) + 1
                 if len(records) >= _BATCH:
                     _flush(db, records, claims, bad, offset, line)
@@ -196,35 +207,39 @@ class TraceIndex:
         self.problems += [f"{self.trace}:{n}: {why}" for n, why in bad]
         return count
 
-    def _add(
+    def _read_in_parallel(
         self,
-        raw: bytes,
+        db: sqlite3.Connection,
+        offset: int,
         line: int,
-        at: int,
-        records: list[tuple[Any, ...]],
-        claims: list[tuple[Any, ...]],
-        bad: list[tuple[int, str]],
-    ) -> None:
-        if not raw.strip():
-            return
-        try:
-            obj = _loads(raw)
-        except (ValueError, RecursionError):
-            bad.append((line, "corrupt record (not JSON): skipped"))
-            return
-        kind = obj.get("kind") if isinstance(obj, dict) else None
-        if kind not in ("report", "error", "event", "summary"):
-            bad.append((line, f"unknown record kind {str(kind)[:40]!r}: skipped"))
-            return
-        if kind == "summary":
-            return
-        try:
-            record, found = _rows(obj, line, at, len(raw), self._domains)
-        except (TypeError, ValueError, AttributeError, KeyError) as exc:
-            bad.append((line, f"malformed {kind} record ({type(exc).__name__}): skipped"))
-            return
-        records.append(record)
-        claims.extend(found)
+        size: int,
+        progress: Callable[[int, int], None] | None,
+    ) -> int:
+        """`_read_from` for a large stretch: pieces parsed in worker processes, in order."""
+        import concurrent.futures
+        import multiprocessing
+
+        pieces = _pieces(self.trace, offset, size)
+        jobs = [(str(self.trace), a, b, self._domains) for a, b in pieces]
+        count = 0
+        bad_all: list[tuple[int, str]] = []
+        context = multiprocessing.get_context("fork")
+        workers = min(len(jobs), _processors())
+        with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
+            for records, claims, bad, n, end in pool.map(_parse_piece, jobs):
+                records = [(r[0] + line, *r[1:]) for r in records]
+                claims = [(c[0] + line, *c[1:]) for c in claims]
+                bad = [(b[0] + line, b[1]) for b in bad]
+                bad_all += bad
+                line += n
+                count += n
+                offset = end
+                _flush(db, records, claims, bad, offset, line)
+                if progress is not None:
+                    progress(offset, size)
+        db.executescript(_INDEXES)
+        self.problems += [f"{self.trace}:{n}: {why}" for n, why in bad_all]
+        return count
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -249,24 +264,13 @@ class TraceIndex:
         if filters.until:
             terms.append("r.time < ?")
             args.append(filters.until + ("~" if len(filters.until) <= 10 else ""))
-        claim: list[str] = ["c.flag IS NOT NULL"]
-        for column, values in (
-            ("c.flag", filters.flag_types),
-            ("c.tool", filters.tools),
-            ("c.path", filters.params),
-        ):
-            if values:
-                claim.append(f"{column} IN ({', '.join('?' * len(values))})")
-                args.extend(values)
-        if filters.support_min is not None:
-            claim.append("c.support >= ?")
-            args.append(filters.support_min)
-        if filters.support_max is not None:
-            claim.append("c.support <= ?")
-            args.append(filters.support_max)
-        if filters.flagged or filters._claim_terms():
-            inner = " AND ".join(claim)
-            terms.append(f"EXISTS (SELECT 1 FROM claims c WHERE c.line = r.line AND {inner})")
+        if filters._claim_terms():
+            inner = _claim_where(filters, args)
+            # The set of lines is made once: a correlated EXISTS let SQLite walk the claims
+            # index by flag for every record, quadratic in a large trace.
+            terms.append(f"r.line IN (SELECT c.line FROM claims c WHERE {inner})")
+        elif filters.flagged:  # the same records, without a look into the claims
+            terms.append("r.flags > 0")
         return " AND ".join(terms), args
 
     def count(self, filters: Filters = Filters()) -> int:
@@ -347,6 +351,37 @@ class TraceIndex:
         self.close()
 
 
+def _claim_where(filters: Filters, args: list[Any]) -> str:
+    """The terms a flagged claim must meet (its values appended to `args`)."""
+    claim: list[str] = ["c.flag IS NOT NULL"]
+    for column, values in (
+        ("c.flag", filters.flag_types),
+        ("c.tool", filters.tools),
+        ("c.path", filters.params),
+    ):
+        if values:
+            claim.append(f"{column} IN ({', '.join('?' * len(values))})")
+            args.extend(values)
+    if filters.support_min is not None:
+        claim.append("c.support >= ?")
+        args.append(filters.support_min)
+    if filters.support_max is not None:
+        claim.append("c.support <= ?")
+        args.append(filters.support_max)
+    return " AND ".join(claim)
+
+
+def read_header(path: str | Path) -> dict[str, Any]:
+    """The header of the trace at `path` (a trace file or an eval run folder), checked.
+
+    Raises:
+        InputError: when `path` is no trace, its first line is cut or no trace header, or its
+            version is not one this reads.
+    """
+    found: dict[str, Any] = _loads(_header(trace_path_of(path)))
+    return found
+
+
 def _header(trace: Path) -> bytes:
     with trace.open("rb") as f:
         first = f.readline(1 << 16)
@@ -364,6 +399,95 @@ def _header(trace: Path) -> bytes:
             f"{trace}:1", f"trace version {str(version)[:20]} is not one this reads (1 to 3)"
         )
     return first.rstrip(b"\n")
+
+
+def _can_fork() -> bool:
+    """Whether pieces of a trace may be parsed in forked workers.
+
+    Only on a platform that forks, from the main thread (a forked copy of a process whose
+    other threads hold locks may deadlock), with more than one processor.
+    """
+    import multiprocessing
+
+    return (
+        "fork" in multiprocessing.get_all_start_methods()
+        and threading.current_thread() is threading.main_thread()
+        and _processors() > 1
+    )
+
+
+def _processors() -> int:
+    """The processors this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def _pieces(trace: Path, offset: int, size: int) -> list[tuple[int, int]]:
+    """`[offset, size)` cut into pieces of about `_PIECE_BYTES` that end at a line end."""
+    cuts = [offset]
+    with trace.open("rb") as f:
+        at = offset + _PIECE_BYTES
+        while at < size:
+            f.seek(at)
+            f.readline()
+            end = f.tell()
+            if end >= size:
+                break
+            cuts.append(end)
+            at = end + _PIECE_BYTES
+    cuts.append(size)
+    return list(zip(cuts, cuts[1:], strict=False))
+
+
+def _parse_piece(
+    job: tuple[str, int, int, dict[tuple[str | None, str], str]],
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[int, str]], int, int]:
+    """The rows of the complete lines of one piece, lines numbered from 1 within it."""
+    path, start, end, domains = job
+    records: list[tuple[Any, ...]] = []
+    claims: list[tuple[Any, ...]] = []
+    bad: list[tuple[int, str]] = []
+    line, after = 0, start
+    with open(path, "rb") as f:
+        f.seek(start)
+        for raw, at in _lines(f, start, end):
+            line += 1
+            _parse_line(raw, line, at, domains, records, claims, bad)
+            after = at + len(raw) + 1
+    return records, claims, bad, line, after
+
+
+def _parse_line(
+    raw: bytes,
+    line: int,
+    at: int,
+    domains: dict[tuple[str | None, str], str],
+    records: list[tuple[Any, ...]],
+    claims: list[tuple[Any, ...]],
+    bad: list[tuple[int, str]],
+) -> None:
+    """Add the rows of one line to `records` and `claims`, or why it is unreadable to `bad`."""
+    if not raw.strip():
+        return
+    try:
+        obj = _loads(raw)
+    except (ValueError, RecursionError):
+        bad.append((line, "corrupt record (not JSON): skipped"))
+        return
+    kind = obj.get("kind") if isinstance(obj, dict) else None
+    if kind not in ("report", "error", "event", "summary"):
+        bad.append((line, f"unknown record kind {str(kind)[:40]!r}: skipped"))
+        return
+    if kind == "summary":
+        return
+    try:
+        record, found = _rows(obj, line, at, len(raw), domains)
+    except (TypeError, ValueError, AttributeError, KeyError) as exc:
+        bad.append((line, f"malformed {kind} record ({type(exc).__name__}): skipped"))
+        return
+    records.append(record)
+    claims.extend(found)
 
 
 def _lines(f: Any, offset: int, size: int) -> Iterator[tuple[bytes, int]]:
@@ -394,6 +518,7 @@ CREATE TABLE records (line INTEGER PRIMARY KEY, offset INTEGER, length INTEGER, 
 CREATE TABLE claims (line INTEGER, claim_id TEXT, kind TEXT, tool TEXT, path TEXT,
     support REAL, label TEXT, flag TEXT);
 CREATE TABLE bad (line INTEGER PRIMARY KEY, reason TEXT);
+CREATE INDEX claims_line ON claims (line);
 """
 _INDEXES = """
 CREATE INDEX IF NOT EXISTS claims_line ON claims (line);

@@ -4,6 +4,7 @@ Both read the JSON-serialisable summary of an eval run (claims, responses and be
 overall and broken down by kind, tool, domain and model, every metric with a bootstrap interval)
 plus the run header. Any part may be missing and any metric may be undefined: an undefined
 metric shows its note ("one class only") instead of a number, so no `nan` ever reaches a reader.
+The terminal summary is `report_terminal.render_summary`, also importable from here.
 
 Example:
     >>> text = render_summary(summary, run)  # doctest: +SKIP
@@ -19,6 +20,26 @@ from pathlib import Path
 from typing import Any
 
 from agentguard.atomic import write_text_atomic
+from agentguard.evaluation.harness.report_cases import (
+    CaseLinks,
+    bin_cases_html,
+    bin_members,
+    cases_html,
+    misses_html,
+    viewer_hint_html,
+)
+from agentguard.evaluation.harness.report_common import (
+    BEHAVIOUR_METRICS,
+    CLAIM_METRICS,
+    _check,
+    _fmt,
+    _groups,
+    _int,
+    _map,
+    _run_fields,
+    _seq,
+)
+from agentguard.evaluation.harness.report_terminal import render_summary
 from agentguard.evaluation.harness.svg import (
     CSS,
     confusion_table,
@@ -27,223 +48,9 @@ from agentguard.evaluation.harness.svg import (
     reliability_figure,
 )
 
-CLAIM_METRICS: dict[str, str] = {
-    "ece_width": "ECE (width)",
-    "ece_mass": "ECE (mass)",
-    "mce": "MCE",
-    "brier": "Brier",
-    "brier_reliability": "Brier rel.",
-    "brier_resolution": "Brier res.",
-    "brier_uncertainty": "Brier unc.",
-    "log_loss": "log loss",
-    "auroc": "AUROC",
-    "auprc": "AUPRC",
-    "accuracy": "accuracy",
-    "f1": "F1",
-    "auec": "AUEC",
-}
-"""Claim and response metrics in display order, with their column names."""
-
-BEHAVIOUR_METRICS: dict[str, str] = {
-    "silent_assumption_rate": "silent-assumption rate",
-    "ask_precision": "ask precision",
-    "ask_recall": "ask recall",
-    "redundant_question_rate": "redundant-question rate",
-    "tool_forcing_rate": "tool-forcing rate",
-}
-"""Behaviour metrics in display order, with their row names."""
+__all__ = ["BEHAVIOUR_METRICS", "CLAIM_METRICS", "render_html", "render_summary", "write_html"]
 
 _BETTER = {"ask_precision": "higher", "ask_recall": "higher"}
-_TERMINAL_COLS = (("ece_width", "ece_mass", "brier"), ("auroc", "auprc", "f1"))
-_MAX_ROWS = 6  # groups per breakdown in the terminal; the HTML page lists them all
-_LABEL, _CELL = 24, 23
-
-
-def _map(node: Any, *keys: str) -> Mapping[str, Any]:
-    """The mapping at `node[k1][k2]...`, or an empty one where any step is missing."""
-    for key in keys:
-        node = node.get(key) if isinstance(node, Mapping) else None
-    return node if isinstance(node, Mapping) else {}
-
-
-def _seq(node: Any) -> list[Any]:
-    return list(node) if isinstance(node, (list, tuple)) else []
-
-
-def _int(value: Any) -> str:
-    return str(value) if isinstance(value, int) and not isinstance(value, bool) else "-"
-
-
-def _count(value: Any) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0
-
-
-def _fmt(metric: Any) -> str:
-    """`0.123 [0.100, 0.150]`; the value alone without an interval; the note when undefined."""
-    if not isinstance(metric, Mapping):
-        return "n/a"
-    value = finite(metric.get("value"))
-    if value is None:
-        return str(metric.get("note") or "undefined")
-    lo, hi = finite(metric.get("low")), finite(metric.get("high"))
-    return f"{value:.3f}" if lo is None or hi is None else f"{value:.3f} [{lo:.3f}, {hi:.3f}]"
-
-
-def _groups(block: Mapping[str, Any], key: str) -> list[tuple[str, Mapping[str, Any]]]:
-    """The groups of one breakdown, largest first, so a cut-off list keeps the big ones."""
-    items = [(str(k), g) for k, g in _map(block, key).items() if isinstance(g, Mapping)]
-    return sorted(items, key=lambda kv: (-_count(kv[1].get("n")), kv[0]))
-
-
-def _run_fields(run: Mapping[str, Any], summary: Mapping[str, Any]) -> list[tuple[str, str]]:
-    duration = finite(run.get("duration_s"))
-    threshold = finite(summary.get("threshold"))
-    fields = [
-        ("run", run.get("run_id")),
-        ("suites", ", ".join(str(s) for s in _seq(run.get("suites")))),
-        ("policy", run.get("policy")),
-        ("model", run.get("model")),
-        ("estimator", run.get("estimator")),
-        ("calibration", run.get("calibration") or "none"),
-        ("cases", _int(run.get("cases"))),
-        ("errors", _int(run.get("errors"))),
-        ("started", run.get("started")),
-        ("finished", run.get("finished")),
-        ("duration", f"{duration:.2f} s" if duration is not None else None),
-        ("support threshold", f"{threshold:.2f}" if threshold is not None else None),
-    ]
-    return [(k, "-" if v is None or v == "" else str(v)) for k, v in fields]
-
-
-def _check(summary: Any, run: Any) -> None:
-    for name, value in (("summary", summary), ("run", run)):
-        if not isinstance(value, Mapping):
-            raise TypeError(f"report: `{name}` must be a dict, got {type(value).__name__}")
-
-
-# ---------------------------------------------------------------------------- terminal
-
-
-class _Style:
-    def __init__(self, color: bool) -> None:
-        self.color = color
-
-    def __call__(self, text: str, code: str) -> str:
-        return f"\x1b[{code}m{text}\x1b[0m" if self.color else text
-
-
-def _cell(metric: Any, style: _Style, *, last: bool = False) -> str:
-    text = _fmt(metric)
-    if len(text) >= _CELL:
-        text = text[: _CELL - 2] + "…"
-    defined = isinstance(metric, Mapping) and finite(metric.get("value")) is not None
-    text = text if last else text.ljust(_CELL)
-    return text if defined else style(text, "2")
-
-
-def _label(text: str, width: int = _LABEL) -> str:
-    return (text if len(text) < width else text[: width - 2] + "…").ljust(width)
-
-
-def _run_lines(run: Mapping[str, Any], summary: Mapping[str, Any], st: _Style) -> list[str]:
-    f = dict(_run_fields(run, summary))
-    err = f"errors {f['errors']}"
-    return [
-        st(f"run {f['run']}", "1")
-        + "".join(f"  {k} {f[k]}" for k in ("suites", "policy", "model")),
-        "".join(f"  {k} {f[k]}" for k in ("estimator", "calibration", "cases"))
-        + "  "
-        + (err if f["errors"] in ("0", "-") else st(err, "31"))
-        + f"  {f['duration']}",
-    ]
-
-
-def _claim_lines(summary: Mapping[str, Any], st: _Style) -> list[str]:
-    claims = _map(summary, "claims")
-    rows: list[tuple[str, Mapping[str, Any]]] = []
-    if _map(claims, "overall"):
-        rows.append(("overall", _map(claims, "overall")))
-    hidden = []
-    for key, word in (("by_kind", "kind"), ("by_domain", "domain")):
-        groups = _groups(claims, key)
-        rows += [(f"{word} {name}", g) for name, g in groups[:_MAX_ROWS]]
-        if len(groups) > _MAX_ROWS:
-            hidden.append(f"{len(groups) - _MAX_ROWS} more by {word}")
-    if not rows:
-        return [st("claims", "1") + "  none in this run"]
-    threshold = finite(summary.get("threshold"))
-    head = st("claims", "1") + (
-        f" (support threshold {threshold:.2f})" if threshold is not None else ""
-    )
-    lines = [head]
-    for cols in _TERMINAL_COLS:
-        names = "".join(CLAIM_METRICS[c].ljust(_CELL) for c in cols).rstrip()
-        lines.append(st(f"  {'':<{_LABEL}}{'n':>6}  {names}", "2"))
-        for label, group in rows:
-            metrics = _map(group, "metrics")
-            cells = [_cell(metrics.get(c), st, last=i == len(cols) - 1) for i, c in enumerate(cols)]
-            lines.append(f"  {_label(label)}{_int(group.get('n')):>6}  " + "".join(cells))
-    if hidden:
-        lines.append(st(f"  (+{', '.join(hidden)}: see the HTML report)", "2"))
-    return lines
-
-
-def _response_lines(summary: Mapping[str, Any], st: _Style) -> list[str]:
-    overall = _map(summary, "responses", "overall")
-    if not overall:
-        return []
-    metrics = _map(overall, "metrics")
-    shown = (("ece_width", "ECE"), ("brier", "Brier"), ("auroc", "AUROC"))
-    parts = [f"{name} {_fmt(metrics.get(k))}" for k, name in shown]
-    return [st("responses", "1") + f" n={_int(overall.get('n'))}  " + "  ".join(parts)]
-
-
-def _behaviour_lines(summary: Mapping[str, Any], st: _Style) -> list[str]:
-    with_monitor = _map(summary, "behaviour", "overall")
-    alone = _map(summary, "behaviour", "model_alone")
-    if not with_monitor and not alone:
-        return []
-    n = _int(with_monitor.get("n") if with_monitor else alone.get("n"))
-    lines = [
-        st(f"behaviour (n={n})", "1"),
-        st(f"  {'':<{_LABEL}}{'with monitor'.ljust(_CELL)}model alone", "2"),
-    ]
-    for key, name in BEHAVIOUR_METRICS.items():
-        mine = _cell(_map(with_monitor, "metrics").get(key), st)
-        theirs = _cell(_map(alone, "metrics").get(key), st, last=True)
-        lines.append(f"  {_label(name)}{mine}{theirs}")
-    return lines
-
-
-def render_summary(
-    summary: Mapping[str, Any], run: Mapping[str, Any], *, color: bool = False
-) -> str:
-    """A compact terminal summary of an eval run (about 25-40 lines).
-
-    Args:
-        summary: The eval summary (claims, responses, behaviour); any part may be missing.
-        run: The run header: `run_id`, `suites`, `policy`, `model`, `estimator`, ...
-        color: Add ANSI colours (bold headings, dim notes, red errors).
-
-    Returns:
-        The summary as text, without a final newline. Metrics read `0.123 [0.100, 0.150]`
-        (value and 95% interval), or the metric's note, e.g. `one class only`, where undefined.
-
-    Example:
-        >>> print(render_summary(summary, run))  # doctest: +SKIP
-    """
-    _check(summary, run)
-    st = _Style(color)
-    blocks = [
-        _run_lines(run, summary, st),
-        _claim_lines(summary, st),
-        _response_lines(summary, st),
-        _behaviour_lines(summary, st),
-    ]
-    return "\n\n".join("\n".join(b) for b in blocks if b)
-
-
-# ---------------------------------------------------------------------------- HTML
 
 
 def _e(value: Any) -> str:
@@ -285,11 +92,21 @@ def _group_table(
     return _table(head + [_e(v) for v in metrics.values()], rows)
 
 
-def _reliability_fig(label: str, group: Mapping[str, Any], scheme: str) -> str:
+Charted = tuple[str, Mapping[str, Any], "list[dict[str, Any]] | None"]
+
+
+def _reliability_fig(chart: Charted, scheme: str, n_bins: int) -> str:
+    label, group, rows = chart
     bins = [b for b in _seq(_map(group, "reliability").get(scheme)) if isinstance(b, Mapping)]
     ece = _fmt(_map(group, "metrics").get(f"ece_{scheme}"))
     caption = f"{label}: equal-{scheme} bins, ECE {ece}, n={_int(group.get('n'))}"
-    return reliability_figure(bins, f"reliability, {label}, equal-{scheme} bins", caption)
+    members = bin_members(rows, bins, scheme, n_bins) if rows is not None else None
+    if members is None:
+        return reliability_figure(bins, f"reliability, {label}, equal-{scheme} bins", caption)
+    slug = "-".join(label.split()) + f"-{scheme}"
+    links = [f"#bin-{slug}-{k}" if m else None for k, m in enumerate(members)]
+    return reliability_figure(bins, f"reliability, {label}, equal-{scheme} bins", caption,
+                              links=links, extra=bin_cases_html(members, bins, slug))  # fmt: skip
 
 
 def _error_fig(label: str, group: Mapping[str, Any]) -> str:
@@ -298,27 +115,36 @@ def _error_fig(label: str, group: Mapping[str, Any]) -> str:
     return error_coverage_figure(_seq(rc.get("coverage")), _seq(rc.get("error")), label, auec)
 
 
-def _charts(charted: list[tuple[str, Mapping[str, Any]]]) -> str:
-    rel = "".join(_reliability_fig(lab, g, s) for lab, g in charted for s in ("width", "mass"))
-    errors = "".join(_error_fig(lab, g) for lab, g in charted)
+def _charts(charted: list[Charted], n_bins: int) -> str:
+    rel = "".join(_reliability_fig(c, s, n_bins) for c in charted for s in ("width", "mass"))
+    errors = "".join(_error_fig(lab, g) for lab, g, _ in charted)
     return (
         f'<h3>Reliability</h3><div class="figs">{rel}</div>'
         f'<h3>Error-coverage</h3><div class="figs">{errors}</div>'
     )
 
 
-def _level_html(summary: Mapping[str, Any], key: str, breakdowns: tuple[str, ...]) -> str:
+def _level_html(
+    summary: Mapping[str, Any],
+    key: str,
+    breakdowns: tuple[str, ...],
+    cases: CaseLinks | None = None,
+) -> str:
     """Charts and breakdown tables of the claim or the response level."""
     block, noun = _map(summary, key), key.rstrip("s")
     out = [f"<h2>{noun.capitalize()}-level support</h2>"]
     overall = _map(block, "overall")
     if not overall and not any(_map(block, f"by_{b}") for b in breakdowns):
         return out[0] + f'<p class="empty">No {noun}-level results in this run.</p>'
-    charted = [(f"all {key}", overall)] if overall else []
+    rows = None if cases is None else cases.rows[0 if key == "claims" else 1]
+    charted: list[Charted] = [(f"all {key}", overall, rows)] if overall else []
     if "kind" in breakdowns:
-        charted += [(f"{name} {key}", g) for name, g in _groups(block, "by_kind")]
+        charted += [
+            (f"{name} {key}", g, None if rows is None else [r for r in rows if r["kind"] == name])
+            for name, g in _groups(block, "by_kind")
+        ]
     if charted:
-        out.append(_charts(charted))
+        out.append(_charts(charted, cases.n_bins if cases is not None else 15))
     if overall:
         out.append(
             "<h3>Overall</h3>" + _group_table(noun, [(f"all {key}", overall)], CLAIM_METRICS)
@@ -329,7 +155,7 @@ def _level_html(summary: Mapping[str, Any], key: str, breakdowns: tuple[str, ...
     return "".join(out)
 
 
-def _behaviour_html(summary: Mapping[str, Any]) -> str:
+def _behaviour_html(summary: Mapping[str, Any], cases: CaseLinks | None = None) -> str:
     beh = _map(summary, "behaviour")
     with_monitor, alone = _map(beh, "overall"), _map(beh, "model_alone")
     out = ["<h2>Behaviour</h2>"]
@@ -349,6 +175,8 @@ def _behaviour_html(summary: Mapping[str, Any]) -> str:
         if groups := _groups(beh, f"by_{b}"):
             out.append(f"<h3>By {b}</h3>" + _group_table(b, groups, BEHAVIOUR_METRICS))
     out.append(confusion_table("Confusion: with monitor", _map(with_monitor, "confusion")))
+    if cases is not None:
+        out.append(misses_html(cases.rows[2]))
     if alone:
         out.append(confusion_table("Confusion: model alone", _map(alone, "confusion")))
     return "".join(out)
@@ -359,7 +187,9 @@ def _run_html(run: Mapping[str, Any], summary: Mapping[str, Any]) -> str:
     return "<h2>Run</h2>" + _table(["field", "value"], rows)
 
 
-def render_html(summary: Mapping[str, Any], run: Mapping[str, Any]) -> str:
+def render_html(
+    summary: Mapping[str, Any], run: Mapping[str, Any], *, cases: CaseLinks | None = None
+) -> str:
     """One self-contained HTML page: run info, reliability diagrams, error-coverage, tables.
 
     The page has inline CSS and SVG only: no scripts, fonts or URLs, so it opens from disk
@@ -368,6 +198,9 @@ def render_html(summary: Mapping[str, Any], run: Mapping[str, Any]) -> str:
     Args:
         summary: The eval summary (claims, responses, behaviour); any part may be missing.
         run: The run header: `run_id`, `suites`, `policy`, `model`, `estimator`, ...
+        cases: The cases behind the figures: with them, every reliability bin lists its cases
+            and claim ids, the misses of the behaviour section list theirs, and a case table
+            ends the page, each case id linking to its row.
 
     Returns:
         The page as a string.
@@ -376,10 +209,12 @@ def render_html(summary: Mapping[str, Any], run: Mapping[str, Any]) -> str:
     title = _e(f"agentguard eval: {run.get('run_id') or 'run'}")
     body = [
         f"<h1>{title}</h1>",
+        viewer_hint_html(cases.folder) if cases is not None else "",
         _run_html(run, summary),
-        _level_html(summary, "claims", ("kind", "tool", "domain", "model")),
-        _level_html(summary, "responses", ("domain", "model")),
-        _behaviour_html(summary),
+        _level_html(summary, "claims", ("kind", "tool", "domain", "model"), cases),
+        _level_html(summary, "responses", ("domain", "model"), cases),
+        _behaviour_html(summary, cases),
+        cases_html(cases) if cases is not None else "",
     ]
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
@@ -391,7 +226,11 @@ def render_html(summary: Mapping[str, Any], run: Mapping[str, Any]) -> str:
 
 
 def write_html(
-    path: str | os.PathLike[str], summary: Mapping[str, Any], run: Mapping[str, Any]
+    path: str | os.PathLike[str],
+    summary: Mapping[str, Any],
+    run: Mapping[str, Any],
+    *,
+    cases: CaseLinks | None = None,
 ) -> Path:
     """Render the HTML report and write it atomically (temporary file, then `os.replace`).
 
@@ -401,8 +240,9 @@ def write_html(
         path: Where to write the page; missing parent folders are created.
         summary: The eval summary.
         run: The run header.
+        cases: The cases behind the figures (see `render_html`).
 
     Returns:
         The path written.
     """
-    return write_text_atomic(path, render_html(summary, run))
+    return write_text_atomic(path, render_html(summary, run, cases=cases))

@@ -325,8 +325,17 @@ def _map(fn: Any, items: list[Any], concurrency: int) -> Iterator[Any]:
         yield from pool.map(fn, items)
 
 
+def _ids(result: dict[str, Any], claim: str | None = None) -> dict[str, Any]:
+    """Which case (and claim) a row comes from: the report links each figure to its cases."""
+    out = {"suite": result.get("suite"), "case": result.get("case")}
+    return out if claim is None else {**out, "claim": claim}
+
+
 def rows(results: Iterable[dict[str, Any]]) -> tuple[list[dict[str, Any]], ...]:
-    """Claim, response and behaviour rows of finished cases, for `summarize` and `compare`."""
+    """Claim, response and behaviour rows of finished cases, for `summarize` and `compare`.
+
+    Each row also names its `suite` and `case` (and a claim row its `claim` id).
+    """
     claims, responses, behaviours = [], [], []
     for r in results:
         if r.get("error"):
@@ -341,6 +350,7 @@ def rows(results: Iterable[dict[str, Any]]) -> tuple[list[dict[str, Any]], ...]:
                         "tool": c["tool"],
                         "domain": r["domain"],
                         "model": r["model"],
+                        **_ids(r, c["id"]),
                     }
                 )
         if r["gold_supported"] is not None and r["support"] is not None:
@@ -350,6 +360,7 @@ def rows(results: Iterable[dict[str, Any]]) -> tuple[list[dict[str, Any]], ...]:
                     "y": int(r["gold_supported"]),
                     "domain": r["domain"],
                     "model": r["model"],
+                    **_ids(r),
                 }
             )
         if r["gold_action"] is not None:
@@ -360,6 +371,7 @@ def rows(results: Iterable[dict[str, Any]]) -> tuple[list[dict[str, Any]], ...]:
                     "alone": r["alone"],
                     "domain": r["domain"],
                     "model": r["model"],
+                    **_ids(r),
                 }
             )
     return claims, responses, behaviours

@@ -28,9 +28,12 @@ h3{font-size:15px;margin:20px 0 8px}table{border-collapse:collapse;margin:6px 0 
 th,td{border:1px solid #d9dee3;padding:3px 8px;text-align:left;vertical-align:top}
 th{background:#f3f5f7;font-weight:600}td.num{text-align:right;white-space:nowrap}
 .ci{display:block;color:#6b7785;font-size:12px}.note{color:#9a6700;font-style:italic;font-size:12px}
-td.note{text-align:center}td.na,.empty{color:#9aa5b1}.wrap{overflow-x:auto}
-.figs{display:flex;flex-wrap:wrap;gap:14px}figure{margin:0;border:1px solid #e4e7eb;padding:8px}
-figcaption{font-size:12px;max-width:320px}details{font-size:12px}
+td.note{text-align:center}td.na,.empty{color:#9aa5b1}.wrap{overflow-x:auto;max-width:100%}
+.figs{display:flex;flex-wrap:wrap;gap:14px}figure{margin:0;border:1px solid #e4e7eb;padding:8px;
+max-width:100%;box-sizing:border-box}figure .wrap{max-width:320px}.chart{max-width:100%;height:auto}
+figcaption{font-size:12px;max-width:320px}details{font-size:12px}td.cases{min-width:14em}
+.hint{background:#f3f5f7;padding:6px 10px}code{font-size:13px}.miss{margin:4px 0}
+.chart a:hover .bar{fill-opacity:.9}tr:target,th:target{background:#fef3c7}
 .chart text{font-size:10px;fill:#3e4c59}.chart .label{font-size:11px}.mid{text-anchor:middle}
 .end{text-anchor:end}.frame{fill:#fff;stroke:#9aa5b1}.grid{stroke:#eef0f2}
 .diag{stroke:#7b8794;stroke-dasharray:4 3}.bar{fill:#93c5fd;fill-opacity:.55;stroke:#fff}
@@ -138,7 +141,11 @@ def _count_strip(bins: list[tuple[float, float, int]], top: float) -> list[str]:
     return out
 
 
-def reliability_svg(bins: Sequence[Mapping[str, Any]], label: str) -> str:
+def reliability_svg(
+    bins: Sequence[Mapping[str, Any]],
+    label: str,
+    links: Sequence[str | None] | None = None,
+) -> str:
     """A reliability diagram: the diagonal, each bin's fraction supported against its mean support.
 
     Bars span each bin's `[lo, hi]` at the bin's positive fraction; a dot marks `(mean_p,
@@ -148,6 +155,8 @@ def reliability_svg(bins: Sequence[Mapping[str, Any]], label: str) -> str:
     Args:
         bins: Bins as in the eval summary: `lo`, `hi`, `count`, `mean_p`, `frac_pos`.
         label: Accessible name of the chart (escaped here).
+        links: Optional, one per bin: where a click on the bin's marks leads (escaped here),
+            such as the bin's list of cases; None for no link.
 
     Returns:
         One `<svg>` element as a string.
@@ -156,7 +165,7 @@ def reliability_svg(bins: Sequence[Mapping[str, Any]], label: str) -> str:
     body = _axes("mean support in bin", "fraction supported", 1.0)
     body.append(f'<line x1="{_x(0)}" y1="{_y(0)}" x2="{_x(1)}" y2="{_y(1)}" class="diag"/>')
     kept: list[tuple[float, float, int]] = []
-    for b in bins:
+    for k, b in enumerate(bins):
         lo, hi = finite(b.get("lo")), finite(b.get("hi"))
         count = b.get("count")
         if lo is None or hi is None or not isinstance(count, int):
@@ -165,7 +174,9 @@ def reliability_svg(bins: Sequence[Mapping[str, Any]], label: str) -> str:
         kept.append((lo, hi, count))
         marks = _bin_marks(lo, hi, count, mean_p, frac)
         if marks:
-            body.append(f"<g><title>{_bin_title(lo, hi, count, mean_p, frac)}</title>{marks}</g>")
+            group = f"<g><title>{_bin_title(lo, hi, count, mean_p, frac)}</title>{marks}</g>"
+            link = links[k] if links is not None and k < len(links) else None
+            body.append(f'<a href="{escape(link)}">{group}</a>' if link else group)
     if not kept or all(c <= 0 for _, _, c in kept):
         return _no_data(height, body, label)
     body += _count_strip(kept, _MT + _PH + _AXIS_H)
@@ -224,23 +235,35 @@ def _bin_table(bins: Sequence[Mapping[str, Any]]) -> str:
         cells += [_num(b.get("mean_p")), _num(b.get("frac_pos"))]
         rows.append("<tr>" + "".join(f'<td class="num">{c}</td>' for c in cells) + "</tr>")
     return (
-        f"<details><summary>bins</summary><table><tr>{head}</tr>{''.join(rows)}</table></details>"
+        f'<details><summary>bins</summary><div class="wrap"><table><tr>{head}</tr>'
+        f"{''.join(rows)}</table></div></details>"
     )
 
 
-def reliability_figure(bins: Sequence[Mapping[str, Any]], label: str, caption: str) -> str:
+def reliability_figure(
+    bins: Sequence[Mapping[str, Any]],
+    label: str,
+    caption: str,
+    *,
+    links: Sequence[str | None] | None = None,
+    extra: str = "",
+) -> str:
     """A `<figure>`: the reliability diagram, its caption and a folded table of its bins.
 
     Args:
         bins: Bins as in the eval summary: `lo`, `hi`, `count`, `mean_p`, `frac_pos`.
         label: Accessible name of the chart (escaped here).
         caption: Caption text (escaped here).
+        links: Where a click on each bin leads (see `reliability_svg`).
+        extra: Markup added at the end of the figure, ready-made (the bins' cases).
 
     Returns:
         One `<figure>` element as a string.
     """
-    svg = reliability_svg(bins, label)
-    return f"<figure>{svg}<figcaption>{escape(caption)}</figcaption>{_bin_table(bins)}</figure>"
+    svg = reliability_svg(bins, label, links)
+    return (
+        f"<figure>{svg}<figcaption>{escape(caption)}</figcaption>{_bin_table(bins)}{extra}</figure>"
+    )
 
 
 def error_coverage_figure(
