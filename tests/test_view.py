@@ -114,6 +114,27 @@ def test_bad_requests_get_errors_and_the_server_goes_on(served: tuple[ViewServer
         with pytest.raises(urllib.error.HTTPError) as caught:
             _get(server, path)
         assert caught.value.code == code, path
+    # A filter is checked as `agentguard inspect` checks its options: 400 naming the key.
+    for query, key in [
+        ("flag=bogus", "flag"),
+        ("decision=ASK_USER", "decision"),
+        ("since=yesterday", "since"),
+        ("until=2026-13-01", "until"),
+        ("min=0.9&max=0.1", "min/max"),
+        ("min=high", "min/max"),
+        ("all=maybe", "all"),
+        ("foo=bar", "foo"),
+    ]:
+        for route in ("rows", "summary"):
+            with pytest.raises(urllib.error.HTTPError) as caught:
+                _get(server, f"/api/{route}?{query}")
+            error = json.loads(caught.value.read())
+            assert caught.value.code == 400 and error["where"] == key, (route, query, error)
+            assert error["error"].startswith(f"{key}: "), error
+    assert "valid: silent_assumption" in _error(server, "/api/rows?flag=bogus")
+    assert "MIN is above MAX" in _error(server, "/api/rows?min=0.9&max=0.1")
+    assert _get(server, "/api/rows?since=2000-01-01&until=2999-01-01T00:00Z")["total"] == 4
+    assert _get(server, "/api/rows?all=0")["total"] == 4
     # A request naming another host (a DNS name pointed here) is refused.
     request = urllib.request.Request(server.url + "api/status", headers={"Host": "evil.test"})
     with pytest.raises(urllib.error.HTTPError) as caught:
@@ -127,6 +148,33 @@ def test_bad_requests_get_errors_and_the_server_goes_on(served: tuple[ViewServer
     rows = _get(server, "/api/rows")["rows"]
     assert "cannot be read" in rows[0]["error"] and rows[0]["line"] == 2
     assert _get(server, "/api/rows")["total"] == 4  # still serving
+
+
+def _error(server: ViewServer, path: str) -> str:
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        _get(server, path)
+    return str(json.loads(caught.value.read())["error"])
+
+
+def test_the_status_follows_a_growing_trace_and_names_a_cut_last_line(
+    served: tuple[ViewServer, Path],
+) -> None:
+    server, trace = served
+    assert _get(server, "/api/status")["warnings"] == []
+    record = trace.read_bytes().splitlines()[1]
+    with trace.open("ab") as f:  # a record, a line that is no JSON, and a record being written
+        f.write(record + b"\nnot json\n" + record[:40])
+    status = _get(server, "/api/status")
+    assert status["size"] == trace.stat().st_size and status["cut_line"] == 10
+    assert [p["line"] for p in status["problems"]] == [9]
+    assert any("Line 10 of the trace is cut" in w for w in status["warnings"])
+    assert any("1 line(s) of the trace could not be read" in w for w in status["warnings"])
+    assert _get(server, "/api/rows")["total"] == 5  # the appended record is listed
+    with trace.open("ab") as f:  # the writer finishes its line
+        f.write(record[40:] + b"\n")
+    status = _get(server, "/api/status")
+    assert status["cut_line"] is None and not any("cut" in w for w in status["warnings"])
+    assert _get(server, "/api/rows")["total"] == 6
 
 
 def test_the_page_is_served_whole_and_loads_nothing_from_elsewhere(
@@ -222,6 +270,25 @@ def test_a_trace_with_bad_lines_warns_and_names_them(tmp_path: Path) -> None:
     assert any("could not be read" in w for w in status["warnings"])
     assert view.rows({})["total"] == 4
     view.close()
+
+
+def test_view_o_names_each_unreadable_line_and_a_cut_last_line(tmp_path: Path) -> None:
+    trace = _check_trace(tmp_path / "t.jsonl")
+    with trace.open("ab") as f:
+        f.write(b"not json\n" * 12 + b'{"kind": "rep')
+    page, err = tmp_path / "view.html", io.StringIO()
+    assert main(["view", str(trace), "-o", str(page)], stdout=io.StringIO(), stderr=err) == 0
+    lines = err.getvalue().splitlines()
+    assert all(line.startswith("agentguard: warning: ") for line in lines), lines
+    assert lines[0] == f"agentguard: warning: {trace}:8: corrupt record (not JSON): skipped"
+    assert len([x for x in lines if "corrupt record" in x]) == 10
+    assert "2 more unreadable lines skipped" in lines[10]
+    assert lines[11] == (
+        f"agentguard: warning: {trace}:20: the last line is cut "
+        "(a crash, or a writer still writing it): skipped"
+    )
+    html = page.read_text(encoding="utf-8")
+    assert "Line 20 of the trace is cut" in html and "12 line(s) of the trace" in html
 
 
 def _big_trace(path: Path, n: int) -> None:

@@ -113,16 +113,46 @@ def test_filter_open_a_claim_see_its_evidence_and_label_it(page: Any, tmp_path: 
         assert "user#1" in evidence.inner_text()
         _shot(page, "3-evidence")
 
-        claim_id = supported.get_attribute("data-claim")
+        # The question is about the claim (backed by what the agent was told), as a label's
+        # `correct` is; not about whether the monitor judged it well.
+        labels = page.locator("#evidence .labels")
+        assert "Is this claim backed by what the agent was told?" in labels.inner_text()
+        claim_id = str(supported.get_attribute("data-claim"))
+        line = int(page.locator("#list tr.sel").get_attribute("data-line"))
         page.fill("#label-note", "checked by hand")
         page.click("#label-wrong")
-        sync_api.expect(page.locator("#label-state")).to_contain_text("wrong")
+        sync_api.expect(page.locator("#label-state")).to_contain_text("✗ not backed")
+        label = load_labels(trace)[(line, claim_id)]
+        assert (label["correct"], label["note"], label["by"]) == (
+            False,
+            "checked by hand",
+            "viewer",
+        )
+        page.fill("#label-note", "")
+        page.fill("#label-by", "ana")
+        page.click("#label-right")
+        sync_api.expect(page.locator("#label-state")).to_contain_text("✓ backed · labelled by ana")
+        cell = page.locator(f'.label-cell[data-claim="{claim_id}"]')
+        assert cell.inner_text().startswith("✓ backed")
         _shot(page, "4-labelled")
+        label = load_labels(trace)[(line, claim_id)]
+        assert (label["correct"], label["by"]) == (True, "ana")
+
+        # A link to a trace line opens that record, even one the list does not show (line 6
+        # has no flags); a later change of the address opens another.
+        page.goto("about:blank")  # a fresh load, not a change of the address's fragment
+        page.goto(server.url + "#line=6")
+        sync_api.expect(page.locator("#detail h2")).to_contain_text("line 6")
+        assert page.locator("#list tbody tr").count() == 4
+        page.evaluate("location.hash = '#line=3'")
+        sync_api.expect(page.locator("#detail h2")).to_contain_text("line 3")
+        sync_api.expect(page.locator('#list tr[data-line="3"]')).to_have_class("sel")
+        page.click('#list tr[data-line="4"]')
+        sync_api.expect(page.locator("#detail h2")).to_contain_text("line 4")
+        assert page.evaluate("location.hash") == "#line=4"  # the address names it, to share
+        _shot(page, "4b-line-link")
     finally:
         _stop(server)
-    line = int(page.locator("#list tr.sel").get_attribute("data-line"))
-    label = load_labels(trace)[(line, str(claim_id))]
-    assert label["correct"] is False and label["note"] == "checked by hand"
 
 
 def test_an_eval_run_opens_the_cases_behind_a_bin_and_a_miss(page: Any, tmp_path: Path) -> None:
@@ -160,9 +190,10 @@ def test_the_saved_page_works_from_disk(page: Any, tmp_path: Path) -> None:
     trace = _check_trace(tmp_path / "t.jsonl")
     html = tmp_path / "view.html"
     assert main(["view", str(trace), "-o", str(html)], stdout=io.StringIO()) == 0
-    page.goto(html.as_uri())
+    page.goto(html.as_uri() + "#line=3")  # as the eval report links to `view.html#line=N`
     page.wait_for_selector("#list tbody tr")
     assert page.locator("#list tbody tr").count() == 4
+    sync_api.expect(page.locator("#detail h2")).to_contain_text("line 3")
     page.fill("input[name=tool]", "book_flight")
     page.click("#apply")
     sync_api.expect(page.locator("#list tbody tr")).to_have_count(1)

@@ -484,7 +484,8 @@ def _parse_line(
     try:
         record, found = _rows(obj, line, at, len(raw), domains)
     except (TypeError, ValueError, AttributeError, KeyError) as exc:
-        bad.append((line, f"malformed {kind} record ({type(exc).__name__}): skipped"))
+        what = str(exc) if isinstance(exc, ValueError) else "a field of the wrong type"
+        bad.append((line, f"malformed {kind} record ({what[:80]}): skipped"))
         return
     records.append(record)
     claims.extend(found)

@@ -32,13 +32,21 @@ _DEFAULT_THRESHOLD = 0.5
 
 
 def _count(text: str) -> int:
-    """A non-negative whole number, for `--limit` and `--offset`."""
+    """A non-negative whole number, for `--offset`."""
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a whole number") from None
     if value < 0:
         raise argparse.ArgumentTypeError(f"{value} is negative")
+    return value
+
+
+def _page_size(text: str) -> int:
+    """A page size for `--limit`: a whole number of at least 1."""
+    value = _count(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("0 records per page shows nothing: give 1 or more")
     return value
 
 
@@ -56,7 +64,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     add_filter_options(parser)
     shown = parser.add_argument_group("output")
     shown.add_argument(
-        "--limit", type=_count, default=DEFAULT_LIMIT, metavar="N",
+        "--limit", type=_page_size, default=DEFAULT_LIMIT, metavar="N",
         help=f"records per page (default: {DEFAULT_LIMIT})",
     )  # fmt: skip
     shown.add_argument(

@@ -5,8 +5,9 @@ self-contained HTML file (`render_page(embedded_data(view))`). The page ships in
 HTML, CSS and plain JavaScript, nothing fetched from elsewhere.
 """
 
-from agentguard.viewer.data import TraceView, filters_of
+from agentguard.viewer.data import TraceView
 from agentguard.viewer.page import MAX_EMBEDDED, embedded_data, render_page
+from agentguard.viewer.query import filters_of
 from agentguard.viewer.server import ViewServer, serve
 
 __all__ = [

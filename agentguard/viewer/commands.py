@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from agentguard.atomic import write_text_atomic
+from agentguard.errors import safe_message
+from agentguard.inspection.inspect_command import MAX_PROBLEMS_SHOWN
 from agentguard.viewer.data import TraceView
 from agentguard.viewer.page import MAX_EMBEDDED, embedded_data, render_page
 from agentguard.viewer.server import ViewServer
@@ -82,12 +84,11 @@ def cmd_view(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 def _write(view: TraceView, out: Path, stdout: TextIO, stderr: TextIO) -> int:
     started = time.monotonic()
     data = embedded_data(view, limit=MAX_EMBEDDED)
-    for warning in data["status"]["warnings"]:
-        print(f"warning: {warning}", file=stderr)
+    _warn(view, stderr)
     if data["shown"] < data["total"]:
         print(
-            f"warning: the file holds {data['shown']:,} of the {data['total']:,} records "
-            "(flagged ones first); serve the trace with `agentguard view` to see them all",
+            f"agentguard: warning: the file holds {data['shown']:,} of the {data['total']:,} "
+            "records (flagged ones first); serve the trace with `agentguard view` to see them all",
             file=stderr,
         )
     write_text_atomic(out, render_page(data, title=str(view.path)))
@@ -95,3 +96,20 @@ def _write(view: TraceView, out: Path, stdout: TextIO, stderr: TextIO) -> int:
     took = time.monotonic() - started
     print(f"wrote {out} ({data['shown']:,} records, {took:.1f} s)", file=stdout)
     return 0
+
+
+def _warn(view: TraceView, stderr: TextIO) -> None:
+    """The trace's warnings, each unreadable line named as `agentguard inspect` names it."""
+    for note in view.notes():
+        print(f"agentguard: warning: {note}", file=stderr)
+    problems = view.problems
+    for problem in problems[:MAX_PROBLEMS_SHOWN]:
+        print(f"agentguard: warning: {safe_message(problem, words=False)}", file=stderr)
+    if len(problems) > MAX_PROBLEMS_SHOWN:
+        more = len(problems) - MAX_PROBLEMS_SHOWN
+        print(f"agentguard: warning: {more} more unreadable lines skipped", file=stderr)
+    cut = view.cut_line()
+    if cut is not None:
+        print(f"agentguard: warning: {safe_message(str(view.trace), words=False)}:{cut}: "
+              "the last line is cut (a crash, or a writer still writing it): skipped",
+              file=stderr)  # fmt: skip

@@ -27,64 +27,14 @@ from agentguard.inspection.index import (
 )
 from agentguard.inspection.labels import add_label, load_labels
 from agentguard.viewer.evalrun import RunView
+from agentguard.viewer.query import PAGE_KEYS, filters_of, one, values
 
-__all__ = ["MAX_PAGE", "TraceView", "filters_of"]
+__all__ = ["MAX_PAGE", "TraceView"]
 
 MAX_PAGE = 200
 """The most records one page of `/api/rows` holds."""
 _PREVIEW = 160
 _MAX_PROBLEMS = 200
-
-
-def _values(query: Mapping[str, Sequence[str]], key: str) -> tuple[str, ...]:
-    """The values of a query parameter, given repeated or comma-separated; blanks dropped."""
-    out: list[str] = []
-    for value in query.get(key, ()):
-        out += [v.strip() for v in value.split(",") if v.strip()]
-    return tuple(out)
-
-
-def _one(query: Mapping[str, Sequence[str]], key: str) -> str | None:
-    values = [v for v in query.get(key, ()) if v.strip()]
-    return values[-1].strip() if values else None
-
-
-def _number(query: Mapping[str, Sequence[str]], key: str) -> float | None:
-    text = _one(query, key)
-    if text is None:
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        raise InputError(key, f"not a number: {clip(text, 20)}") from None
-    if not 0.0 <= value <= 1.0:
-        raise InputError(key, f"{clip(text, 20)} is not between 0 and 1")
-    return value
-
-
-def filters_of(query: Mapping[str, Sequence[str]]) -> Filters:
-    """The `Filters` of a query string parsed by `urllib.parse.parse_qs`.
-
-    Keys: `flag`, `tool`, `param`, `domain`, `decision` (each any of, repeated or
-    comma-separated), `input` (an input id, `*` for any run of characters), `min` and `max`
-    (support), `since`, `until`, and `all=1` for records without flags too.
-
-    Raises:
-        InputError: for a support bound that is no number between 0 and 1.
-    """
-    return Filters(
-        flag_types=_values(query, "flag"),
-        tools=_values(query, "tool"),
-        params=_values(query, "param"),
-        domains=_values(query, "domain"),
-        decisions=_values(query, "decision"),
-        input_id=_one(query, "input"),
-        support_min=_number(query, "min"),
-        support_max=_number(query, "max"),
-        since=_one(query, "since"),
-        until=_one(query, "until"),
-        flagged=_one(query, "all") not in ("1", "true", "yes"),
-    )
 
 
 def _glob_literal(text: str) -> str:
@@ -122,6 +72,8 @@ class TraceView:
             trace=self.trace, index_path=self.trace.with_name(self.trace.name + INDEX_SUFFIX)
         )
         self._thread: threading.Thread | None = None
+        self._tail_lock = threading.Lock()
+        self._counted = (0, 0)  # bytes of the trace counted by `cut_line`, newlines in them
 
     def _is_run(self) -> bool:
         return self.trace.name == "trace.jsonl" and (self.trace.parent / "results.jsonl").is_file()
@@ -146,8 +98,10 @@ class TraceView:
             self._read, self._size = read, size
 
         try:
+            # The size before reading: what is appended meanwhile is left to `catch_up`.
+            size = self.trace.stat().st_size
             self._built = TraceIndex.open(self.trace, progress=progress)
-            self._read = self._size = self.trace.stat().st_size
+            self._read = self._size = size
         except (InputError, OSError, sqlite3.Error) as exc:
             self._error = clip(str(exc), 300)
         finally:
@@ -158,9 +112,48 @@ class TraceView:
         """The index to read: the finished one, or what has been committed so far."""
         return self._built if self._built is not None else self._reader
 
-    def status(self) -> dict[str, Any]:
-        """Where indexing stands, what the trace is, and the lines that could not be read."""
-        problems = self._built.problems if self._built is not None else []
+    def catch_up(self) -> None:
+        """Index the lines appended to the trace since it was indexed (once indexing is done).
+
+        Cheap when the trace has not grown: one `stat`. A trace replaced by another is
+        indexed anew (see `TraceIndex.refresh`).
+        """
+        if self._built is None or not self._done.is_set():
+            return
+        try:
+            size = self.trace.stat().st_size
+            if size != self._size:
+                self._built.refresh()
+                self._read = self._size = size
+        except (InputError, OSError, sqlite3.Error) as exc:
+            self._error = clip(str(exc), 300)
+
+    def cut_line(self) -> int | None:
+        """The number of the trace's last line when it is cut (no newline yet), else None.
+
+        Counted incrementally: a trace only grows, so only the bytes appended since the last
+        count are read.
+        """
+        with self._tail_lock, self.trace.open("rb") as f:
+            size = f.seek(0, 2)
+            if size == 0:
+                return None
+            f.seek(size - 1)
+            if f.read(1) == b"\n":
+                return None
+            at, newlines = self._counted if self._counted[0] <= size else (0, 0)
+            f.seek(at)
+            while at < size:
+                chunk = f.read(min(1 << 22, size - at))
+                if not chunk:
+                    break
+                newlines += chunk.count(b"\n")
+                at += len(chunk)
+            self._counted = (at, newlines)
+            return newlines + 1
+
+    def notes(self) -> list[str]:
+        """Warnings about the trace as a whole: an old version, an eval run's missing parts."""
         version = self.header.get("version")
         warnings = []
         if version == 2 or version == 1:
@@ -168,20 +161,42 @@ class TraceView:
                 f"This trace is of version {version}: it holds no output text, so each output "
                 "is shown from its claims."
             )
+        return warnings + (self.run.warnings if self.run is not None else [])
+
+    @property
+    def problems(self) -> list[str]:
+        """The lines that could not be read, `TRACE:LINE: why` (once indexing is done)."""
+        return list(self._built.problems) if self._built is not None else []
+
+    def status(self) -> dict[str, Any]:
+        """Where indexing stands, what the trace is, and the lines that could not be read.
+
+        Brought up to date with the trace first (`catch_up`): lines appended since show in
+        `problems` and `warnings` as they do in the pages of records.
+        """
+        self.catch_up()
+        problems = self.problems
+        warnings = self.notes()
         if problems:
             warnings.append(f"{len(problems)} line(s) of the trace could not be read: skipped.")
+        cut = self.cut_line() if self._done.is_set() else None
+        if cut is not None:
+            warnings.append(
+                f"Line {cut} of the trace is cut (a crash, or a writer still writing it): skipped."
+            )
         return {
             "trace": str(self.trace),
             "path": str(self.path),
-            "version": version,
+            "version": self.header.get("version"),
             "kind": "run" if self.run is not None else "trace",
             "indexing": not self._done.is_set(),
             "read": self._read,
             "size": self._size,
             "error": self._error,
-            "warnings": warnings + (self.run.warnings if self.run is not None else []),
+            "warnings": warnings,
             "problems": [_problem(p, str(self.trace)) for p in problems[:_MAX_PROBLEMS]],
             "n_problems": len(problems),
+            "cut_line": cut,
         }
 
     # -- reading ------------------------------------------------------------------------------
@@ -195,14 +210,15 @@ class TraceView:
         Raises:
             InputError: for a bad filter, offset or limit.
         """
-        offset = _count(_one(query, "offset"), "offset", 0)
-        limit = min(MAX_PAGE, _count(_one(query, "limit"), "limit", 50))
-        cases = _values(query, "cases")
+        filters = filters_of(query, PAGE_KEYS)
+        offset = _count(one(query, "offset"), "offset", 0)
+        limit = min(MAX_PAGE, _count(one(query, "limit"), "limit", 50))
+        cases = values(query, "cases")
+        self.catch_up()
         try:
             if cases:
                 total, rows = self._case_rows(cases, offset, limit)
             else:
-                filters = filters_of(query)
                 total = self.index.count(filters)
                 rows = self.index.rows(filters, offset=offset, limit=limit)
         except sqlite3.OperationalError:  # the index has no tables yet: its first batch
@@ -303,13 +319,18 @@ class TraceView:
 
     def summary(self, query: Mapping[str, Sequence[str]]) -> list[dict[str, Any]]:
         """Flagged claims by tool and parameter, for the records that pass the filters."""
+        filters = filters_of(query)
+        self.catch_up()
         try:
-            return self.index.summary(filters_of(query))
+            return self.index.summary(filters)
         except sqlite3.OperationalError:
             return []
 
     def label(self, body: Mapping[str, Any]) -> dict[str, Any]:
-        """Save a person's label of one claim (`line`, `claim_id`, `correct`, `note`).
+        """Save a person's label of one claim (`line`, `claim_id`, `correct`, `note`, `by`).
+
+        `correct` is true when the claim is backed by what the agent was told (as for
+        `agentguard label --right`); `by` names who labels, `"viewer"` when left out.
 
         Raises:
             InputError: for a body without a record line, a claim of that record, or a verdict.
@@ -319,7 +340,9 @@ class TraceView:
             raise InputError("line", "must be the record's line number")
         if not isinstance(claim_id, str) or not isinstance(correct, bool):
             raise InputError("label", "needs a claim_id and correct: true or false")
-        note = body.get("note")
+        note, by = body.get("note"), body.get("by")
+        if by is not None and not isinstance(by, str):
+            raise InputError("by", "must be a name (text)")
         claims = self.index.record(line).get("report", {}).get("claims") or []
         if claim_id not in {c.get("id") for c in claims if isinstance(c, dict)}:
             raise InputError(f"line {line}", f"no claim {clip(claim_id, 20)} in this record")
@@ -329,7 +352,7 @@ class TraceView:
             claim_id=claim_id,
             correct=correct,
             note=note if isinstance(note, str) and note.strip() else None,
-            by="viewer",
+            by=by.strip() if by is not None and by.strip() else "viewer",
         )
 
     def close(self) -> None:

@@ -9,10 +9,11 @@ cannot send without the browser asking first.
 
 Routes:
     `GET /`: the page. `GET /api/status`: indexing progress, warnings, unreadable lines.
-    `GET /api/rows?...`: a page of records (filters as `filters_of` reads them).
+    `GET /api/rows?...`: a page of records (filters as `filters_of` reads them; a key or
+    value it does not take is a 400 naming the key).
     `GET /api/record/LINE`: a whole record, its sources and labels. `GET /api/summary?...`:
     flagged claims by tool and parameter. `GET /api/run`: an eval run's figures and misses.
-    `POST /api/labels`: `{"line", "claim_id", "correct", "note"}` saves a label.
+    `POST /api/labels`: `{"line", "claim_id", "correct", "note", "by"}` saves a label.
 """
 
 from __future__ import annotations
@@ -99,7 +100,7 @@ class _Handler(BaseHTTPRequestHandler):
         except _NotFound:
             self._json({"error": "not found"}, 404)
         except InputError as exc:
-            self._json({"error": clip(str(exc), 300)}, 400)
+            self._json({"error": clip(str(exc), 300), "where": exc.where}, 400)
         except Exception as exc:  # noqa: BLE001 - one failing request must not stop the server
             self._json({"error": f"{type(exc).__name__}: {clip(str(exc), 200)}"}, 500)
 

@@ -157,6 +157,22 @@ async function pollStatus() {
   }
   showBanner(status);
   await Promise.all([loadList(), loadSummary()]);
+  openFromHash();
+}
+
+// `#line=N` (as the eval report links to records) opens the record on trace line N, whether or
+// not it is on the list's current page.
+function hashLine() {
+  const found = /^#line=(\d+)$/.exec(location.hash);
+  return found ? Number(found[1]) : null;
+}
+
+function openFromHash() {
+  const line = hashLine();
+  if (line !== null && line !== state.line) {
+    showTab("records");
+    openRecord(line);
+  }
 }
 
 // -- the list -----------------------------------------------------------------------------------
@@ -227,6 +243,9 @@ function showError(err) {
 
 async function openRecord(line, claimId) {
   state.line = line;
+  if (location.hash !== "#line=" + line) {
+    try { history.replaceState(null, "", "#line=" + line); } catch (err) { /* a page from disk */ }
+  }
   for (const tr of $("list").tBodies[0].rows) tr.classList.toggle("sel", Number(tr.dataset.line) === line);
   let detail;
   try { detail = await api("/api/record/" + line); } catch (err) {
@@ -304,15 +323,18 @@ function renderDetail(detail) {
     el("div", { id: "evidence", class: "evidence", hidden: true }));
 }
 
+// A label's `correct` says whether the CLAIM is backed by what the agent was told (as
+// `agentguard label --right/--wrong`), not whether the monitor judged it well.
 function labelText(label) {
   if (!label) return "";
-  return (label.correct ? "✓ right" : "✗ wrong") + (label.note ? ` (${label.note})` : "");
+  return [label.correct ? "✓ backed" : "✗ not backed", label.by && "labelled by " + label.by,
+    label.note].filter(Boolean).join(" · ");
 }
 
 function claimTable(claims, flags, labels) {
   const flagOf = Object.fromEntries(flags.map((f) => [f.claim_id, f.type]));
   return el("div", { class: "wrap" }, el("table", { class: "claims" },
-    el("tr", {}, ["claim", "what", "support", "label", "flag", "person"].map((h) => el("th", {}, h))),
+    el("tr", {}, ["claim", "what", "support", "monitor says", "flag", "person: backed?"].map((h) => el("th", {}, h))),
     claims.map((c) => el("tr", {}, el("td", {}, claimSpan(c, c.id)),
       el("td", {}, c.kind === "argument" ? `${c.tool}.${c.path} = ${JSON.stringify(c.value)}` : c.text),
       el("td", { class: "num" }, fmt(c.support)), el("td", {}, c.label),
@@ -362,24 +384,35 @@ function showClaim(id, pin) {
 function labelControls(claim, detail) {
   const current = (detail.labels || {})[claim.id];
   const status = el("span", { class: "label-state " + (current ? (current.correct ? "right" : "wrong") : ""),
-    id: "label-state" }, current ? "labelled " + labelText(current) : "not labelled");
+    id: "label-state" }, current ? labelText(current) : "not labelled yet");
   if (EMBEDDED) return el("div", { class: "labels" }, status);
   const note = el("input", { id: "label-note", placeholder: "note (optional)" });
+  const by = el("input", { id: "label-by", placeholder: "your name (optional)", value: savedName() });
   const save = async (correct) => {
     try {
+      rememberName(by.value.trim());
       const label = await post("/api/labels", { line: detail.line, claim_id: claim.id, correct,
-        note: note.value || null });
+        note: note.value || null, by: by.value.trim() || null });
       detail.labels = { ...(detail.labels || {}), [claim.id]: label };
-      status.textContent = "labelled " + labelText(label);
+      status.textContent = labelText(label);
       status.className = "label-state " + (correct ? "right" : "wrong");
       const cell = document.querySelector(`.label-cell[data-claim="${claim.id}"]`);
       if (cell) cell.textContent = labelText(label);
     } catch (err) { status.textContent = "not saved: " + err.message; }
   };
-  return el("div", { class: "labels" }, "Is the claim's verdict right?",
-    el("button", { type: "button", id: "label-right", onclick: () => save(true) }, "✓ right"),
-    el("button", { type: "button", id: "label-wrong", onclick: () => save(false) }, "✗ wrong"),
-    note, status);
+  return el("div", { class: "labels" }, "Is this claim backed by what the agent was told?",
+    el("button", { type: "button", id: "label-right", onclick: () => save(true) }, "✓ yes, backed"),
+    el("button", { type: "button", id: "label-wrong", onclick: () => save(false) }, "✗ no, not backed"),
+    note, by, status);
+}
+
+// The labeller's name is kept in the browser for the next label (labels without one say "viewer").
+function savedName() {
+  try { return localStorage.getItem("agentguard-label-by") || ""; } catch (err) { return ""; }
+}
+
+function rememberName(name) {
+  try { localStorage.setItem("agentguard-label-by", name); } catch (err) { /* private mode */ }
 }
 
 // -- an eval run: calibration plots, the cases of each bin, the misses --------------------------
@@ -474,4 +507,5 @@ $("prev").addEventListener("click", () => { state.offset = Math.max(0, state.off
 $("next").addEventListener("click", () => { state.offset += state.limit; loadList(); });
 $("tab-records").addEventListener("click", () => showTab("records"));
 $("tab-calibration").addEventListener("click", () => showTab("calibration"));
+window.addEventListener("hashchange", openFromHash);
 pollStatus().catch(showError);
