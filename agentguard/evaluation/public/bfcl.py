@@ -174,7 +174,8 @@ def leaves(value: Any, path: str) -> Iterator[tuple[str, Any]]:
         yield path, value
 
 
-def _forms(value: Any) -> list[str]:
+def value_forms(value: Any) -> list[str]:
+    """The written forms `mentions` looks for: a number also with separators, no flags."""
     if isinstance(value, bool) or value is None:
         return []  # a flag's value is never written out in the request
     if isinstance(value, int) or (isinstance(value, float) and value.is_integer()):
@@ -193,7 +194,7 @@ def mentions(text: str, value: Any) -> bool:
     folded = text.casefold()
     return any(
         re.search(rf"(?<![\w.]){re.escape(form.casefold())}(?!\w)", folded)
-        for form in _forms(value)
+        for form in value_forms(value)
     )
 
 

@@ -149,7 +149,7 @@ def _words(text: str) -> set[str]:
     return words - STOPWORDS
 
 
-def _unstated(value: Any, request: str) -> bool:
+def unstated(value: Any, request: str) -> bool:
     """Whether `request` says nothing of `value`, in this form or another.
 
     A string is unstated when none of its content words is a word of the request (so
@@ -204,7 +204,7 @@ def _replacement(
     default = spec.get("default", object())
 
     def fits(v: Any) -> bool:
-        return v != value and v != default and _same_type(v, value) and _unstated(v, request)
+        return v != value and v != default and _same_type(v, value) and unstated(v, request)
 
     enum = spec.get("enum")
     if isinstance(enum, list):
