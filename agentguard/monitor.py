@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections import OrderedDict
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -367,6 +368,38 @@ class MonitorSession:
     ) -> Report:
         """`check` for async code; runs in a worker thread so the event loop stays free."""
         return await asyncio.to_thread(self.check, data, **fields)
+
+
+class SessionCache:
+    """The sessions of many conversations of one monitor, each found by a key of the caller's.
+
+    Integrations know a conversation by a thread id, or by how it starts; this keeps one
+    `Monitor.session()` per key for the `size` most recently used keys (the least recently
+    used is dropped: its conversation's next check reads the history once again, with the same
+    report). Thread-safe.
+    """
+
+    def __init__(self, monitor: Monitor, size: int) -> None:
+        """Keep up to `size` sessions of `monitor`."""
+        if size < 1:
+            raise ValueError(f"size must be at least 1, not {size}")
+        self.monitor = monitor
+        self.size = size
+        self._sessions: OrderedDict[Hashable, MonitorSession] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> MonitorSession:
+        """The session of the conversation `key` names, made on first use."""
+        with self._lock:
+            found = self._sessions.pop(key, None)
+            self._sessions[key] = found if found is not None else self.monitor.session()
+            while len(self._sessions) > self.size:
+                self._sessions.popitem(last=False)
+            return self._sessions[key]
+
+    def __len__(self) -> int:
+        """How many conversations keep a session now."""
+        return len(self._sessions)
 
 
 @dataclass

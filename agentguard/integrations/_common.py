@@ -5,10 +5,9 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections import OrderedDict
 from typing import Any
 
-from agentguard.monitor import Monitor, MonitorSession
+from agentguard.monitor import Monitor, MonitorSession, SessionCache
 from agentguard.types import Decision, Report
 
 __all__ = [
@@ -118,25 +117,13 @@ class SessionPool:
 
     def __init__(self, monitor: Monitor, size: int = 256) -> None:
         """Keep up to `size` sessions of `monitor`, the least recently used dropped first."""
-        if size < 1:
-            raise ValueError(f"size must be at least 1, not {size}")
         self.monitor = monitor
         self.size = size
-        self._sessions: OrderedDict[object, MonitorSession] = OrderedDict()
-        self._lock = threading.Lock()
+        self._sessions = SessionCache(monitor, size)
 
     def session(self, messages: object) -> MonitorSession:
         """The session of the conversation `messages` (a list of messages in any form)."""
-        key = _start_of(messages)
-        with self._lock:
-            found = self._sessions.get(key)
-            if found is None:
-                found = self._sessions[key] = self.monitor.session()
-                if len(self._sessions) > self.size:
-                    self._sessions.popitem(last=False)
-            else:
-                self._sessions.move_to_end(key)
-            return found
+        return self._sessions.get(_start_of(messages))
 
     def check(self, data: dict[str, Any]) -> Report:
         """`Monitor.check` of `data` through the session of its conversation."""

@@ -27,9 +27,7 @@ this module does.
 
 from __future__ import annotations
 
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal, TypeAlias
@@ -42,7 +40,7 @@ from langgraph.types import Command, Overwrite, interrupt
 from agentguard.input_limits import clean_text
 from agentguard.integrations._common import AssumptionFlagged, unchecked_report
 from agentguard.message_forms import plain_input
-from agentguard.monitor import Monitor, MonitorSession
+from agentguard.monitor import Monitor, MonitorSession, SessionCache
 from agentguard.policy import Policy
 from agentguard.types import Report
 
@@ -148,20 +146,13 @@ class _Guard:
         self.system = [{"role": "system", "content": system}] if system else []
         self.messages_key = messages_key
         self.report_key = report_key
-        self._sessions: OrderedDict[str, MonitorSession] = OrderedDict()
-        self._lock = threading.Lock()
+        self._sessions = SessionCache(self.monitor, _MAX_SESSIONS)
 
     def _checker(self) -> Monitor | MonitorSession:
         """The conversation's monitor session, so each turn reads only what is new."""
         thread = _thread_id()
-        if not thread:
-            return self.monitor  # no thread to keep a session for: the whole conversation
-        with self._lock:
-            found = self._sessions.pop(thread, None)
-            self._sessions[thread] = found if found is not None else self.monitor.session()
-            while len(self._sessions) > _MAX_SESSIONS:
-                self._sessions.popitem(last=False)
-            return self._sessions[thread]
+        # No thread to keep a session for: the monitor reads the whole conversation.
+        return self._sessions.get(thread) if thread else self.monitor
 
     def check(self, messages: Sequence[Any], output: Any) -> Report:
         """The report on `output`; unchecked (per the fail mode) when the monitor raises."""

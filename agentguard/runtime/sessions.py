@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-
-from agentguard.monitor import Monitor, MonitorSession
+from agentguard.monitor import Monitor, MonitorSession, SessionCache
 
 __all__ = ["ThreadSessions"]
 
@@ -36,23 +33,12 @@ class ThreadSessions:
 
     def __init__(self, monitor: Monitor, size: int = MAX_SESSIONS) -> None:
         """Keep up to `size` sessions of `monitor`."""
-        if size < 1:
-            raise ValueError(f"size must be at least 1, not {size}")
         self.monitor = monitor
-        self.size = size
-        self._sessions: OrderedDict[str, MonitorSession] = OrderedDict()
-        self._lock = threading.Lock()
+        self._sessions = SessionCache(monitor, size)
 
     def checker(self, thread: str) -> Monitor | MonitorSession:
         """The session of `thread`, or the monitor itself when there is no thread (`""`)."""
-        if not thread:
-            return self.monitor
-        with self._lock:
-            found = self._sessions.pop(thread, None)
-            self._sessions[thread] = found if found is not None else self.monitor.session()
-            while len(self._sessions) > self.size:
-                self._sessions.popitem(last=False)
-            return self._sessions[thread]
+        return self._sessions.get(thread) if thread else self.monitor
 
     def __len__(self) -> int:
         """How many threads keep a session now."""
