@@ -33,10 +33,9 @@ __all__ = ["INDEX_SUFFIX", "Filters", "Row", "TraceIndex", "read_header", "trace
 INDEX_SUFFIX = ".index.sqlite"
 """What the index file of `TRACE` is called: `TRACE` followed by this."""
 _SCHEMA = 1
-_BATCH = 2_000
 _CHUNK = 1 << 22  # bytes read from the trace at a time
 _PARALLEL_BYTES = 32 << 20  # more new bytes than this are parsed in worker processes
-_PIECE_BYTES = 8 << 20
+_PIECE_BYTES = 4 << 20  # a piece is parsed, written and committed at once
 
 try:  # orjson parses records several times faster; the standard library does the same job
     import orjson
@@ -185,48 +184,29 @@ class TraceIndex:
         size: int,
         progress: Callable[[int, int], None] | None,
     ) -> int:
-        if size - offset >= _PARALLEL_BYTES and _can_fork():
-            return self._read_in_parallel(db, offset, line, size, progress)
-        records: list[tuple[Any, ...]] = []
-        claims: list[tuple[Any, ...]] = []
-        bad: list[tuple[int, str]] = []
-        count = 0
-        with self.trace.open("rb") as f:
-            f.seek(offset)
-            for raw, at in _lines(f, offset, size):
-                line += 1
-                count += 1
-                _parse_line(raw, line, at, self._domains, records, claims, bad)
-                offset = at + len(raw) + 1
-                if len(records) >= _BATCH:
-                    _flush(db, records, claims, bad, offset, line)
-                    if progress is not None:
-                        progress(offset, size)
-        _flush(db, records, claims, bad, offset, line)
-        db.executescript(_INDEXES)  # made after a first bulk load: inserting is faster without
-        self.problems += [f"{self.trace}:{n}: {why}" for n, why in bad]
-        return count
+        """Index the complete lines from `offset` to `size`, piece by piece, in order.
 
-    def _read_in_parallel(
-        self,
-        db: sqlite3.Connection,
-        offset: int,
-        line: int,
-        size: int,
-        progress: Callable[[int, int], None] | None,
-    ) -> int:
-        """`_read_from` for a large stretch: pieces parsed in worker processes, in order."""
+        A stretch of more than `_PARALLEL_BYTES` is parsed by worker processes (`_can_fork`);
+        each piece is written and committed as it comes, so readers see the index fill.
+        """
         import concurrent.futures
+        import contextlib
         import multiprocessing
 
-        pieces = _pieces(self.trace, offset, size)
-        jobs = [(str(self.trace), a, b, self._domains) for a, b in pieces]
+        jobs = [
+            (str(self.trace), a, b, self._domains) for a, b in _pieces(self.trace, offset, size)
+        ]
         count = 0
         bad_all: list[tuple[int, str]] = []
-        context = multiprocessing.get_context("fork")
-        workers = min(len(jobs), _processors())
-        with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
-            for records, claims, bad, n, end in pool.map(_parse_piece, jobs):
+        with contextlib.ExitStack() as stack:
+            parse: Callable[..., Any] = map
+            if size - offset >= _PARALLEL_BYTES and _can_fork():
+                context = multiprocessing.get_context("fork")
+                workers = min(len(jobs), _processors())
+                parse = stack.enter_context(
+                    concurrent.futures.ProcessPoolExecutor(workers, mp_context=context)
+                ).map
+            for records, claims, bad, n, end in parse(_parse_piece, jobs):
                 records = [(r[0] + line, *r[1:]) for r in records]
                 claims = [(c[0] + line, *c[1:]) for c in claims]
                 bad = [(b[0] + line, b[1]) for b in bad]
@@ -237,7 +217,7 @@ class TraceIndex:
                 _flush(db, records, claims, bad, offset, line)
                 if progress is not None:
                     progress(offset, size)
-        db.executescript(_INDEXES)
+        db.executescript(_INDEXES)  # made after a first bulk load: inserting is faster without
         self.problems += [f"{self.trace}:{n}: {why}" for n, why in bad_all]
         return count
 
