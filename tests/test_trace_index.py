@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 from pathlib import Path
 
 import pytest
@@ -136,3 +137,29 @@ def test_a_large_stretch_parsed_in_worker_processes_indexes_the_same(
         assert len(index_module._pieces(path, 0, path.stat().st_size)) > 5
     assert got == expected
     assert len(got[0]) == 100 and len(got[2]) == 2
+
+
+def _open_in_small_pieces(path: str) -> tuple[object, ...]:
+    from agentguard.inspection import index as index_module
+
+    index_module._PIECE_BYTES = 2000  # many commits, so the processes interleave
+    with TraceIndex.open(path) as index:
+        return (
+            [r.line for r in index.rows(Filters(flagged=False), limit=1000)],
+            index.summary(),
+            index.problems,
+            index.count(),
+        )
+
+
+def test_processes_opening_one_new_index_at_once_all_see_it_whole(tmp_path: Path) -> None:
+    path = tmp_path / "t.jsonl"
+    _trace(path, 80)
+    with path.open("ab") as f:
+        f.write(b"not json\n")
+    with multiprocessing.get_context("spawn").Pool(4) as pool:
+        seen = pool.map(_open_in_small_pieces, [str(path)] * 8)
+    assert all(got == seen[0] for got in seen)
+    lines, summary, problems, flagged = seen[0]
+    assert lines == list(range(2, 82)) and flagged == 40  # no line twice, none missing
+    assert summary[0]["flags"] == 40 and len(problems) == 1

@@ -35,6 +35,7 @@ INDEX_SUFFIX = ".index.sqlite"
 _SCHEMA = 1
 _CHUNK = 1 << 22  # bytes read from the trace at a time
 _PARALLEL_BYTES = 32 << 20  # more new bytes than this are parsed in worker processes
+_BUSY_S = 120.0  # how long a process waits while another writes a piece of the index
 _PIECE_BYTES = 4 << 20  # a piece is parsed, written and committed at once
 
 try:  # orjson parses records several times faster; the standard library does the same job
@@ -149,7 +150,9 @@ class TraceIndex:
     def _connect(self) -> sqlite3.Connection:
         if self._db is None:
             try:
-                self._db = sqlite3.connect(self.index_path, check_same_thread=False)
+                self._db = sqlite3.connect(
+                    self.index_path, timeout=_BUSY_S, check_same_thread=False
+                )
             except sqlite3.OperationalError:  # a read-only folder: an index in memory
                 self._db = sqlite3.connect(":memory:", check_same_thread=False)
             try:
@@ -157,24 +160,38 @@ class TraceIndex:
             except sqlite3.DatabaseError:  # a damaged index file: it is only a cache, remade
                 self._db.close()
                 self.index_path.unlink(missing_ok=True)
-                self._db = sqlite3.connect(self.index_path, check_same_thread=False)
+                self._db = sqlite3.connect(
+                    self.index_path, timeout=_BUSY_S, check_same_thread=False
+                )
                 self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=OFF")
         return self._db
 
     def refresh(self, progress: Callable[[int, int], None] | None = None) -> int:
-        """Index the lines appended since the last refresh; returns how many were read."""
+        """Index the lines appended since the last refresh; returns how many were read.
+
+        Several processes may refresh one index at once: each piece is written only if the
+        index still ends where this process began it; otherwise it starts again from there.
+        """
         with self._lock:
             db = self._connect()
             header = _header(self.trace)
-            state = _state(db)
             size = self.trace.stat().st_size
-            if state is None or state["header"] != header or state["size"] > size:
-                _create(db, header)
-                state = {"header": header, "size": len(header) + 1, "line": 1}
-            self.problems = [f"{self.trace}:{line}: {why}" for line, why in db.execute(
-                "SELECT line, reason FROM bad ORDER BY line")]  # fmt: skip
-            return self._read_from(db, int(state["size"]), int(state["line"]), size, progress)
+            while True:
+                db.execute("BEGIN IMMEDIATE")
+                state = _state(db)
+                if state is None or state["header"] != header or state["size"] > size:
+                    _create(db, header)
+                    state = {"header": header, "size": len(header) + 1, "line": 1}
+                db.commit()
+                self.problems = [f"{self.trace}:{line}: {why}" for line, why in db.execute(
+                    "SELECT line, reason FROM bad ORDER BY line")]  # fmt: skip
+                try:
+                    return self._read_from(
+                        db, int(state["size"]), int(state["line"]), size, progress
+                    )
+                except _Overtaken:
+                    continue
 
     def _read_from(
         self,
@@ -210,11 +227,11 @@ class TraceIndex:
                 records = [(r[0] + line, *r[1:]) for r in records]
                 claims = [(c[0] + line, *c[1:]) for c in claims]
                 bad = [(b[0] + line, b[1]) for b in bad]
+                _flush(db, records, claims, bad, (offset, end), line + n)
                 bad_all += bad
                 line += n
                 count += n
                 offset = end
-                _flush(db, records, claims, bad, offset, line)
                 if progress is not None:
                     progress(offset, size)
         db.executescript(_INDEXES)  # made after a first bulk load: inserting is faster without
@@ -510,16 +527,18 @@ CREATE INDEX IF NOT EXISTS records_input ON records (input_id);
 
 
 def _create(db: sqlite3.Connection, header: bytes) -> None:
+    """Make the tables afresh, inside the caller's transaction."""
     for table in ("meta", "records", "claims", "bad"):
         db.execute(f"DROP TABLE IF EXISTS {table}")
     for name in ("claims_line", "claims_flag", "records_decision", "records_input"):
         db.execute(f"DROP INDEX IF EXISTS {name}")
-    db.executescript(_CREATE)
+    for statement in _CREATE.split(";"):
+        if statement.strip():
+            db.execute(statement)
     db.executemany(
         "INSERT INTO meta VALUES (?, ?)",
         [("schema", _SCHEMA), ("header", header), ("size", len(header) + 1), ("line", 1)],
     )
-    db.commit()
 
 
 def _state(db: sqlite3.Connection) -> dict[str, Any] | None:
@@ -532,18 +551,27 @@ def _state(db: sqlite3.Connection) -> dict[str, Any] | None:
     return found
 
 
+class _Overtaken(Exception):
+    """Another process indexed the same lines first."""
+
+
 def _flush(
     db: sqlite3.Connection,
     records: list[tuple[Any, ...]],
     claims: list[tuple[Any, ...]],
     bad: list[tuple[int, str]],
-    offset: int,
+    piece: tuple[int, int],
     line: int,
 ) -> None:
+    """Write the rows of the bytes `piece` (start, end), if the index still ends at its start."""
+    db.execute("BEGIN IMMEDIATE")
+    if db.execute("SELECT value FROM meta WHERE key = 'size'").fetchone() != (piece[0],):
+        db.rollback()
+        raise _Overtaken
     db.executemany("INSERT OR REPLACE INTO records VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", records)
     db.executemany("INSERT INTO claims VALUES (?,?,?,?,?,?,?,?)", claims)
     db.executemany("INSERT OR REPLACE INTO bad VALUES (?, ?)", bad)
-    db.executemany("UPDATE meta SET value = ? WHERE key = ?", [(offset, "size"), (line, "line")])
+    db.executemany("UPDATE meta SET value = ? WHERE key = ?", [(piece[1], "size"), (line, "line")])
     db.commit()
     records.clear()
     claims.clear()
