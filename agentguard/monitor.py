@@ -7,7 +7,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Hashable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from agentguard.estimators.base import (
 from agentguard.estimators.default import DefaultEstimator
 from agentguard.estimators.index import IndexCache
 from agentguard.inputs import CheckInput, InputHistory, parse_check_input
+from agentguard.needless_calls import find_needless_calls
 from agentguard.policy import Policy, builtin_policies, load_policy
 from agentguard.trace import TraceWriter, provenance
 from agentguard.types import Claim, ClaimDraft, Context, Decision, Label, Report, generic_path
@@ -207,8 +208,11 @@ class Monitor:
         if isinstance(scored, Report):
             return scored
         claims, notes = scored.claims, [*scored.notes, *extraction.notes]
-        flags = make_flags(claims, malformed, policy)
-        decision = decide(claims, flags, context, policy, unchecked=extraction.capped)
+        needless = find_needless_calls(inp.messages, inp.output.tool_calls, inp.tools)
+        flags = make_flags(claims, malformed, policy, needless)
+        decision = decide(
+            claims, flags, context, policy, unchecked=extraction.capped, needless=needless
+        )
         if not claims and not malformed:
             notes.append("no claims: the output asserts nothing checkable")
         return Report(
@@ -293,6 +297,13 @@ class Monitor:
             p = e.support_without_schema
         if calibration is not None and d.kind != "question":
             p = calibration.apply(p)
+        answer = e.answer if d.kind == "question" else None
+        if answer is not None and answer.origin == "default":
+            asked = policy.rule(answer.tool, generic_path(answer.path))
+            if asked.must_ground and e.support_without_schema is not None:
+                p, answer = e.support_without_schema, None  # the default is not enough
+        if answer is not None:  # the parameter asked for, and what the context holds for it
+            d = replace(d, tool=answer.tool, path=answer.path, value=answer.value)
         return Claim(
             id=f"c{i}",
             kind=d.kind,
@@ -307,6 +318,7 @@ class Monitor:
             value_kinds=tuple(dict.fromkeys(v.kind for v in d.values)) if d.kind == "text" else (),
             hedged=e.hedged,
             evidence=e.evidence,
+            answered_by=None if answer is None else answer.origin,
         )
 
     def _failed(

@@ -93,8 +93,18 @@ class Policy(_Strict):
     """`allow`: a hedged unsupported claim passes (annotated); `flag`: treat it as silent."""
     contradiction: Literal["block", "retry", "ask_user", "annotate"] = "retry"
     """What a contradiction gets."""
-    redundant_question: Literal["retry", "annotate", "allow"] = "annotate"
-    """What a question the context already answers gets."""
+    redundant_question: Literal["use_context", "retry", "annotate", "allow"] = "use_context"
+    """What a question the context already answers gets. `use_context`: the question is not
+    sent; the agent carries on with the value the context states (and its source), when that
+    costs less than asking (see `agentguard.decide`)."""
+    needless_question: Literal["use_context", "retry", "annotate", "allow"] = "use_context"
+    """What a question for an optional parameter whose schema states a default gets.
+    `use_context`: the agent proceeds with the default, when the expected cost of a wrong
+    default is below the cost of asking."""
+    needless_tool_call: Literal["use_context", "retry", "annotate", "allow"] = "use_context"
+    """What a tool call whose result the agent already has gets (the same call made before, or
+    arithmetic the monitor computes exactly). `use_context`: the call is not made; the agent
+    gets the result it already has."""
     malformed_tool_call: Literal["retry", "block"] = "retry"
     """What a tool call with unparsable or schema-violating arguments gets."""
     annotate: bool = True

@@ -1,4 +1,9 @@
-"""A readable terminal rendering of a report: the output with assumed claims marked."""
+"""A readable terminal rendering of a report: the output with assumed claims marked.
+
+Below the claims comes the decision: the question to ask (`ask_user`), the resolver to call
+(`call_tool`), or, for `use_context`, what the agent is told in place of its redundant question
+or needless tool call (`decision.message`).
+"""
 
 from __future__ import annotations
 
@@ -10,9 +15,13 @@ _FLAG_STYLE = {
     "silent_assumption": "31",  # red
     "contradiction": "35",  # magenta
     "declared_assumption": "33",  # yellow
-    "redundant_question": "36",  # cyan
+    "redundant_question": "36",  # cyan: the agent asks for what it has
+    "needless_question": "36",
+    "needless_tool_call": "34",  # blue: the agent calls for what it has
     "malformed_tool_call": "31",
 }
+# The decision's colour: bold, and cyan where the agent goes on with what it already has.
+_ACTION_STYLE = {"use_context": "1;36"}
 
 
 class _Style:
@@ -86,9 +95,11 @@ def render_report(report: Report, output_text: str, *, title: str = "", color: b
         if f.claim_id is None:
             lines.append(style(f"  ! {f.type}: {f.message}", _FLAG_STYLE[f.type]))
     d = report.decision
-    lines.append("decision: " + style(d.action.upper(), "1"))
+    lines.append("decision: " + style(d.action.upper(), _ACTION_STYLE.get(d.action, "1")))
     if d.question:
         lines.append(f"  ask: {d.question}")
+    if d.message:
+        lines.append(f"  tell the agent: {d.message}")
     if d.tool_call:
         lines.append(f"  call: {d.tool_call.name} (resolves {', '.join(d.tool_call.resolves)})")
     lines.append(f"  why: {d.reason}")

@@ -24,8 +24,14 @@ FlagType = Literal[
     "redundant_question",
     "declared_assumption",
     "malformed_tool_call",
+    "needless_question",
+    "needless_tool_call",
 ]
-Action = Literal["allow", "annotate", "ask_user", "call_tool", "retry", "block"]
+Action = Literal["allow", "annotate", "use_context", "ask_user", "call_tool", "retry", "block"]
+KnownOrigin = Literal["stated", "default", "computed", "earlier_call"]
+"""Where a value the agent already has comes from: a source `stated` it, the tool schema's
+`default` is what the call needs, the monitor `computed` it exactly (arithmetic), or an
+`earlier_call` with the same arguments returned it."""
 SourceKind = Literal["system", "user", "tool", "doc", "schema"]
 Scalar = str | int | float | bool | None
 """A JSON scalar: the value of one flattened tool-call argument."""
@@ -90,6 +96,10 @@ class Claim(_Frozen):
     """The output itself marks the claim as an assumption or as uncertain."""
     evidence: tuple[Evidence, ...] = ()
     """Spans of the context that support or contradict the claim."""
+    answered_by: Literal["stated", "default"] | None = None
+    """For a question the context answers: a source `stated` the value, or the parameter is
+    optional and its schema `default` is what the call needs. `tool`, `path` and `value` then
+    name the parameter asked for and the value the context holds."""
 
 
 class Flag(_Frozen):
@@ -116,15 +126,40 @@ class ToolCallRequest(_Frozen):
     """Ids of the claims this call is meant to settle."""
 
 
+class KnownValue(_Frozen):
+    """A value the agent already has, used instead of asking or calling a tool (`use_context`)."""
+
+    claim_id: str | None
+    """The question claim, or the first argument claim of the needless tool call."""
+    origin: KnownOrigin
+    """`stated`, `default`, `computed` or `earlier_call`."""
+    tool: str | None = None
+    """The tool whose parameter the value is for (a question) or the tool not to call."""
+    path: str | None = None
+    """The parameter the value is for, when known."""
+    call_id: str | None = None
+    """The id of the needless tool call, for `computed` and `earlier_call`."""
+    value: Any = None
+    """The value: the answer, the default, the computed result or the earlier call's result."""
+    evidence: tuple[Evidence, ...] = ()
+    """Where the context holds it."""
+
+
 class Decision(_Frozen):
     """What should happen to the output."""
 
     action: Action
-    """`allow`, `annotate`, `ask_user`, `call_tool`, `retry` or `block`."""
+    """`allow`, `annotate`, `use_context`, `ask_user`, `call_tool`, `retry` or `block`."""
     question: str | None = None
     """The clarifying question, for `ask_user`."""
     tool_call: ToolCallRequest | None = None
     """The resolver call, for `call_tool`."""
+    known: tuple[KnownValue, ...] = ()
+    """For `use_context`: the values the agent already has, in place of its questions or of
+    its needless tool calls."""
+    message: str | None = None
+    """For `use_context`: what the agent is told instead (the known values and their sources),
+    so that it carries on without asking or calling."""
     reason: str
     """Why this action, in one or two sentences."""
 

@@ -135,7 +135,6 @@ def report_split(data: Path, split: str) -> None:
     hits = [question_flagged(r.report, (NEEDLESS,)) for r in needless]
     m = share(hits, N_BOOT)
     _line(f"flagged {NEEDLESS}", hits, "target >= 80%", m.value is not None and m.value >= 0.80)
-    print(f"    ({NEEDLESS} is not a flag the monitor has yet)")
     _line("flagged redundant_question", [
         question_flagged(r.report, ("redundant_question",)) for r in needless])  # fmt: skip
     _breakdown("redundant_question by phrasing", needless, "template", ("redundant_question",))

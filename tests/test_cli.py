@@ -34,7 +34,7 @@ def test_terminal_report_marks_the_assumed_claim_and_asks() -> None:
         ("flight_missing_origin", ["silent_assumption", "silent_assumption"], "ask_user"),
         ("refund_order_from_tool", [], "allow"),
         ("delivery_date_unsupported", ["silent_assumption"], "retry"),
-        ("redundant_question", ["redundant_question"], "annotate"),
+        ("redundant_question", ["redundant_question"], "use_context"),
         ("malformed_tool_call", ["malformed_tool_call"], "retry"),
     ],
 )
@@ -51,8 +51,36 @@ def test_every_example_gives_its_documented_result(
 
 def test_stdin_and_policy_by_name() -> None:
     data = json.dumps(load_example("redundant_question"))
-    code, out, _ = _run("check", "--json", "--policy", "strict", "-", stdin=data)
-    assert code == 0 and json.loads(out)["decision"]["action"] == "retry"
+    # permissive lets a redundant question go out; the default (balanced) uses the context.
+    code, out, _ = _run("check", "--json", "--policy", "permissive", "-", stdin=data)
+    body = json.loads(out)
+    assert code == 0 and body["decision"]["action"] == "allow"
+    assert [f["type"] for f in body["flags"]] == ["redundant_question"]
+    code, out, _ = _run("check", "--json", "-", stdin=data)
+    assert code == 0 and json.loads(out)["decision"]["action"] == "use_context"
+
+
+def test_redundant_question_example_tells_the_agent_what_it_already_has() -> None:
+    code, out, _ = _run("check", "--json", str(EXAMPLES / "redundant_question.json"))
+    decision = json.loads(out)["decision"]
+    assert code == 0 and decision["question"] is None
+    (known,) = decision["known"]
+    assert (known["origin"], known["tool"], known["path"], known["value"]) == (
+        "stated",
+        "send_replacement_part",
+        "order_id",
+        "ORD-40417",
+    )
+    assert [e["source"] for e in known["evidence"]] == ["user#1"]
+    assert decision["message"].startswith(
+        "Already known, no need to ask: order_id is 'ORD-40417' (user#1: "
+    )
+    code, out, _ = _run("check", "--no-color", str(EXAMPLES / "redundant_question.json"))
+    assert code == 0
+    assert "evidence: user#1  ! redundant_question" in out
+    assert "decision: USE_CONTEXT" in out
+    assert f"  tell the agent: {decision['message']}" in out
+    assert "\n  ask: " not in out
 
 
 def test_not_json_is_a_one_line_error_with_exit_2(tmp_path: Path) -> None:
@@ -82,7 +110,7 @@ def test_jsonl_reports_bad_lines_and_checks_the_rest(tmp_path: Path) -> None:
     assert code == 2
     records = [json.loads(x) for x in out.splitlines()]
     assert len(records) == 4
-    assert records[0]["where"] == f"{src}:1" and records[0]["decision"]["action"] == "annotate"
+    assert records[0]["where"] == f"{src}:1" and records[0]["decision"]["action"] == "use_context"
     assert records[1]["error"]["where"] == f"{src}:2:1"
     assert records[2]["error"] == {
         "where": f"{src}:3",

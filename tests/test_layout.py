@@ -20,7 +20,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("input_limits", "message_forms"),
     ("inputs",),
     ("types",),
-    ("context", "claims", "calibration", "policy", "render"),
+    ("context", "claims", "calibration", "policy", "render", "needless_calls"),
     ("estimators", "decide", "trace"),
     ("monitor",),
     ("runtime", "integrations", "inspection"),

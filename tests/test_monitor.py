@@ -177,12 +177,37 @@ def test_contradiction_of_a_stated_number() -> None:
     assert strict.decision.action == "block"
 
 
-def test_redundant_question_is_flagged_and_retried_under_strict() -> None:
+def test_redundant_question_is_flagged_and_answered_from_the_context() -> None:
     data = load_example("redundant_question")
-    report = Monitor().check(data)
-    assert _flags(report) == [("redundant_question", "What is your order number?")]
-    assert report.decision.action == "annotate"
-    assert Monitor("strict").check(data).decision.action == "retry"
+    for policy in ("balanced", "strict"):
+        report = Monitor(policy).check(data)
+        assert _flags(report) == [("redundant_question", "order_id")]
+        decision = report.decision
+        assert decision.action == "use_context" and decision.question is None
+        (known,) = decision.known
+        assert (known.claim_id, known.origin) == (report.claims[0].id, "stated")
+        assert (known.tool, known.path, known.value) == (
+            "send_replacement_part",
+            "order_id",
+            "ORD-40417",
+        )
+        assert [e.source for e in known.evidence] == ["user#1"]
+        assert decision.message is not None
+        assert decision.message.startswith(
+            "Already known, no need to ask: order_id is 'ORD-40417' (user#1: "
+        )
+    permissive = Monitor("permissive").check(data)
+    assert _flags(permissive) == [("redundant_question", "order_id")]
+    assert permissive.decision.action == "allow" and permissive.decision.message is None
+
+
+def test_a_policy_that_retries_redundant_questions_still_retries() -> None:
+    policy = load_policy("strict").model_copy(update={"redundant_question": "retry"})
+    report = Monitor(policy).check(load_example("redundant_question"))
+    assert _flags(report) == [("redundant_question", "order_id")]
+    assert report.decision.action == "retry"
+    assert report.decision.known == () and report.decision.message is None
+    assert "What is your order number?" in report.decision.reason
 
 
 def test_needed_question_is_not_redundant() -> None:

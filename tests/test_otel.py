@@ -18,6 +18,7 @@ from opentelemetry.trace import StatusCode
 from agentguard import InputError, Monitor, Report
 from agentguard.integrations.otel import instrument, uninstrument
 from tests.conftest import load_example
+from tests.test_render import repeated_lookup_and_arithmetic
 
 OTEL_EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "integrations"
 
@@ -182,3 +183,41 @@ def test_the_checks_of_a_session_are_traced_too(
         for s in exporter.get_finished_spans()
     ]
     assert len(actions) == 2 and actions[1] == "allow" and actions[0] != "allow"
+
+
+def test_a_redundant_question_event_explains_it_without_the_value(
+    monitor: Monitor, exporter: InMemorySpanExporter
+) -> None:
+    report = monitor.check(load_example("redundant_question"))
+    span = _only_span(exporter)
+    assert dict(span.attributes or {})["agentguard.decision.action"] == "use_context"
+    (event,) = _events(span)
+    assert event["gen_ai.evaluation.score.label"] == "redundant_question"
+    assert event["gen_ai.evaluation.explanation"] == (
+        "question claim c1 (send_replacement_part.order_id): asks for what the context already "
+        f"says (support {report.claims[0].support:.2f}; evidence: user#1)"
+    )
+    # The value the context holds and the message for the agent are content: not on the span.
+    assert report.decision.message and "ORD-40417" in report.decision.message
+    shown = json.dumps([dict(span.attributes or {}), *_events(span)])
+    assert "ORD-40417" not in shown and "Already known" not in shown
+
+
+def test_needless_tool_calls_are_explained_with_or_without_a_claim(
+    monitor: Monitor, exporter: InMemorySpanExporter
+) -> None:
+    report = monitor.check(repeated_lookup_and_arithmetic())
+    assert [f.type for f in report.flags] == ["needless_tool_call", "needless_tool_call"]
+    assert report.decision.action == "use_context"
+    lookup, calc = _events(_only_span(exporter))
+    # The repeated lookup has no arguments, so no claim and no score: not a malformed call.
+    assert lookup["gen_ai.evaluation.explanation"] == (
+        "needless_tool_call: calls a tool for a result the agent already has"
+    )
+    assert "gen_ai.evaluation.score.value" not in lookup
+    assert calc["agentguard.claim.tool"] == "calculator"
+    assert str(calc["gen_ai.evaluation.explanation"]).startswith(
+        "argument claim c1 (calculator.expression): calls a tool for a result the agent already "
+        "has (support "
+    )
+    assert "Denver" not in json.dumps([lookup, calc])

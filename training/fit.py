@@ -513,15 +513,20 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as exc:
         print(f"fit: {exc}")
         return 2
-    if args.check:
-        current = args.out.read_text(encoding="utf-8") if args.out.is_file() else None
+    return write_or_check("fit", args.out, text, check=args.check)
+
+
+def write_or_check(name: str, out: Path, text: str, *, check: bool) -> int:
+    """Write a fresh fit to `out`, or with `check` compare it: exit 1 when the file differs."""
+    if check:
+        current = out.read_text(encoding="utf-8") if out.is_file() else None
         if current != text:
-            print(f"fit: {args.out} differs from a fresh fit (run training/fit.py)")
+            print(f"{name}: {out} differs from a fresh fit (run training/{name}.py)")
             return 1
-        print(f"fit: {args.out} is up to date")
+        print(f"{name}: {out} is up to date")
         return 0
-    args.out.write_text(text, encoding="utf-8")
-    print(f"fit: wrote {args.out}")
+    out.write_text(text, encoding="utf-8")
+    print(f"{name}: wrote {out}")
     return 0
 
 

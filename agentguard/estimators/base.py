@@ -10,9 +10,9 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import Literal, Protocol, runtime_checkable
 
-from agentguard.types import ClaimDraft, Context, Evidence
+from agentguard.types import ClaimDraft, Context, Evidence, Scalar
 
 ResponseSupport = Callable[[Sequence[float]], "float | None"]
 """Claim supports in, P(every claim is supported) out; `None` means their product."""
@@ -32,6 +32,22 @@ class Estimate:
     """The spans of the context the verdict rests on."""
     support_without_schema: float | None = None
     """Support ignoring tool-schema defaults (for `must_ground` parameters); `None`: the same."""
+    answer: Answer | None = None
+    """For a question: the parameter it asks for and the value the context holds for it."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the context holds for the parameter a question asks for."""
+
+    tool: str
+    """The tool whose parameter the question asks for."""
+    path: str
+    """The parameter's path."""
+    value: Scalar
+    """The value a source states, or the schema's default."""
+    origin: Literal["stated", "default"]
+    """`stated` by a source, or the optional parameter's schema `default`."""
 
 
 @dataclass(frozen=True)

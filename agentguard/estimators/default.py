@@ -23,11 +23,20 @@ from pathlib import Path
 import numpy as np
 
 from agentguard.estimators.argument_lookup import CONTRADICTABLE, argument_lookup, slot_rival
-from agentguard.estimators.base import Estimate, Estimator
+from agentguard.estimators.base import Answer, Estimate, Estimator
 from agentguard.estimators.calibrated import SupportCalibration
 from agentguard.estimators.coefficients import FEATURES, Coefficients, FeatureKind
 from agentguard.estimators.index import ContextIndex, Hit, index_of
 from agentguard.estimators.mentions import Slot, json_rival, read_mentions
+from agentguard.estimators.question_model import features as question_features
+from agentguard.estimators.question_model import support as question_support
+from agentguard.estimators.questions import (
+    AskedParam,
+    Candidate,
+    answer_candidates,
+    answer_of_kind,
+    asked_params,
+)
 from agentguard.text.lexicon import HEDGE_RE, QUESTION_FILLER, QUESTION_KINDS
 from agentguard.text.tokens import content_terms, has_negation, negated_near
 from agentguard.text.values import Value, extract_values, fold
@@ -55,6 +64,29 @@ class _Signals:
     hedged: bool = False
     evidence: tuple[Evidence, ...] = ()
     schema_only: bool = False  # only the schema default supports it: report p without it too
+    p: float | None = None
+    """The support itself, for a question mapped to a parameter: its answer's support."""
+    answer: Answer | None = None
+
+
+@dataclass(frozen=True)
+class QuestionAnswer:
+    """A value the context may state for what a question asks, and how sure that is."""
+
+    asked: AskedParam
+    """The parameter the question is taken to ask for."""
+    candidate: Candidate
+    """The value, where it sits and how it was found."""
+    features: list[float]
+    """Its feature vector (`question_model.FEATURES`)."""
+    support: float
+    """The question model's probability that the context states it for that parameter."""
+    evidence: Evidence
+    """The sentence (or tool result) that states it."""
+
+
+_ANSWERED = 0.5
+"""A candidate at least this likely answers the question; two such disagreeing conflict."""
 
 
 @dataclass
@@ -132,6 +164,9 @@ class DefaultEstimator(Estimator):
         out = []
         cal = self.calibration
         for s in self._signals(claims, context, output_text):
+            if s.p is not None:  # a question whose parameter was found: scored already
+                out.append(self._question_estimate(s))
+                continue
             p = _sigmoid(self.logit(s.kind, s.features))
             without = _sigmoid(self.k.arg_nothing) if s.schema_only else None
             if cal is not None and s.kind != "question":
@@ -139,6 +174,21 @@ class DefaultEstimator(Estimator):
                 without = None if without is None else cal.claim(s.kind, without)
             out.append(Estimate(p, s.contradicted, s.hedged, s.evidence, without))
         return out
+
+    def _question_estimate(self, s: _Signals) -> Estimate:
+        """A mapped question's estimate; answered by a default, `without` is unanswered."""
+        p = s.p if s.p is not None else 0.0
+        default = s.answer is not None and s.answer.origin == "default"
+        without = self._unanswered() if default else None
+        return Estimate(p, False, False, s.evidence, without, answer=s.answer)
+
+    def _unanswered(self) -> float:
+        return _sigmoid(self.logit("question", [1.0, 0.0, 0.0, 0.0, 0.0]))
+
+    def _argument_support(self, s: _Signals) -> float:
+        """The support `score` gives an argument's signals (calibrated when it calibrates)."""
+        p = _sigmoid(self.logit(s.kind, s.features))
+        return self.calibration.claim(s.kind, p) if self.calibration is not None else p
 
     def response_support(self, supports: Sequence[float]) -> float | None:
         """P(every claim is supported) from the supports of an output's asserted claims.
@@ -378,6 +428,112 @@ class DefaultEstimator(Estimator):
     # -- questions -------------------------------------------------------------------------
 
     def _question(self, claim: ClaimDraft, index: ContextIndex) -> _Signals:
+        """Whether the context already answers the question.
+
+        A question that asks for a tool parameter (`questions.asked_params`) is answered by a
+        value the context states for that parameter, found as the argument itself would be
+        (`_argument`); two different values leave it unanswered (ask which). Unanswered, an
+        optional parameter with a schema default is answered by the default. A question that
+        asks for no parameter is scored by its slot words (`_question_words`).
+        """
+        params = asked_params(claim.text, index.context)
+        if not params:
+            stated = answer_of_kind(claim.text, index)
+            if stated is None:
+                return self._question_words(claim, index)
+            si, value = stated
+            hit = index.sentence_value_hit(si, value)
+            ev = _evidence(index, index.sentence(si), f"{index.kinds.get(hit.source)} states it")
+            p = self._argument_support(_Signals("argument", [1.0, 0.0, 0.0, 0.0, 0.0]))
+            return _Signals("question", [1.0, 0.0, 0.0, 0.0, 0.0], evidence=(ev,), p=p)
+        unanswered = self._unanswered()
+        answers = self._answers(params, index)
+        found = [a for a in answers if a.support >= _ANSWERED]
+        if found:
+            best = max(found, key=lambda a: (a.support, a.candidate.sentence))
+            key = fold(str(best.candidate.value)).strip()
+            rivals = [  # another value stated outright for the slot, somewhere else
+                a
+                for a in answers
+                if fold(str(a.candidate.value)).strip() != key
+                and a.candidate.sentence != best.candidate.sentence
+                and (a.support >= _ANSWERED or a.candidate.strong)
+            ]
+            if rivals:  # two values stated for the slot: stale or ambiguous, so ask which
+                evidence = tuple(a.evidence for a in (best, *rivals))[:4]
+                return _Signals("question", [1.0, 0.0, 0.0, 0.0, 0.0], evidence=evidence,
+                                p=unanswered)  # fmt: skip
+            cand = best.candidate
+            answer = Answer(cand.param.tool, cand.param.path, cand.value, "stated")
+            return _Signals("question", [1.0, 0.0, 0.0, 0.0, 0.0], evidence=(best.evidence,),
+                            p=best.support, answer=answer)  # fmt: skip
+        shown = {fold(str(a.candidate.value)).strip(): a for a in answers}
+        if len(shown) > 1:  # values the context gives the slot, none sure: show them all
+            ranked = sorted(shown.values(), key=lambda a: -a.support)[:4]
+            evidence = tuple(a.evidence for a in ranked)
+            return _Signals("question", [1.0, 0.0, 0.0, 0.0, 0.0], evidence=evidence,
+                            p=unanswered)  # fmt: skip
+        asked = [a.param for a in params]
+        defaults = [p for p in asked if not p.required and p.has_default]
+        if defaults and len(defaults) == len(asked):  # every parameter it may ask for
+            for param in defaults[:1]:
+                sid = f"schema:{param.tool}.{param.path}"
+                text = index.originals.get(sid, "")
+                ev = Evidence(source=sid, span=(0, len(text)), text=text, note="schema default")
+                p = self._argument_support(_Signals("argument", [0.0, 1.0, 0.0, 0.0, 0.0]))
+                answer = Answer(param.tool, param.path, param.default, "default")
+                return _Signals("question", [1.0, 0.0, 0.0, 0.0, 0.0], evidence=(ev,), p=p,
+                                answer=answer)  # fmt: skip
+        return _Signals("question", [1.0, 0.0, 0.0, 0.0, 0.0], p=unanswered)
+
+    def question_answers(self, question: str, context: Context) -> list[QuestionAnswer]:
+        """Every value the context may state for what `question` asks, with its support.
+
+        The candidates of each parameter the question asks for (`questions.asked_params`,
+        `questions.answer_candidates`) that the context states for that parameter as the
+        argument itself would be stated (`_argument`), each scored by the question model
+        (`agentguard.estimators.question_model`). Empty for a question that asks for no
+        parameter.
+        """
+        index = index_of(context)
+        return self._answers(asked_params(question, context), index)
+
+    def _answers(self, params: list[AskedParam], index: ContextIndex) -> list[QuestionAnswer]:
+        out = []
+        for asked in params:
+            param = asked.param
+            stated = []
+            for cand in answer_candidates(param, index):
+                draft = ClaimDraft(
+                    kind="argument",
+                    text=f"{param.path}={cand.value}",
+                    tool=param.tool,
+                    path=param.path.replace("[]", "[0]"),
+                    value=cand.value,
+                )
+                sig = self._argument(draft, index, [])
+                if sig.kind != "argument" or sig.features[0] != 1.0 or sig.contradicted:
+                    continue  # free text scored as text, or not stated for the slot
+                stated.append((cand, sig))
+            for cand, sig in stated:
+                key = fold(str(cand.value)).strip()
+                rivals = [c for c, _ in stated if fold(str(c.value)).strip() != key]
+                f = question_features(asked, cand, rivals)
+                evidence = self._answer_evidence(sig, index)
+                out.append(QuestionAnswer(asked, cand, f, question_support(f), evidence))
+        return out
+
+    @staticmethod
+    def _answer_evidence(sig: _Signals, index: ContextIndex) -> Evidence:
+        """The sentence that states an answer, with the note on how it states it."""
+        first = sig.evidence[0]
+        hit = Hit(first.source, first.span)
+        sentence = index.sentence(index.sentence_at(hit))
+        if sentence.source != first.source:  # a value that spans sentences: keep the value
+            return first
+        return _evidence(index, sentence, first.note)
+
+    def _question_words(self, claim: ClaimDraft, index: ContextIndex) -> _Signals:
         """Whether the context already answers the question: its slot words sit by a value."""
         slot = {t for t in content_terms(claim.text) if t not in QUESTION_FILLER and len(t) > 2}
         counts: dict[int, int] = {}

@@ -116,12 +116,15 @@ class Ensemble(Estimator):
         for e in row:
             for ev in e.evidence:
                 evidence.setdefault((ev.source, ev.span), ev)
+        # A question's answer is kept when the members that find one agree on it.
+        answers = {e.answer for e in row if e.answer is not None}
         return Estimate(
             support=_sigmoid(z),
             contradicted=any(e.contradicted for e in row),
             hedged=any(e.hedged for e in row),
             evidence=tuple(evidence.values()),
             support_without_schema=without,
+            answer=answers.pop() if len(answers) == 1 else None,
         )
 
 

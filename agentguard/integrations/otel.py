@@ -163,16 +163,23 @@ def _record(span: Span, report: Report) -> None:
 def _explanation(flag: Flag, claim: Claim | None) -> str:
     """Why the claim was flagged, in words that quote nothing from the conversation."""
     if claim is None:
-        return f"{flag.type}: the tool-call arguments do not parse or do not fit the schema"
+        # Only tool-call flags come without a claim (a call with no arguments has none).
+        return f"{flag.type}: {_REASONS.get(flag.type, _REASONS['malformed_tool_call'])}"
     where = f"{claim.kind} claim {claim.id}"
     if claim.tool is not None:
         where += f" ({claim.tool}.{claim.path})" if claim.path else f" ({claim.tool})"
     sources = ", ".join(sorted({e.source for e in claim.evidence})) or "no source"
-    reasons = {
-        "silent_assumption": "assumed without saying so",
-        "declared_assumption": "assumed, and the output says so",
-        "contradiction": "conflicts with the context",
-        "redundant_question": "asks for what the context already says",
-    }
-    reason = reasons.get(flag.type, flag.type)
+    reason = _REASONS.get(flag.type, flag.type)
     return f"{where}: {reason} (support {claim.support:.2f}; evidence: {sources})"
+
+
+_REASONS = {
+    "silent_assumption": "assumed without saying so",
+    "declared_assumption": "assumed, and the output says so",
+    "contradiction": "conflicts with the context",
+    "redundant_question": "asks for what the context already says",
+    "needless_question": "asks for an optional parameter whose schema default is what it needs",
+    "needless_tool_call": "calls a tool for a result the agent already has",
+    "malformed_tool_call": "the tool-call arguments do not parse or do not fit the schema",
+}
+"""Why a flag of each type was raised, for `gen_ai.evaluation.explanation`."""

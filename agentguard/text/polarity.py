@@ -77,9 +77,11 @@ _ROLE_BEFORE = re.compile(
     r"(?:the\s+)?$"
 )
 _FROM_WORDS = frozenset(
-    "origin from source departure depart departing leaving start pickup src".split()
+    "origin from source departure depart departing leaving start pickup src sender".split()
 )
-_TO_WORDS = frozenset("destination dest to arrival arrive arriving target dropoff end".split())
+_TO_WORDS = frozenset(
+    "destination dest to arrival arrive arriving target dropoff end recipient receiver".split()
+)
 
 
 def clause_before(sentence: str, start: int) -> str:

@@ -37,6 +37,7 @@ from agentguard.evaluation.harness.folder import (
     read_results,
     write_header,
 )
+from agentguard.evaluation.harness.needs import need_items
 from agentguard.evaluation.harness.suite import EvalCase, Gold, Suite
 from agentguard.inputs import content_text
 from agentguard.monitor import Monitor
@@ -105,10 +106,13 @@ def alone_behaviour(report: Report, output: dict[str, Any], resolvers: Iterable[
 def behaviour(report: Report, alone: str) -> str:
     """What the agent does with the monitor's decision applied to the output.
 
-    `allow` and `annotate` let the output do what it does alone; any other decision is itself
-    the behaviour.
+    `allow` and `annotate` let the output do what it does alone; `use_context` goes ahead
+    with what the context holds instead of asking or calling (`allow`); any other decision is
+    itself the behaviour.
     """
     action = report.decision.action
+    if action == "use_context":
+        return "allow"
     return alone if action in ("allow", "annotate") else action
 
 
@@ -193,6 +197,7 @@ def _case_result(
             "kind": c.kind,
             "tool": c.tool,
             "path": c.path,
+            "call_id": c.call_id,
             "support": c.support,
             "label": c.label,
             "gold": gold_label(c, case.gold),
@@ -207,10 +212,33 @@ def _case_result(
         "support": report.support,
         "claims": claims,
         "flags": [f.type for f in report.flags],
+        "flag_claims": [f.claim_id for f in report.flags],
+        "calls": _call_ids(output),
+        "needless_calls": _needless_calls(report, output),
+        "gold_needless_calls": case.gold.needless_calls,
         "latency_ms": report.latency_ms,
         "error": None,
     }
     return row, report, content_text(output.get("content"))
+
+
+def _call_ids(output: dict[str, Any]) -> list[str]:
+    """The output's tool calls, by id (`#N`, from 1, for a call without one)."""
+    return [c.get("id") or f"#{n}" for n, c in enumerate(output.get("tool_calls") or [], 1)]
+
+
+def _needless_calls(report: Report, output: dict[str, Any]) -> list[str]:
+    """The output's calls that the monitor flagged `needless_tool_call`, by id."""
+    flags = [f for f in report.flags if f.type == "needless_tool_call"]
+    if not flags:
+        return []
+    ids = _call_ids(output)
+    of_claim = {c.id: c.call_id for c in report.claims if c.call_id}
+    found = {of_claim[f.claim_id] for f in flags if f.claim_id in of_claim}
+    found |= {k.call_id for k in report.decision.known if k.call_id is not None}
+    if len(found) < len(flags) and len(ids) == 1:  # a flagged call without arguments
+        found.add(ids[0])
+    return [i for i in ids if i in found]
 
 
 def run_eval(
@@ -334,7 +362,8 @@ def _ids(result: dict[str, Any], claim: str | None = None) -> dict[str, Any]:
 def rows(results: Iterable[dict[str, Any]]) -> tuple[list[dict[str, Any]], ...]:
     """Claim, response and behaviour rows of finished cases, for `summarize` and `compare`.
 
-    Each row also names its `suite` and `case` (and a claim row its `claim` id).
+    Each row also names its `suite` and `case` (and a claim row its `claim` id); a behaviour
+    row carries the case's `needs` (`needs.need_items`: its questions and labelled tool calls).
     """
     claims, responses, behaviours = [], [], []
     for r in results:
@@ -369,6 +398,7 @@ def rows(results: Iterable[dict[str, Any]]) -> tuple[list[dict[str, Any]], ...]:
                     "gold": r["gold_action"],
                     "behaviour": r["behaviour"],
                     "alone": r["alone"],
+                    "needs": need_items(r),
                     "domain": r["domain"],
                     "model": r["model"],
                     **_ids(r),

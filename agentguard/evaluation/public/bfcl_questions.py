@@ -36,7 +36,8 @@ A tool called several times (parallel calls) gives each parameter once.
 
 The gold claim label says whether asking is unneeded: a redundant or needless question is
 supported (the request or the schema's default answers it), a needed one is not (ask the
-user). The kind, template, tool, parameter and first acceptable value are in `metadata`.
+user). The kind, template, tool, parameter, first acceptable value (`value`) and every
+acceptable value (`values`) are in `metadata`.
 """
 
 from __future__ import annotations
@@ -143,10 +144,14 @@ def _request(case: dict[str, Any]) -> str:
 
 
 def _case(
-    case: dict[str, Any], kind: QuestionKind, slot: tuple[str, str, Any], question: tuple[str, str]
+    case: dict[str, Any],
+    kind: QuestionKind,
+    slot: tuple[str, str, list[Any]],
+    question: tuple[str, str],
 ) -> dict[str, Any]:
-    """One question case: `slot` is (tool, parameter, first value), `question` (template, text)."""
-    tool, param, first = slot
+    """One question case: `slot` is (tool, parameter, values), `question` (template, text)."""
+    tool, param, values = slot
+    first = values[0] if values else None
     template, text = question
     cut = ":cut" if kind == "needed" else ""
     return {
@@ -164,6 +169,7 @@ def _case(
             "tool": tool,
             "param": param,
             "value": first,
+            "values": values,
         },
     }
 
@@ -247,7 +253,7 @@ def question_cases(case: dict[str, Any], truth: Any) -> Iterator[dict[str, Any]]
             if kind is None:
                 continue
             values = [v for vs in calls for v in vs if v not in _OMITTED]
-            slot = (tool, param, values[0] if values else None)
+            slot = (tool, param, values)
             asked = phrasings(param, str(spec.get("description", "")))
             for question in asked:
                 yield _case(case, kind, slot, question)
