@@ -13,7 +13,7 @@ import jsonschema
 import pytest
 from langchain.agents import create_agent
 from langchain_core.language_models.chat_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage, messages_from_dict
+from langchain_core.messages import AIMessage, BaseMessage, SystemMessage, messages_from_dict
 from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.tools import tool
 from langgraph.checkpoint.memory import InMemorySaver
@@ -95,14 +95,16 @@ def guessing_model() -> ScriptedChatModel:
     return scripted(booking("c1", "Boston"), booking("c2", "Chicago"), AIMessage("Done."))
 
 
-def existing_graph(model: ScriptedChatModel, node: Any, checkpointer: Any = None) -> Any:
+def existing_graph(
+    model: ScriptedChatModel, node: Any, checkpointer: Any = None, tools: Any = (book_flight,)
+) -> Any:
     def agent(state: MessagesState) -> dict[str, Any]:
         return {"messages": [model.invoke([("system", SYSTEM), *state["messages"]])]}
 
     graph = StateGraph(MessagesState)
     graph.add_node("agent", agent)
     graph.add_node("monitor", node)
-    graph.add_node("tools", ToolNode([book_flight]))
+    graph.add_node("tools", ToolNode(list(tools)))
     graph.add_edge(START, "agent")
     graph.add_edge("agent", "monitor")
     graph.add_conditional_edges("monitor", tools_condition)
@@ -274,6 +276,167 @@ def test_middleware_replace_ends_the_run_with_the_question() -> None:
     state = app.invoke({"messages": [("user", ASK)]})
     assert booked == []
     assert kinds(state["messages"]) == [("human", ASK), ("ai", QUESTION)]
+
+
+# -- use_context: what the context already holds ----------------------------------------------
+
+FROM_BOSTON = "I'm flying from Boston. Book me a flight to Denver on 2024-05-03."
+REDUNDANT = "Which city will you be leaving from?"
+KNOWN_ORIGIN = (
+    "Already known, no need to ask: origin is 'Boston' (user#1: \"I'm flying from Boston.\")."
+)
+evaluated: list[str] = []
+
+
+@tool
+def calculator(expression: str) -> str:
+    """Evaluate an arithmetic expression.
+
+    Args:
+        expression: The expression, such as `2 * (3 + 4)`.
+    """
+    evaluated.append(expression)
+    return "the calculator ran"
+
+
+@pytest.fixture(autouse=True)
+def _no_evaluations() -> None:
+    evaluated.clear()
+
+
+def calculation(call_id: str = "k1") -> dict[str, Any]:
+    return {"id": call_id, "name": "calculator", "args": {"expression": "17 * 23"}}
+
+
+def graph_with(model: ScriptedChatModel, node: Any, tools: list[Any]) -> Any:
+    return existing_graph(model, node, InMemorySaver(), tools)
+
+
+def test_node_answers_a_needless_calculator_call_without_running_the_tool() -> None:
+    model = scripted(AIMessage("", tool_calls=[calculation()]), AIMessage("It is 391."))
+    app = graph_with(model, monitor_node(tools=[calculator], system=SYSTEM), [calculator])
+    state = app.invoke({"messages": [("user", "What is 17 times 23?")]}, config())
+    assert "__interrupt__" not in state
+    assert evaluated == []  # the Python tool never ran
+    assert kinds(state["messages"]) == [
+        ("human", "What is 17 times 23?"), ("ai", ""), ("tool", "391"), ("ai", "It is 391.")
+    ]  # fmt: skip
+    call, answer = state["messages"][1:3]
+    assert call.tool_calls[0]["id"] == "k1"  # the call is kept, answered by the tool message
+    assert (answer.tool_call_id, answer.name) == ("k1", "calculator")
+    report = report_of(call)
+    assert report is not None and report.decision.action == "use_context"
+    assert held_message(call) is None
+    assert kinds(model.seen[1])[-1] == ("tool", "391")  # the model read the known value
+
+
+def test_node_replaces_a_redundant_question_by_a_system_note_and_goes_back_to_the_model() -> None:
+    model = scripted(AIMessage(REDUNDANT), booking("c1", "Boston"), AIMessage("Done."))
+    app = graph_with(model, monitor_node(tools=[book_flight], system=SYSTEM), [book_flight])
+    state = app.invoke({"messages": [("user", FROM_BOSTON)]}, config())
+    assert "__interrupt__" not in state  # nobody was asked
+    assert booked == ["Boston"]
+    assert kinds(state["messages"]) == [
+        ("human", FROM_BOSTON),
+        ("system", KNOWN_ORIGIN),
+        ("ai", ""),
+        ("tool", "Booked Boston -> Denver on 2024-05-03."),
+        ("ai", "Done."),
+    ]
+    note = state["messages"][1]
+    assert isinstance(note, SystemMessage)
+    assert report_of(note).decision.action == "use_context"  # type: ignore[union-attr]
+    (question,) = messages_from_dict([held_message(note)])  # type: ignore[list-item]
+    assert question.content == REDUNDANT
+    assert kinds(model.seen[1])[-1] == ("system", KNOWN_ORIGIN)
+
+
+def test_node_sends_only_the_other_calls_to_the_tools() -> None:
+    both = AIMessage("", tool_calls=[calculation(), booking("b1", "Boston").tool_calls[0]])
+    model = scripted(both, AIMessage("Done."))
+    tools = [calculator, book_flight]
+    app = graph_with(model, monitor_node(tools=tools, system=SYSTEM), tools)
+    state = app.invoke({"messages": [("user", f"{FROM_BOSTON} And what is 17 * 23?")]}, config())
+    assert evaluated == [] and booked == ["Boston"]
+    results = {m.tool_call_id: m.content for m in state["messages"] if m.type == "tool"}
+    assert results == {"k1": "391", "b1": "Booked Boston -> Denver on 2024-05-03."}
+    assert state["messages"][-1].content == "Done."
+
+
+def test_node_with_annotate_lets_the_question_and_the_call_through() -> None:
+    node = monitor_node(tools=[book_flight], system=SYSTEM, on_flag="annotate")
+    state = graph_with(scripted(AIMessage(REDUNDANT)), node, [book_flight]).invoke(
+        {"messages": [("user", FROM_BOSTON)]}, config()
+    )
+    assert kinds(state["messages"]) == [("human", FROM_BOSTON), ("ai", REDUNDANT)]
+    assert report_of(state["messages"][1]).decision.action == "use_context"  # type: ignore[union-attr]
+
+    node = monitor_node(tools=[calculator], system=SYSTEM, on_flag="annotate")
+    model = scripted(AIMessage("", tool_calls=[calculation()]), AIMessage("It is 391."))
+    state = graph_with(model, node, [calculator]).invoke(
+        {"messages": [("user", "What is 17 times 23?")]}, config()
+    )
+    assert evaluated == ["17 * 23"]
+    assert kinds(state["messages"])[2] == ("tool", "the calculator ran")
+
+
+def test_node_on_openai_dicts_answers_the_call_past_the_reducer() -> None:
+    call = {"role": "assistant", "content": None,
+            "tool_calls": [tool_call("calculator", {"expression": "17 * 23"}, "k1")]}  # fmt: skip
+    user = {"role": "user", "content": "What is 17 times 23?"}
+    node = monitor_node(tools=[calculator], report_key="agentguard")
+    command = node({"messages": [user, call]})
+    assert isinstance(command, Command) and command.goto == "agent"
+    update: Any = command.update
+    # Dicts have no ids: the list is written whole, the call kept and answered.
+    assert isinstance(update["messages"], Overwrite)
+    answer = {"role": "tool", "tool_call_id": "k1", "content": "391"}
+    assert update["messages"].value == [user, call, answer]
+    assert update["agentguard"]["report"]["decision"]["action"] == "use_context"
+    assert update["agentguard"]["held"] is None
+    assert evaluated == []
+
+
+def test_post_model_hook_uses_the_context_in_create_react_agent() -> None:
+    from langgraph.prebuilt import create_react_agent
+
+    tools = [calculator, book_flight]
+    both = AIMessage("", tool_calls=[calculation(), booking("b1", "Boston").tool_calls[0]])
+    model = scripted(AIMessage(REDUNDANT), both, AIMessage("Done."))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # superseded by create_agent
+        hook = post_model_hook(tools=tools, system=SYSTEM)
+        app = create_react_agent(model, tools, prompt=SYSTEM, post_model_hook=hook,
+                                 checkpointer=InMemorySaver())  # fmt: skip
+    state = app.invoke({"messages": [("user", f"{FROM_BOSTON} And what is 17 * 23?")]}, config())
+    assert "__interrupt__" not in state
+    assert evaluated == [] and booked == ["Boston"]
+    # That agent's routing needs an AI message: the question stays, the note follows it.
+    assert kinds(state["messages"])[1:3] == [("ai", REDUNDANT), ("system", KNOWN_ORIGIN)]
+    results = {m.tool_call_id: m.content for m in state["messages"] if m.type == "tool"}
+    assert results == {"k1": "391", "b1": "Booked Boston -> Denver on 2024-05-03."}
+    assert state["messages"][-1].content == "Done."
+
+
+def test_middleware_uses_the_context_and_asks_nobody() -> None:
+    tools = [calculator, book_flight]
+    both = AIMessage("", tool_calls=[calculation(), booking("b1", "Boston").tool_calls[0]])
+    model = scripted(AIMessage(REDUNDANT), both, AIMessage("Done."))
+    middleware = AgentguardMiddleware(tools=tools, system=SYSTEM)
+    app = create_agent(model, tools, system_prompt=SYSTEM, middleware=[middleware],
+                       checkpointer=InMemorySaver())  # fmt: skip
+    state = app.invoke({"messages": [("user", f"{FROM_BOSTON} And what is 17 * 23?")]}, config())
+    assert "__interrupt__" not in state
+    assert evaluated == [] and booked == ["Boston"]
+    assert kinds(state["messages"])[:2] == [
+        ("human", f"{FROM_BOSTON} And what is 17 * 23?"),
+        ("system", KNOWN_ORIGIN),
+    ]
+    results = {m.tool_call_id: m.content for m in state["messages"] if m.type == "tool"}
+    assert results == {"k1": "391", "b1": "Booked Boston -> Denver on 2024-05-03."}
+    assert state["messages"][-1].content == "Done."
+    actions = [report_of(m).decision.action for m in state["messages"] if report_of(m)]  # type: ignore[union-attr]
+    assert actions == ["use_context", "use_context", "allow"]
 
 
 # -- bad input and failing monitors ----------------------------------------------------------

@@ -9,6 +9,7 @@ from typing import Any
 
 import litellm
 import pytest
+from litellm.integrations.custom_logger import CustomLogger
 
 from agentguard import Monitor, MonitorSession
 from agentguard.integrations._common import AssumptionFlagged, pool_of
@@ -18,6 +19,7 @@ from agentguard.integrations.litellm import (
     FlaggedCompletion,
     guarded_acompletion,
     guarded_completion,
+    held_response,
     report_of,
 )
 from agentguard.policy import load_policy
@@ -411,3 +413,114 @@ def test_a_conversation_is_checked_through_one_session(wrapper: str) -> None:
     assert pool_of(monitor).size == 256 and len(pool_of(monitor)._sessions) == 1
     # Every turn extended the index the first turn built: none read the conversation again.
     assert session._contexts.memo.builds == 1  # type: ignore[attr-defined]
+
+
+# -- use_context: a question or tool calls the agent does not need ---------------------------
+
+CALCULATOR = [
+    {
+        "type": "function",
+        "function": {
+            "name": "calculator",
+            "description": "Evaluate an arithmetic expression.",
+            "parameters": {"type": "object", "properties": {"expression": {"type": "string"}}},
+        },
+    }
+]
+TIMES = [user("What is 17 times 23?")]
+CALC_CALL: dict[str, Any] = {
+    "id": "c1",
+    "type": "function",
+    "function": {"name": "calculator", "arguments": json.dumps({"expression": "17 * 23"})},
+}
+NEEDLESS: dict[str, Any] = {
+    "model": "gpt-4o-mini",
+    "messages": TIMES,
+    "tools": CALCULATOR,
+    "mock_response": "",
+    "mock_tool_calls": [CALC_CALL],
+}
+FLY = [
+    tool(
+        "book_flight",
+        origin={"type": "string", "description": "The city you fly from."},
+        destination={"type": "string", "description": "The city you fly to."},
+    )
+]
+FROM_BOSTON = [user("I'm flying from Boston. Book me a flight to Denver.")]
+REDUNDANT: dict[str, Any] = {
+    "model": "gpt-4o-mini",
+    "messages": FROM_BOSTON,
+    "tools": FLY,
+    "mock_response": "Which city will you be leaving from?",
+}
+
+
+class SentMessages(CustomLogger):
+    """Keeps the messages of every call litellm is about to make (logged before the call)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sent: list[list[dict[str, Any]]] = []
+
+    def log_pre_api_call(self, model: Any, messages: Any, kwargs: Any) -> None:
+        self.sent.append(messages)
+
+
+@pytest.fixture
+def sent() -> SentMessages:
+    logger = SentMessages()
+    litellm.callbacks = [logger]
+    return logger
+
+
+def test_needless_tool_calls_are_answered_in_one_follow_up_call(sent: SentMessages) -> None:
+    response = guarded_completion(**NEEDLESS)
+    first = held_response(response)
+    assert first is not None and first is not response
+    first_report, report = report_of(first), report_of(response)
+    assert first_report is not None and first_report.decision.action == "use_context"
+    assert report is not None
+    assert f"continued after use_context: {first_report.decision.message}" in report.notes
+    # The follow-up: the conversation, the assistant's call, the call answered with 391.
+    assert len(sent.sent) == 2
+    said, result = sent.sent[1][-2:]
+    assert sent.sent[1][:-2] == TIMES
+    assert said["tool_calls"][0]["id"] == "c1"
+    assert result == {"role": "tool", "tool_call_id": "c1", "content": "391"}
+    # The mocked model calls again: that answer is returned with its report, never continued.
+    assert report.decision.action == "use_context"
+    assert _message(response).tool_calls[0].id == "c1"
+
+
+def test_a_redundant_question_is_continued_with_a_system_note(sent: SentMessages) -> None:
+    response = asyncio.run(guarded_acompletion(**REDUNDANT))
+    first = held_response(response)
+    first_report = report_of(first)
+    assert first_report is not None and first_report.decision.action == "use_context"
+    message = first_report.decision.message
+    assert message and "Boston" in message
+    assert sent.sent[1] == [*FROM_BOSTON, {"role": "system", "content": message}]
+    assert response is not first and len(sent.sent) == 2
+
+
+def test_use_context_raises_with_raise_and_passes_with_annotate(sent: SentMessages) -> None:
+    with pytest.raises(FlaggedCompletion) as info:
+        guarded_completion(on_flag="raise", **NEEDLESS)
+    assert info.value.question == "No need to call calculator: 17 * 23 = 391."
+    response = guarded_completion(on_flag="annotate", **NEEDLESS)
+    assert _message(response).tool_calls and held_response(response) is None
+    assert len(sent.sent) == 2  # one call each
+
+
+def test_guardrail_answers_a_needless_call_with_the_known_value() -> None:
+    guardrail = AgentguardGuardrail(guardrail_name="agentguard", default_on=True)
+    response = litellm.completion(**NEEDLESS)
+    data = {"model": "gpt-4o-mini", "messages": TIMES, "tools": CALCULATOR}
+    out = asyncio.run(
+        guardrail.async_post_call_success_hook(data=data, user_api_key_dict=None, response=response)
+    )
+    report = report_of(out)
+    assert report is not None and report.decision.action == "use_context"
+    assert _message(out).content == "No need to call calculator: 17 * 23 = 391."
+    assert not _message(out).tool_calls

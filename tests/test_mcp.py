@@ -240,3 +240,102 @@ def test_a_conversation_is_checked_through_the_wrappers_one_session() -> None:
 
     assert _run(calls, body) == ["ask_user", "allow", "ask_user", "allow"]
     assert len(calls) == 2
+
+
+def _calc_server(calls: list[Any]) -> FastMCP:
+    server = _server(calls)
+
+    @server.tool()
+    def calculator(expression: str) -> str:
+        """Evaluate an arithmetic expression.
+
+        Args:
+            expression: The expression, e.g. "2 + 2".
+        """
+        calls.append({"expression": expression})
+        return "391"
+
+    return server
+
+
+def _run_calc(calls: list[Any], body: Callable[[ClientSession], Awaitable[T]]) -> T:
+    async def main() -> T:
+        async with create_connected_server_and_client_session(_calc_server(calls)) as session:
+            return await body(session)
+
+    return asyncio.run(main())
+
+
+def test_a_needless_call_returns_the_known_value_without_reaching_the_server() -> None:
+    calls: list[Any] = []
+    messages = [{"role": "user", "content": "What is 17 times 23?"}]
+
+    async def body(session: ClientSession) -> tuple[CallToolResult, Report | None]:
+        guarded = GuardedSession(session, messages=messages)
+        result = await guarded.call_tool("calculator", {"expression": "17 * 23"})
+        return result, guarded.last_report
+
+    result, report = _run_calc(calls, body)
+    assert calls == []
+    assert not result.isError and _text(result) == "391"
+    assert report is not None and report.decision.action == "use_context"
+    assert report.decision.known[0].origin == "computed"
+
+
+def test_a_call_already_answered_in_the_conversation_is_not_sent_again() -> None:
+    calls: list[Any] = []
+    booked = "Booked Boston -> Denver on 2024-05-03."
+    messages = [
+        SYSTEM,
+        {"role": "user", "content": "Book me a flight from Boston to Denver on 2024-05-03."},
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [
+                {
+                    "id": "call_1",
+                    "type": "function",
+                    "function": {"name": "book_flight", "arguments": json.dumps(GUESSED)},
+                }
+            ],
+        },
+        {"role": "tool", "tool_call_id": "call_1", "content": booked},
+    ]
+
+    async def body(session: ClientSession) -> tuple[CallToolResult, Report | None]:
+        guarded = GuardedSession(session, messages=messages, on_flag="result")
+        result = await guarded.call_tool("book_flight", dict(reversed(GUESSED.items())))
+        return result, guarded.last_report
+
+    result, report = _run_calc(calls, body)
+    assert calls == []  # not booked twice
+    assert not result.isError and _text(result) == booked
+    assert report is not None and report.decision.known[0].origin == "earlier_call"
+
+
+def test_a_call_held_back_and_made_again_after_the_answer_is_sent() -> None:
+    calls: list[Any] = []
+    messages: list[dict[str, Any]] = [
+        SYSTEM,
+        {"role": "user", "content": "Book me a flight to Denver on 2024-05-03."},
+    ]
+
+    async def body(session: ClientSession) -> tuple[str, CallToolResult, Report | None]:
+        guarded = GuardedSession(session, messages=messages, on_flag="result")
+        held = await guarded.call_tool("book_flight", GUESSED)
+        # The agent loop keeps the call and the question it got back as the call's result.
+        call = {
+            "id": "call_1",
+            "type": "function",
+            "function": {"name": "book_flight", "arguments": json.dumps(GUESSED)},
+        }
+        messages.append({"role": "assistant", "content": None, "tool_calls": [call]})
+        messages.append({"role": "tool", "tool_call_id": "call_1", "content": _text(held)})
+        messages.append({"role": "user", "content": "From Boston."})
+        sent = await guarded.call_tool("book_flight", GUESSED)
+        return _text(held), sent, guarded.last_report
+
+    question, sent, report = _run(calls, body)
+    assert "origin" in question
+    assert report is not None and report.decision.action == "allow"
+    assert calls == [GUESSED] and not sent.isError

@@ -246,3 +246,61 @@ def test_a_conversation_is_checked_through_one_session_of_the_monitor() -> None:
     (session,) = monitor.sessions
     assert session._contexts.memo.builds == 1  # type: ignore[attr-defined]
     model.assert_complete()
+
+
+def test_a_needless_tool_call_is_rejected_with_the_known_value() -> None:
+    ran: list[str] = []
+
+    @function_tool(tool_input_guardrails=[agentguard_tool_input_guardrail()])
+    def calculator(expression: str) -> str:
+        """Evaluate an arithmetic expression.
+
+        Args:
+            expression: The expression, e.g. "2 + 2".
+        """
+        ran.append(expression)
+        return "391"
+
+    model = ScriptedModel(
+        [
+            [function_call("calculator", {"expression": "17 * 23"}, call_id="c1")],
+            [assistant_message("17 times 23 is 391.")],
+        ]
+    )
+    agent = Agent(name="math", instructions="You do sums.", model=model, tools=[calculator])
+    result = _run(agent, "What is 17 times 23?")
+    assert ran == []  # the tool never ran: the model was told the result
+    assert _tool_outputs(model) == ["No need to call calculator: 17 * 23 = 391."]
+    (guard,) = result.tool_input_guardrail_results
+    info = guard.output.output_info
+    assert info.held and info.report.decision.action == "use_context"
+    assert info.question == info.report.decision.message
+    assert result.final_output == "17 times 23 is 391."
+    model.assert_complete()
+
+
+def test_the_output_guardrail_trips_on_a_question_the_conversation_answers() -> None:
+    @function_tool
+    def book_flight(origin: str, destination: str) -> str:
+        """Book a one-way flight.
+
+        Args:
+            origin: The city you fly from.
+            destination: The city you fly to.
+        """
+        return "Booked."
+
+    model = ScriptedModel([[assistant_message("Which city will you be leaving from?")]])
+    agent = Agent(
+        name="travel",
+        instructions=SYSTEM,
+        model=model,
+        tools=[book_flight],
+        output_guardrails=[agentguard_output_guardrail()],
+    )
+    with pytest.raises(OutputGuardrailTripwireTriggered) as caught:
+        _run(agent, "I'm flying from Boston. Book me a flight to Denver.")
+    info = caught.value.guardrail_result.output.output_info
+    assert info.held and info.report.decision.action == "use_context"
+    assert info.question == info.report.decision.message
+    assert "Boston" in info.question

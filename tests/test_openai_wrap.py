@@ -457,3 +457,197 @@ def test_an_unseen_previous_response_is_said_in_the_notes(server: ChatServer) ->
         model="m", input="From Chicago.", previous_response_id="resp_x"
     )
     assert any("'resp_x' is not a response of this client" in n for n in _report(response).notes)
+
+
+# -- use_context: a question or tool calls the agent does not need ---------------------------
+
+FLY = [
+    {
+        "type": "function",
+        "function": {
+            "name": "book_flight",
+            "parameters": {
+                "type": "object",
+                "properties": {
+                    "origin": {"type": "string", "description": "The city you fly from."},
+                    "destination": {"type": "string", "description": "The city you fly to."},
+                },
+                "required": ["origin", "destination"],
+            },
+        },
+    }
+]
+FROM_BOSTON = [{"role": "user", "content": "I'm flying from Boston. Book me a flight to Denver."}]
+LEAVING = "Which city will you be leaving from?"
+FLY_CALL = ("c9", "book_flight", json.dumps({"origin": "Boston", "destination": "Denver"}))
+CALC_PARAMS = {"type": "object", "properties": {"expression": {"type": "string"}}}
+CALC_INFO = {"name": "calculator", "description": "Evaluate an arithmetic expression."}
+CALC = [{"type": "function", "function": {**CALC_INFO, "parameters": CALC_PARAMS}}]
+FLAT_CALC = [{"type": "function", **CALC_INFO, "parameters": CALC_PARAMS}]
+TIMES = [{"role": "user", "content": "What is 17 times 23?"}]
+CALC_CALL = ("c1", "calculator", json.dumps({"expression": "17 * 23"}))
+ANSWER = "17 times 23 is 391."
+
+
+def test_a_redundant_question_is_not_sent_and_the_agent_continues(server: ChatServer) -> None:
+    client = agentguard.wrap(_client(server))
+    server.say(LEAVING)
+    server.call(FLY_CALL)
+    completion = client.chat.completions.create(model="m", messages=FROM_BOSTON, tools=FLY)
+    # The follow-up's answer comes back, checked; the question never reaches the caller.
+    assert completion.choices[0].message.tool_calls[0].function.arguments == FLY_CALL[2]
+    assert _report(completion).decision.action == "allow"
+    first = held_response(completion)
+    assert first.choices[0].message.content == LEAVING
+    decision = _report(first).decision
+    assert decision.action == "use_context" and decision.message
+    assert "Boston" in decision.message
+    assert f"continued after use_context: {decision.message}" in _report(completion).notes
+    # One follow-up: the original messages, the question left out, the note as a system message.
+    assert len(server.bodies) == 2
+    assert server.bodies[1]["messages"] == [
+        *FROM_BOSTON,
+        {"role": "system", "content": decision.message},
+    ]
+
+
+def test_needless_tool_calls_are_answered_with_the_known_value(server: ChatServer) -> None:
+    client = agentguard.wrap(_client(server))
+    server.call(CALC_CALL)
+    server.say(ANSWER)
+    completion = client.chat.completions.create(model="m", messages=TIMES, tools=CALC)
+    assert completion.choices[0].message.content == ANSWER
+    assert _report(completion).decision.action == "allow"
+    assert _report(held_response(completion)).decision.action == "use_context"
+    (follow,) = server.bodies[1:]
+    assert follow["messages"][:-2] == TIMES
+    said, result = follow["messages"][-2:]
+    assert [c["id"] for c in said["tool_calls"]] == ["c1"]
+    assert said["role"] == "assistant"
+    assert result == {"role": "tool", "tool_call_id": "c1", "content": "391"}
+
+
+def test_the_agent_is_continued_once_only(server: ChatServer) -> None:
+    client = agentguard.wrap(_client(server))
+    server.call(CALC_CALL)
+    server.call(("c2", *CALC_CALL[1:]))
+    completion = client.chat.completions.create(model="m", messages=TIMES, tools=CALC)
+    # The follow-up repeats the call: it is returned with its report, not continued again.
+    assert completion.choices[0].message.tool_calls[0].id == "c2"
+    assert _report(completion).decision.action == "use_context"
+    assert len(server.bodies) == 2
+
+
+def test_calls_that_must_run_are_not_continued(server: ChatServer) -> None:
+    client = agentguard.wrap(_client(server))
+    server.call(CALC_CALL, FLY_CALL)
+    completion = client.chat.completions.create(
+        model="m",
+        messages=[{"role": "user", "content": FROM_BOSTON[0]["content"] + " And 17*23?"}],
+        tools=[*CALC, *FLY],
+    )
+    assert [c.id for c in completion.choices[0].message.tool_calls] == ["c1", "c9"]
+    assert _report(completion).decision.action == "use_context"
+    assert held_response(completion) is None and len(server.bodies) == 1
+
+
+def test_use_context_raises_with_raise_and_passes_with_annotate(server: ChatServer) -> None:
+    raising = agentguard.wrap(_client(server), on_flag="raise")
+    server.call(CALC_CALL)
+    with pytest.raises(AssumptionFlagged) as caught:
+        raising.chat.completions.create(model="m", messages=TIMES, tools=CALC)
+    assert caught.value.question == "No need to call calculator: 17 * 23 = 391."
+    annotating = agentguard.wrap(_client(server), on_flag="annotate")
+    server.say(LEAVING)
+    completion = annotating.chat.completions.create(model="m", messages=FROM_BOSTON, tools=FLY)
+    assert completion.choices[0].message.content == LEAVING
+    assert _report(completion).decision.action == "use_context"
+    assert len(server.bodies) == 2  # one request each, no follow-up
+
+
+def test_a_response_with_needless_calls_is_continued(server: ChatServer) -> None:
+    client = agentguard.wrap(_client(server))
+    server.call(CALC_CALL)
+    server.say(ANSWER)
+    response = client.responses.create(model="m", input=TIMES[0]["content"], tools=FLAT_CALC)
+    assert response.output_text == ANSWER
+    assert _report(response).decision.action == "allow"
+    assert [i.type for i in held_response(response).output] == ["function_call"]
+    items = server.bodies[1]["input"]
+    assert items[0] == {"role": "user", "content": TIMES[0]["content"]}
+    assert [i.get("type") for i in items[1:]] == ["function_call", "function_call_output"]
+    assert items[-1] == {"type": "function_call_output", "call_id": "c1", "output": "391"}
+    server.say(LEAVING)
+    server.call(FLY_CALL)
+    flat = [{"type": "function", **FLY[0]["function"]}]
+    response = client.responses.create(model="m", input=FROM_BOSTON[0]["content"], tools=flat)
+    assert [i.type for i in response.output] == ["function_call"]
+    assert server.bodies[-1]["input"][-1]["role"] == "system"
+    assert "Boston" in server.bodies[-1]["input"][-1]["content"]
+
+
+def test_a_stream_of_needless_calls_continues_with_a_streamed_follow_up(
+    server: ChatServer,
+) -> None:
+    client = agentguard.wrap(_client(server))
+    server.call(CALC_CALL)
+    server.say(ANSWER)
+    stream = client.chat.completions.create(model="m", messages=TIMES, tools=CALC, stream=True)
+    chunks = list(stream)
+    assert not any(c.choices and c.choices[0].delta.tool_calls for c in chunks)
+    assert _texts(chunks) == ANSWER
+    assert _report(stream).decision.action == _report(chunks[-1]).decision.action == "allow"
+    assert any(n.startswith("continued after use_context") for n in _report(stream).notes)
+    follow = server.bodies[1]
+    assert follow["stream"] is True
+    assert follow["messages"][-1] == {"role": "tool", "tool_call_id": "c1", "content": "391"}
+    # A question in streamed text has gone out as it came: it passes, with its report.
+    server.say(LEAVING)
+    chunks = list(
+        client.chat.completions.create(model="m", messages=FROM_BOSTON, tools=FLY, stream=True)
+    )
+    assert _texts(chunks) == LEAVING
+    assert _report(chunks[-1]).decision.action == "use_context"
+    assert len(server.bodies) == 3
+
+
+def test_the_async_client_continues_after_needless_calls(server: ChatServer) -> None:
+    async def run() -> tuple[Any, list[Any]]:
+        client = agentguard.wrap(_aclient(server))
+        server.call(CALC_CALL)
+        server.say(ANSWER)
+        completion = await client.chat.completions.create(model="m", messages=TIMES, tools=CALC)
+        server.call(CALC_CALL)
+        server.say(ANSWER)
+        stream = await client.chat.completions.create(
+            model="m", messages=TIMES, tools=CALC, stream=True
+        )
+        return completion, [c async for c in stream]
+
+    completion, chunks = asyncio.run(run())
+    assert completion.choices[0].message.content == ANSWER
+    assert _report(held_response(completion)).decision.action == "use_context"
+    assert _texts(chunks) == ANSWER
+    assert [b["messages"][-1]["content"] for b in server.bodies[1::2]] == ["391", "391"]
+
+
+def test_the_stream_helper_reads_the_follow_up_and_raw_streams_are_not_continued(
+    server: ChatServer,
+) -> None:
+    client = agentguard.wrap(_client(server))
+    server.call(CALC_CALL)
+    server.say(ANSWER)
+    with client.chat.completions.stream(model="m", messages=TIMES, tools=CALC) as stream:
+        for _ in stream:
+            pass
+        final = stream.get_final_completion()
+    assert final.choices[0].message.content == ANSWER and not final.choices[0].message.tool_calls
+    assert _report(final).decision.action == "allow"
+    server.call(CALC_CALL)
+    with client.chat.completions.with_streaming_response.create(
+        model="m", messages=TIMES, tools=CALC, stream=True
+    ) as raw:
+        chunks = list(raw.parse())
+    assert any(c.choices and c.choices[0].delta.tool_calls for c in chunks)
+    assert _report(chunks[-1]).decision.action == "use_context"
+    assert len(server.bodies) == 3

@@ -152,7 +152,13 @@ def test_resolver_needing_unknown_arguments_is_left_to_the_model() -> None:
     result = Agent(FunctionModel(model), [calculator]).run("What is 17 times 23?")
     assert result.status == "answered"
     assert result.answer == "17 times 23 is 391."
-    assert [r.decision.action for r in result.reports] == ["call_tool", "allow", "allow"]
+    # The model made the call itself; the monitor computes 17 * 23 exactly, so the call is
+    # answered from the context (`use_context`) instead of running the tool.
+    assert [r.decision.action for r in result.reports] == ["call_tool", "use_context", "allow"]
+    called = [m for m in result.messages if m.get("tool_calls")]
+    assert [c["function"]["name"] for c in called[0]["tool_calls"]] == ["calculator"]
+    answered = {"role": "tool", "tool_call_id": called[0]["tool_calls"][0]["id"], "content": "391"}
+    assert seen[2][-1] == answered
     note = seen[1][-1]["content"]
     assert "`calculator`" in note and "381" in note
     # The note went to the model only: the conversation (the monitor's context) never holds it.
@@ -193,6 +199,136 @@ def test_block_ends_the_run(tmp_path: Path) -> None:
     result = agent.run("Book me a flight to Denver next Friday.")
     assert result.status == "blocked"
     assert result.answer is None and "block" in (result.detail or "")
+
+
+# -- use_context: what the context already holds ----------------------------------------------
+
+FROM_BOSTON = "I'm flying from Boston. Book me a flight to Denver next Friday."
+KNOWN_ORIGIN = (
+    "Already known, no need to ask: origin is 'Boston' (user#1: \"I'm flying from Boston.\")."
+)
+
+
+@tool
+def calculator(expression: str) -> str:
+    """Evaluate an arithmetic expression.
+
+    Args:
+        expression: The expression, such as `2 * (3 + 4)`.
+    """
+    evaluated.append(expression)
+    return "the calculator ran"
+
+
+evaluated: list[str] = []
+
+
+@pytest.fixture(autouse=True)
+def _no_evaluations() -> None:
+    evaluated.clear()
+
+
+def test_a_redundant_question_is_not_sent_and_the_model_goes_on_with_the_value(
+    tmp_path: Path,
+) -> None:
+    seen: list[list[dict[str, Any]]] = []
+
+    def model(messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> Any:
+        seen.append(messages)
+        if messages[-1]["role"] == "tool":
+            return "Booked: confirmation SKY-7Q2ZP."
+        if messages[-1]["role"] == "system" and messages[-1]["content"].startswith("Already"):
+            return booking("Boston")
+        return "Which city will you be leaving from?"
+
+    agent = Agent(FunctionModel(model), [book_flight], system=SYSTEM, trace=tmp_path / "u.jsonl")
+    result = agent.run(FROM_BOSTON)
+    agent.close()
+    assert result.status == "answered"
+    assert result.answer == "Booked: confirmation SKY-7Q2ZP."
+    assert [r.decision.action for r in result.reports] == ["use_context", "allow", "allow"]
+    assert [f.type for f in result.reports[0].flags] == ["redundant_question"]
+    # The question never reached the user or the conversation; the model read the known value.
+    assert seen[1][-1] == {"role": "system", "content": KNOWN_ORIGIN}
+    assert not any(m.get("content") == "Which city will you be leaving from?"
+                   for m in result.messages)  # fmt: skip
+    assert [m["role"] for m in result.messages] == [
+        "system", "user", "system", "assistant", "tool", "assistant"
+    ]  # fmt: skip
+    booked = json.loads(result.messages[3]["tool_calls"][0]["function"]["arguments"])
+    assert booked["origin"] == "Boston"
+    assert events(tmp_path / "u.jsonl") == ["use_context", "run_end"]
+    (event,) = read_trace(tmp_path / "u.jsonl").events[:1]
+    assert (event["message"], event["answered"], event["step"]) == (KNOWN_ORIGIN, [], 1)
+
+
+def test_a_question_asked_again_after_the_note_goes_out_once_retries_are_spent() -> None:
+    asking = ["Which city will you be leaving from?"] * 3
+    result = Agent(ScriptedModel(asking), [book_flight], system=SYSTEM, max_retries=2).run(
+        FROM_BOSTON
+    )
+    assert result.status == "answered"
+    assert [r.decision.action for r in result.reports] == ["use_context"] * 3
+    assert result.answer == "Which city will you be leaving from?"
+    assert [m["content"] for m in result.messages if m["role"] == "system"][1:] == [
+        KNOWN_ORIGIN, KNOWN_ORIGIN
+    ]  # fmt: skip
+
+
+def test_a_needless_calculator_call_is_answered_without_running_the_tool(tmp_path: Path) -> None:
+    def model(messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> Any:
+        if messages[-1]["role"] == "tool":
+            return f"17 times 23 is {messages[-1]['content']}."
+        return {"tool_calls": [tool_call("calculator", {"expression": "17 * 23"}, "calc1")]}
+
+    agent = Agent(FunctionModel(model), [calculator], trace=tmp_path / "c.jsonl")
+    result = agent.run("What is 17 times 23?")
+    agent.close()
+    assert evaluated == []  # the Python tool never ran
+    assert result.status == "answered"
+    assert result.answer == "17 times 23 is 391."
+    assert [r.decision.action for r in result.reports] == ["use_context", "allow"]
+    (known,) = result.reports[0].decision.known
+    assert (known.origin, known.call_id, known.value) == ("computed", "calc1", 391)
+    assert result.messages[1]["tool_calls"][0]["id"] == "calc1"  # the call itself is kept
+    assert result.messages[2] == {"role": "tool", "tool_call_id": "calc1", "content": "391"}
+    (event,) = [e for e in read_trace(tmp_path / "c.jsonl").events if e["event"] == "use_context"]
+    assert event["answered"] == ["calc1"]
+    assert event["message"] == "No need to call calculator: 17 * 23 = 391."
+
+
+def test_other_calls_of_the_same_output_run_as_usual() -> None:
+    calls = {"tool_calls": [
+        tool_call("calculator", {"expression": "17 * 23"}, "calc1"),
+        tool_call("book_flight", {"origin": "Boston", "destination": "Denver",
+                                  "date": "2026-11-27"}, "book1"),
+    ]}  # fmt: skip
+    agent = Agent(ScriptedModel([calls, "Booked, and 17 * 23 is 391."]),
+                  [calculator, book_flight], system=SYSTEM)  # fmt: skip
+    result = agent.run(f"{FROM_BOSTON} Also, what is 17 times 23?")
+    assert result.status == "answered"
+    assert evaluated == []
+    assert [r.decision.action for r in result.reports] == ["use_context", "allow"]
+    tools = {m["tool_call_id"]: m["content"] for m in result.messages if m["role"] == "tool"}
+    assert tools["calc1"] == "391"
+    assert json.loads(tools["book1"])["confirmation"] == "SKY-7Q2ZP"  # the booking ran
+
+
+def test_the_use_context_step_is_safe_to_run_twice() -> None:
+    agent = Agent(ScriptedModel([]), [calculator])
+    call = tool_call("calculator", {"expression": "17 * 23"}, "calc1")
+    output = {"role": "assistant", "content": None, "tool_calls": [call]}
+    state = {"messages": [{"role": "user", "content": "What is 17 times 23?"}],
+             "output": output, "steps": 1}  # fmt: skip
+    checked = agent._monitor_node(state)  # type: ignore[arg-type]
+    assert checked["route"] == "use_context"
+    state["report"] = checked["report"]
+    first = agent._use_context_node(state)  # type: ignore[arg-type]
+    second = agent._use_context_node(state)  # type: ignore[arg-type]
+    assert first == second
+    assert first["messages"][1] == {"role": "tool", "tool_call_id": "calc1", "content": "391"}
+    assert first["route"] == "model" and "retries" not in first
+    assert evaluated == []
 
 
 # -- faults ----------------------------------------------------------------------------------

@@ -61,18 +61,22 @@ class AssumptionFlagged(Exception):
     """A checked output or tool call was held back: it rests on something nobody said.
 
     Raised by the wrappers when the policy decides `ask_user`, `retry` or `block` and the
-    caller asked for an exception (`on_flag="raise"`).
+    caller asked for an exception (`on_flag="raise"`); the OpenAI client wrapper and the
+    litellm wrappers raise it for `use_context` too (a question or tool call the agent does
+    not need).
 
     Attributes:
         report: The monitor's report on the held-back output or call.
-        question: The clarifying question to put to the user, or the decision's reason when
-            the policy gave no question (`retry`, `block`).
+        question: The clarifying question to put to the user, for `use_context` what the agent
+            already has (`decision.message`), or the decision's reason when the policy gave
+            neither (`retry`, `block`).
     """
 
     def __init__(self, report: Report) -> None:
-        """Carry `report`; the message is its question (or its reason)."""
+        """Carry `report`; the message is its question (or its message, or its reason)."""
         self.report = report
-        self.question: str = report.decision.question or report.decision.reason
+        decision = report.decision
+        self.question: str = decision.question or decision.message or decision.reason
         super().__init__(f"{report.decision.action}: {self.question}")
 
 

@@ -4,7 +4,11 @@
 `agentguard.integrations.langgraph.monitor_node` does in a graph of your own: an `ask_user`
 decision asks the user through `interrupt()` (with a checkpointer) and, once answered, sends
 the agent back to the model with the answer as the last message; the held-back tool calls never
-reach the tools. The report rides on each checked message (`report_of(message)`).
+reach the tools. A `use_context` decision asks nobody: a question the context answers is
+replaced by a system message with what is known and the agent goes back to the model; needless
+tool calls are answered by tool messages with the known values, and the agent's own routing
+sends only the other calls to the tools. The report rides on each checked message
+(`report_of(message)`).
 
 Needs the `langchain` extra (`pip install 'agentguard[langchain]'`); `import agentguard` never
 imports LangChain, only this module does.
@@ -42,7 +46,9 @@ class AgentguardMiddleware(AgentMiddleware[AgentState[Any], Any]):
         on_flag: `"interrupt"` (needs a checkpointer) asks an `ask_user` question through
             `interrupt()`; `"replace"` ends the turn with the question as the answer;
             `"annotate"` lets every response through with its report. `retry` and `block`
-            replace the response by a notice unless `"annotate"`.
+            replace the response by a notice unless `"annotate"`. `use_context` (unless
+            `"annotate"`) replaces a question the context answers by a system message, or
+            answers needless tool calls with tool messages, and asks nobody.
         system: The agent's `system_prompt`, which is not among the state's messages.
 
     Example:
@@ -69,6 +75,8 @@ class AgentguardMiddleware(AgentMiddleware[AgentState[Any], Any]):
     def after_model(self, state: AgentState[Any], runtime: Runtime[Any]) -> dict[str, Any] | None:
         """Check the response; replace it, or ask and go back to the model, when held back.
 
+        On `use_context` the model reads the known values next; when needless calls were
+        answered and others remain, `create_agent`'s routing sends only those to the tools.
         Async agents run this hook in a worker thread, so the event loop stays free.
         """
         found = self._guard.last_ai(state)
@@ -76,7 +84,7 @@ class AgentguardMiddleware(AgentMiddleware[AgentState[Any], Any]):
             return None
         messages, last = found
         report = self._guard.check(messages[:-1], last)
-        update, answered = self._guard.act(messages, report)
-        if answered:
+        update, goto = self._guard.act(messages, report)
+        if goto == "model":
             update["jump_to"] = "model"
         return update or None

@@ -3,12 +3,15 @@
 - `guarded_completion(**kwargs)` / `await guarded_acompletion(**kwargs)` call
   `litellm.completion` / `litellm.acompletion` with `kwargs`, check the first choice's message
   against `kwargs["messages"]` and `kwargs["tools"]`, and per `on_flag` replace the message with
-  the clarifying question, raise `FlaggedCompletion`, or pass it through. The report always rides
-  on the response: `report_of(response)`.
+  the clarifying question, raise `FlaggedCompletion`, or pass it through. On `use_context` (a
+  question or tool calls the agent does not need) they continue the agent with one follow-up
+  call that tells it what it already has. The report always rides on the response:
+  `report_of(response)`.
 - `AgentguardLogger` checks every successful completion litellm makes (sync and async) and hands
   the report to the monitor's trace and to a callback of yours; it never changes a response.
 - `AgentguardGuardrail` is a `CustomGuardrail` for the litellm proxy: after the call, an
-  `ask_user` decision replaces the answer with the question (and drops the tool calls).
+  `ask_user` decision replaces the answer with the question (and drops the tool calls), a
+  `use_context` one with what the agent already has (`decision.message`).
 
 Each check goes through the session (`Monitor.session()`) of its conversation, recognised by
 the conversation's first two messages and kept per monitor for the latest 256 conversations
@@ -23,6 +26,7 @@ unchecked, and the policy's `fail_mode` says whether it blocks (`closed`) or let
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import time
 from collections.abc import Callable, Mapping
@@ -37,6 +41,9 @@ from agentguard.integrations._common import (
     report_of,
 )
 from agentguard.integrations._common import unchecked_report as _unchecked
+from agentguard.integrations._continue import CONTINUED, chat_follow_up
+from agentguard.integrations.openai_client import held_response
+from agentguard.integrations.openai_forms import HELD_ATTR
 from agentguard.monitor import Monitor
 from agentguard.policy import Policy
 from agentguard.types import Report
@@ -55,6 +62,7 @@ __all__ = [
     "OnFlag",
     "guarded_acompletion",
     "guarded_completion",
+    "held_response",
     "report_of",
 ]
 
@@ -152,6 +160,37 @@ def _act(report: Report | None, response: Any, on_flag: OnFlag) -> Any:
     return response
 
 
+def _follow_up(
+    report: Report | None, response: Any, kwargs: Mapping[str, Any], on_flag: OnFlag
+) -> dict[str, Any] | None:
+    """The follow-up call's kwargs for a `use_context` decision (`None`: no follow-up).
+
+    Raises:
+        FlaggedCompletion: for `use_context` when `on_flag="raise"`.
+    """
+    if report is None or report.decision.action != "use_context" or on_flag == "annotate":
+        return None
+    if on_flag == "raise":
+        raise FlaggedCompletion(report, response)
+    message = _first_message(response)
+    calls = list(getattr(message, "tool_calls", None) or [])
+    content = getattr(message, "content", None)
+    messages = chat_follow_up(kwargs["messages"], content, calls, report.decision)
+    return None if messages is None else {**kwargs, "messages": messages}
+
+
+def _continued(final: Any, first: Any, first_report: Report) -> Any:
+    """`final`, the answer to the follow-up, marked as continuing `first` (`held_response`)."""
+    report = report_of(final)
+    if report is not None:
+        note = CONTINUED + (first_report.decision.message or first_report.decision.reason)
+        attach_report(final, report.model_copy(update={"notes": (*report.notes, note)}))
+    # A response type that takes no attributes keeps no first answer; the report says why.
+    with contextlib.suppress(AttributeError, TypeError):
+        object.__setattr__(final, HELD_ATTR, first)
+    return final
+
+
 def _check_args(kwargs: Mapping[str, Any], on_flag: str) -> None:
     if on_flag not in ("replace", "raise", "annotate"):
         raise ValueError(f"on_flag must be 'replace', 'raise' or 'annotate', not {on_flag!r}")
@@ -177,6 +216,11 @@ def guarded_completion(
             `"replace"` puts the clarifying question in place of an `ask_user` answer (tool
             calls dropped; other held answers pass unchanged), `"raise"` raises
             `FlaggedCompletion` carrying the report and the response, `"annotate"` passes it.
+            For `use_context`: `"replace"` makes one follow-up call (the question left out and
+            a system message saying what is known, or the needless tool calls answered with
+            their known results, when every call of the answer is needless) and returns its
+            checked answer, with the first at `held_response(response)`; `"raise"` raises;
+            `"annotate"` passes it.
         **kwargs: Everything `litellm.completion` takes; `messages` is required and `stream`
             is not supported.
 
@@ -197,9 +241,15 @@ def guarded_completion(
     """
     _check_args(kwargs, on_flag)
     checker = _monitor(monitor, policy)
-    response = import_litellm().completion(**kwargs)
+    litellm = import_litellm()
+    response = litellm.completion(**kwargs)
     report = _check_response(checker, kwargs["messages"], kwargs.get("tools"), response)
-    return _act(report, response, on_flag)
+    follow = _follow_up(report, response, kwargs, on_flag)
+    if follow is None or report is None:
+        return _act(report, response, on_flag)
+    again = litellm.completion(**follow)
+    second = _check_response(checker, follow["messages"], follow.get("tools"), again)
+    return _continued(_act(second, again, on_flag), response, report)
 
 
 async def guarded_acompletion(
@@ -215,9 +265,15 @@ async def guarded_acompletion(
     """
     _check_args(kwargs, on_flag)
     checker = _monitor(monitor, policy)
-    response = await import_litellm().acompletion(**kwargs)
+    litellm = import_litellm()
+    response = await litellm.acompletion(**kwargs)
     report = await _acheck_response(checker, kwargs["messages"], kwargs.get("tools"), response)
-    return _act(report, response, on_flag)
+    follow = _follow_up(report, response, kwargs, on_flag)
+    if follow is None or report is None:
+        return _act(report, response, on_flag)
+    again = await litellm.acompletion(**follow)
+    second = await _acheck_response(checker, follow["messages"], follow.get("tools"), again)
+    return _continued(_act(second, again, on_flag), response, report)
 
 
 async def _acheck_response(
@@ -299,8 +355,10 @@ class AgentguardGuardrail(CustomGuardrail):
 
     In the post-call hook the response is checked against the request's `messages` and
     `tools`; on `ask_user` its message is replaced by the clarifying question (tool calls
-    dropped), on `block` by a short notice; anything else passes unchanged. Every report is
-    written to the monitor's trace when it has one.
+    dropped), on `use_context` by what the agent already has (`decision.message`: the answer
+    to its needless question, or the result of its needless tool calls), on `block` by a
+    short notice; anything else passes unchanged. Every report is written to the monitor's
+    trace when it has one.
 
     Args:
         monitor: The monitor that checks; `Monitor(policy)` when omitted.
@@ -339,6 +397,8 @@ class AgentguardGuardrail(CustomGuardrail):
             return None
         if report.decision.action == "ask_user" and report.decision.question:
             _replace(response, report.decision.question)
+        elif report.decision.action == "use_context" and report.decision.message:
+            _replace(response, report.decision.message)
         elif report.decision.action == "block":
             _replace(response, _BLOCKED_TEXT)
         return report

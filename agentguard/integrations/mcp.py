@@ -6,11 +6,18 @@ caller supplies) and the server's tools (from `list_tools()`, converted to OpenA
 definitions and cached). When the policy decides `ask_user`, `retry` or `block`, the call is not
 sent: `AssumptionFlagged` is raised, or with `on_flag="result"` a `CallToolResult` with
 `isError=True` and the clarifying question as its text comes back, for the model to read.
+When it decides `use_context` (a needless call: the conversation already holds the result of the
+same call with the same arguments, or the call is arithmetic the monitor computes exactly), the
+call is not sent either: the known result comes back as the tool's result (`isError=False`), as
+the server would have answered, whatever `on_flag` says.
 Everything else (`list_resources`, `get_prompt`, `initialize`, ...) goes to the wrapped session.
 
 A `GuardedSession` is one conversation: its checks go through one `Monitor.session()`, so each
 call reads only the messages added since the previous one (a conversation edited in place is
-read again from where it changed); the reports are those `Monitor.check` gives.
+read again from where it changed); the reports are those `Monitor.check` gives. A call held back
+with `on_flag="result"` never ran: when the conversation keeps it with the question as its
+result, the call and that result are left out of later checks, so the same call made once the
+user has answered is not taken for a repeat.
 
 Needs the `mcp` extra (`pip install 'agentguard[mcp]'`); `import agentguard` never imports the
 MCP SDK, only this module does.
@@ -24,6 +31,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, Literal, TypeAlias
 
 from agentguard.integrations._common import AssumptionFlagged
+from agentguard.integrations._continue import needless_answers, without_refused
 from agentguard.monitor import Monitor, MonitorSession
 from agentguard.types import Report
 
@@ -109,6 +117,7 @@ class GuardedSession:
         self.last_report: Report | None = None
         self._tools: list[dict[str, Any]] | None = None
         self._ids = itertools.count(1)
+        self._refused: set[str] = set()  # the questions handed back in place of results
 
     def __getattr__(self, name: str) -> Any:
         # Only reached for names this class lacks: the rest of the session's API, unchanged.
@@ -144,37 +153,50 @@ class GuardedSession:
 
     async def check_call(self, name: str, arguments: dict[str, Any] | None = None) -> Report:
         """Check a call to `name` with `arguments` against the conversation, without sending it."""
+        report, _ = await self._check(name, arguments)
+        return report
+
+    async def _check(self, name: str, arguments: dict[str, Any] | None) -> tuple[Report, str]:
+        """The report on the call, and the id the call had in the check."""
+        call_id = f"mcp_call_{next(self._ids)}"
         call = {
-            "id": f"mcp_call_{next(self._ids)}",
+            "id": call_id,
             "type": "function",
             "function": {"name": name, "arguments": json.dumps(arguments or {})},
         }
         source = self.messages() if callable(self.messages) else self.messages
+        refused = self._refused
         report = await self.monitor_session.acheck(
-            messages=list(source),
+            messages=without_refused(list(source), lambda _, text: text in refused),
             tools=await self.tools(),
             output={"content": None, "tool_calls": [call]},
         )
         self.last_report = report
-        return report
+        return report, call_id
 
     async def call_tool(
         self, name: str, arguments: dict[str, Any] | None = None, *args: Any, **kwargs: Any
     ) -> CallToolResult:
         """Check the call, then send it, or hold it back when the policy asks, retries or blocks.
 
-        Other arguments (`read_timeout_seconds`, `progress_callback`, `meta`) go to the wrapped
-        session's `call_tool` as they are.
+        A needless call (`use_context`) is not sent: its known result is returned as the tool's
+        result. Other arguments (`read_timeout_seconds`, `progress_callback`, `meta`) go to the
+        wrapped session's `call_tool` as they are.
 
         Raises:
             AssumptionFlagged: if the call is held back and `on_flag` is `"raise"`.
         """
-        report = await self.check_call(name, arguments)
+        report, call_id = await self._check(name, arguments)
+        if report.decision.action == "use_context":
+            known = needless_answers(report.decision, [{"id": call_id}])
+            if known is not None:
+                return CallToolResult(content=[TextContent(type="text", text=known[call_id])])
         if report.decision.action not in _HOLD:
             return await self.session.call_tool(name, arguments, *args, **kwargs)
         flagged = AssumptionFlagged(report)
         if self.on_flag == "raise":
             raise flagged
+        self._refused.add(flagged.question)
         return CallToolResult(
             content=[TextContent(type="text", text=flagged.question)],
             isError=True,

@@ -3,11 +3,18 @@
 `agentguard_tool_input_guardrail()` checks a function tool call's arguments before the tool runs.
 When the policy decides `ask_user`, `retry` or `block` (an argument nobody stated, a malformed
 call), the call is rejected and the model reads the clarifying question in place of the tool's
-result, so it asks the user instead of acting on a guess.
+result, so it asks the user instead of acting on a guess. When it decides `use_context` (a call
+whose result the agent already has: the same call made earlier, or exact arithmetic), the call
+is rejected too and the model reads the known result (`decision.message`) in its place.
 
 `agentguard_output_guardrail()` checks the agent's final text against the conversation and trips
-(`OutputGuardrailTripwireTriggered`) on the same decisions, with a `GuardrailInfo` (the report and
-the question) as the guardrail's `output_info`.
+(`OutputGuardrailTripwireTriggered`) on the same decisions, a question the conversation already
+answers (`use_context`) included, with a `GuardrailInfo` (the report and the question, or what
+the agent already has) as the guardrail's `output_info`.
+
+A call rejected for a question (`ask_user`, `retry`, `block`) never ran: the guardrails given the
+same monitor remember it, and leave it and its rejection out of the conversation they check, so
+the same call made once the user has answered is not taken for a repeat of one with a result.
 
 Both see the agent's instructions, its function tools and the run's input. Pass one
 `AgentGuardHooks` as `Runner.run(..., hooks=...)` and to the guardrails, and they also see what
@@ -24,13 +31,16 @@ the Agents SDK, only this module does.
 from __future__ import annotations
 
 import json
+import threading
 import weakref
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal, TypeAlias
 
 from pydantic import BaseModel, ConfigDict
 
 from agentguard.integrations._common import pool_of
+from agentguard.integrations._continue import without_refused
 from agentguard.monitor import Monitor
 from agentguard.policy import Policy
 from agentguard.types import Report
@@ -66,8 +76,12 @@ OnFlag: TypeAlias = Literal["reject", "raise"]
 """What a held-back tool call does: answer the model with the question, or halt the run."""
 
 # Decisions that hold an output or a call back; `annotate` and `call_tool` let it through (the
-# report says why), as `allow` does. The same set as the other wrappers.
-_HOLD = frozenset({"ask_user", "retry", "block"})
+# report says why), as `allow` does. The same set as the other wrappers, and `use_context`: the
+# agent asked or called for what it already has.
+_HOLD = frozenset({"ask_user", "retry", "block", "use_context"})
+_REJECTED_ATTR = "_agentguard_rejected_calls"
+_REJECTED_SIZE = 4096
+_rejected_lock = threading.Lock()
 
 
 class GuardrailInfo(BaseModel):
@@ -78,9 +92,11 @@ class GuardrailInfo(BaseModel):
     report: Report
     """The monitor's report on the checked output or tool call."""
     held: bool
-    """True when the decision held the output or call back (`ask_user`, `retry`, `block`)."""
+    """True when the decision held the output or call back (`ask_user`, `retry`, `block`,
+    `use_context`)."""
     question: str | None = None
-    """The clarifying question (or the decision's reason when the policy gave none), when held."""
+    """When held: the clarifying question, for `use_context` what the agent already has
+    (`decision.message`), or the decision's reason when the policy gave neither."""
 
 
 class AgentGuardHooks(RunHooks[Any]):
@@ -207,19 +223,66 @@ def _tools(agent: Agent[Any]) -> list[dict[str, Any]]:
     ]
 
 
+class _Rejected:
+    """The tool calls a monitor's guardrails rejected for a question: call id -> what was said."""
+
+    def __init__(self) -> None:
+        self._said: OrderedDict[str, str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def add(self, call_id: str, said: str) -> None:
+        with self._lock:
+            self._said[call_id] = said
+            while len(self._said) > _REJECTED_SIZE:
+                self._said.popitem(last=False)
+
+    def drop_from(self, messages: list[Any]) -> list[Any]:
+        """`messages` without the rejected calls and their rejections (which are no results)."""
+        with self._lock:
+            said = dict(self._said)
+        if not said:
+            return messages
+        return without_refused(messages, lambda call_id, text: said.get(call_id) == text)
+
+
+def _rejected(monitor: Monitor) -> _Rejected:
+    """The rejected calls of `monitor`'s guardrails, shared by every guardrail given it."""
+    found = vars(monitor).get(_REJECTED_ATTR)
+    if isinstance(found, _Rejected):
+        return found
+    with _rejected_lock:
+        found = vars(monitor).get(_REJECTED_ATTR)
+        if not isinstance(found, _Rejected):
+            found = _Rejected()
+            setattr(monitor, _REJECTED_ATTR, found)
+        return found
+
+
 async def _conversation(
-    context: RunContextWrapper[Any], agent: Agent[Any], hooks: AgentGuardHooks | None
+    context: RunContextWrapper[Any],
+    agent: Agent[Any],
+    hooks: AgentGuardHooks | None,
+    monitor: Monitor,
 ) -> list[Any]:
-    """The conversation the model had: recorded by the hooks, else instructions and run input."""
+    """The conversation the model had: recorded by the hooks, else instructions and run input.
+
+    Calls the guardrails of `monitor` rejected for a question are left out, with their
+    rejections: they never ran.
+    """
     seen = hooks.seen(context) if hooks is not None else None
     if seen is not None:
-        return chat_messages(seen[1], system_prompt=seen[0])
-    return chat_messages(context.turn_input, system_prompt=await agent.get_system_prompt(context))
+        messages = chat_messages(seen[1], system_prompt=seen[0])
+    else:
+        prompt = await agent.get_system_prompt(context)
+        messages = chat_messages(context.turn_input, system_prompt=prompt)
+    return _rejected(monitor).drop_from(messages)
 
 
 def _info(report: Report) -> GuardrailInfo:
-    held = report.decision.action in _HOLD
-    question = (report.decision.question or report.decision.reason) if held else None
+    decision = report.decision
+    held = decision.action in _HOLD
+    said = decision.message if decision.action == "use_context" else decision.question
+    question = (said or decision.reason) if held else None
     return GuardrailInfo(report=report, held=held, question=question)
 
 
@@ -234,7 +297,9 @@ def agentguard_output_guardrail(
 
     The final output (its text, or its JSON for a structured output type) is checked against
     the conversation. The tripwire is triggered when the decision is `ask_user`, `retry` or
-    `block`; `output_info` is a `GuardrailInfo` with the report and the question either way.
+    `block`, or `use_context` (the answer asks for something the conversation already holds);
+    `output_info` is a `GuardrailInfo` with the report and the question (for `use_context`,
+    what the agent already has) either way.
 
     Args:
         monitor: The monitor that checks; a `Monitor(policy=policy)` when omitted.
@@ -260,7 +325,7 @@ def agentguard_output_guardrail(
             text = output.model_dump_json()
         else:
             text = json.dumps(output, default=str)
-        messages = await _conversation(context, agent, hooks)
+        messages = await _conversation(context, agent, hooks, checker)
         session = pool_of(checker).session(messages)
         report = await session.acheck(
             messages=messages,
@@ -286,8 +351,11 @@ def agentguard_tool_input_guardrail(
     The call is checked, as one assistant tool call, against the conversation before the tool
     runs. When the decision is `ask_user`, `retry` or `block`, the call is rejected: the tool
     does not run and the model gets the clarifying question (or the reason) as the tool's
-    result, so its next turn asks the user; with `on_flag="raise"` the run halts with
-    `ToolInputGuardrailTripwireTriggered` instead. `output_info` is a `GuardrailInfo`.
+    result, so its next turn asks the user. When it is `use_context` (the agent already has
+    the call's result), the tool does not run either and the model gets that result
+    (`decision.message`, e.g. "No need to call calculator: 17 * 23 = 391.") as the tool's
+    result. With `on_flag="raise"` the run halts with `ToolInputGuardrailTripwireTriggered`
+    instead, for both. `output_info` is a `GuardrailInfo`.
 
     Args:
         monitor: The monitor that checks; a `Monitor(policy=policy)` when omitted.
@@ -316,7 +384,7 @@ def agentguard_tool_input_guardrail(
             "type": "function",
             "function": {"name": context.tool_name, "arguments": context.tool_arguments},
         }
-        messages = await _conversation(context, data.agent, hooks)
+        messages = await _conversation(context, data.agent, hooks, checker)
         # The hooks record the model's input, which ends before this very call was made.
         session = pool_of(checker).session(messages)
         report = await session.acheck(
@@ -329,8 +397,9 @@ def agentguard_tool_input_guardrail(
             return ToolGuardrailFunctionOutput.allow(output_info=info)
         if on_flag == "raise":
             return ToolGuardrailFunctionOutput.raise_exception(output_info=info)
-        return ToolGuardrailFunctionOutput.reject_content(
-            message=info.question or report.decision.reason, output_info=info
-        )
+        said = info.question or report.decision.reason
+        if report.decision.action != "use_context":
+            _rejected(checker).add(context.tool_call_id, said)  # no result: a question
+        return ToolGuardrailFunctionOutput.reject_content(message=said, output_info=info)
 
     return ToolInputGuardrail(guardrail_function=check_tool_input, name=name)

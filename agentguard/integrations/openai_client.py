@@ -25,7 +25,7 @@ import openai
 
 from agentguard.integrations._common import attach_report, report_of
 from agentguard.integrations.openai_forms import HELD_ATTR
-from agentguard.integrations.openai_guard import Guard, OnFlag
+from agentguard.integrations.openai_guard import FollowUp, Guard, OnFlag
 from agentguard.integrations.openai_stream import AsyncGuardedStream, GuardedStream
 from agentguard.monitor import Monitor
 from agentguard.policy import Policy
@@ -39,15 +39,29 @@ SUPPORTED_CLIENTS = "openai.OpenAI and openai.AsyncOpenAI (and subclasses such a
 _GUARD_ATTR = "_agentguard_guard"
 
 
-def _result(guard: Guard, api: str, value: Any, kwargs: dict[str, Any]) -> Any:
-    """The checked form of what a wrapped `create`/`parse` returned."""
+def _result(
+    guard: Guard,
+    api: str,
+    value: Any,
+    kwargs: dict[str, Any],
+    again: Callable[..., Any] | None = None,
+) -> Any:
+    """The checked form of what a wrapped `create`/`parse` returned.
+
+    `again` is the unchecked method, for the one follow-up of a `use_context` decision: a
+    stream calls it itself; a plain answer comes back as a `FollowUp` for the caller to send.
+    Raw responses are not continued.
+    """
     if isinstance(value, openai.Stream):
-        return GuardedStream(value, guard, api, kwargs)
+        return GuardedStream(value, guard, api, kwargs, again)
     if isinstance(value, openai.AsyncStream):
-        return AsyncGuardedStream(value, guard, api, kwargs)
+        return AsyncGuardedStream(value, guard, api, kwargs, again)
     if hasattr(value, "http_response") and callable(getattr(value, "parse", None)):
         return RawResponse(value, lambda parsed: _result(guard, api, parsed, kwargs))
-    return guard.chat(value, kwargs) if api == "chat" else guard.response(value, kwargs)
+    may = again is not None
+    if api == "chat":
+        return guard.chat(value, kwargs, may)
+    return guard.response(value, kwargs, may)
 
 
 class RawResponse:
@@ -161,7 +175,11 @@ class FinalReport:
 
 
 def held_response(response: object) -> Any | None:
-    """The model's own response behind one a wrapped client replaced, or `None`."""
+    """The model's own response behind one a wrapped client replaced or continued, or `None`.
+
+    For an answer to the follow-up of a `use_context` decision, the model's first answer (the
+    question or the needless tool calls), whose report `report_of` gives.
+    """
     return getattr(response, HELD_ATTR, None)
 
 
@@ -171,13 +189,20 @@ def _guarded(api: str, create: Callable[..., Any], guard: Guard, is_async: bool)
         async def acreate(*args: Any, **kwargs: Any) -> Any:
             value = await create(*args, **kwargs)
             if isinstance(value, openai.AsyncStream) or hasattr(value, "http_response"):
-                return _result(guard, api, value, kwargs)
-            return await asyncio.to_thread(_result, guard, api, value, kwargs)
+                return _result(guard, api, value, kwargs, create)
+            out = await asyncio.to_thread(_result, guard, api, value, kwargs, create)
+            if isinstance(out, FollowUp):  # one follow-up, checked, never continued again
+                value = await create(*args, **out.kwargs)
+                out = out.finish(await asyncio.to_thread(_result, guard, api, value, out.kwargs))
+            return out
 
         return acreate
 
     def screate(*args: Any, **kwargs: Any) -> Any:
-        return _result(guard, api, create(*args, **kwargs), kwargs)
+        out = _result(guard, api, create(*args, **kwargs), kwargs, create)
+        if isinstance(out, FollowUp):  # one follow-up, checked, never continued again
+            out = out.finish(_result(guard, api, create(*args, **out.kwargs), out.kwargs))
+        return out
 
     return screate
 
@@ -255,7 +280,13 @@ def wrap(
             `"replace"` returns a copy whose message is the clarifying question (or a notice
             saying why it was held) with the tool calls held back, `"raise"` raises
             `AssumptionFlagged` carrying the report, `"annotate"` returns it unchanged.
-            Streams: see `agentguard.integrations.openai_stream`.
+            For `use_context` (a question, or tool calls, the agent does not need):
+            `"replace"` continues the agent with one follow-up request (the question left
+            out and a system message saying what is known, or the needless calls answered
+            with `tool` messages when every call of the answer is needless) and returns the
+            follow-up's checked answer, the first at `held_response(answer)`; `"raise"`
+            raises `AssumptionFlagged`; `"annotate"` returns it unchanged. Raw responses are
+            not continued. Streams: see `agentguard.integrations.openai_stream`.
         hold_sentences: Streams only: hold each sentence of text back until it is checked,
             so a flagged sentence never reaches the caller (the first text then waits for
             the end of the first sentence). Off: text streams through as it comes.

@@ -82,6 +82,7 @@ class ResponsesFilter(Filter):
             a.guard.memory.keep(getattr(response, "id", None), [*(a.messages or []), output])
         if a.held():
             return settled + self._cut(event)
+        a.follow_up()  # raises for `on_flag="raise"`; a Responses stream is not continued
         rest = [*self.repeats, *self.held, event]
         out = settled + self._release(len(a.text)) + [self._mark(e) for e in rest]
         if response is not None and a.report is not None:
@@ -99,6 +100,7 @@ class ResponsesFilter(Filter):
         self.a.check()
         if self.a.held():
             return settled + self._cut(None)
+        self.a.follow_up()
         rest = [*self.repeats, *self.held]
         out = settled + self._release(len(self.a.text)) + [self._mark(e) for e in rest]
         self.held = self.repeats = []

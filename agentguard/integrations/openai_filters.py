@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Literal
 
 from agentguard.integrations._common import AssumptionFlagged, attach_report
+from agentguard.integrations._continue import chat_follow_up
 from agentguard.integrations.openai_forms import notice
 from agentguard.text.tokens import sentence_ends
 from agentguard.types import Report
@@ -39,6 +40,8 @@ class Answer:
     def __init__(self, guard: Guard, api: str, kwargs: dict[str, Any]) -> None:
         self.guard = guard
         self.api = api
+        self.kwargs = kwargs
+        self.can_continue = False  # whether the stream can send a follow-up request
         self.messages = guard.conversation(kwargs) if api == "responses" else kwargs.get("messages")
         self.tools = kwargs.get("tools")
         self.note = guard.unseen_previous(kwargs) if api == "responses" else None
@@ -88,6 +91,25 @@ class Answer:
         if self.guard.on_flag == "raise" and self.report is not None:
             raise AssumptionFlagged(self.report)
 
+    def follow_up(self) -> dict[str, Any] | None:
+        """The chat request that continues the agent after needless tool calls, or `None`.
+
+        Only tool calls are acted on in a stream (they are held to the end; text has gone
+        out): with `on_flag="raise"` a `use_context` decision on them raises, with
+        `"replace"` the follow-up is given when every call is needless.
+        """
+        report = self.report
+        if report is None or not self.calls or not self.guard.uses_context(report):
+            return None
+        if self.guard.on_flag == "raise":
+            raise AssumptionFlagged(report)
+        if self.api != "chat" or not self.can_continue:
+            return None  # a Responses API stream cannot take a second response's events
+        messages = chat_follow_up(
+            self.messages, self.text or None, self.tool_calls(), report.decision
+        )
+        return None if messages is None else {**self.kwargs, "messages": messages}
+
 
 class Filter:
     """What the chat and Responses filters share: held text, releasing it, cutting."""
@@ -99,6 +121,7 @@ class Filter:
         self.held: list[Any] = []  # tool calls and what follows them, kept to the end
         self.done = False
         self.shown = 0  # characters of text the caller has been given
+        self.follow: dict[str, Any] | None = None  # the follow-up request, once decided
 
     def text_of(self, item: Any) -> str:
         """The text `item` adds to the answer (none for most items)."""
@@ -215,6 +238,10 @@ class ChatFilter(Filter):
         a.check()
         if a.held():
             return settled + self._cut(self.last)
+        self.follow = a.follow_up()
+        if self.follow is not None:  # the needless calls are answered in the follow-up
+            self.done = True
+            return settled + self._release(len(a.text))
         return settled + self._release(len(a.text)) + [self._mark(c) for c in self.held]
 
     def _cut(self, template: Any) -> list[Any]:

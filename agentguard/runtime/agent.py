@@ -1,4 +1,7 @@
-"""The agent loop on LangGraph: model -> monitor -> tools | ask_user | call_tool | retry | respond.
+"""The agent loop on LangGraph: model -> monitor -> the node its decision names -> model.
+
+The monitor routes each output to `tools`, `use_context`, `ask_user`, `call_tool`, `retry` or
+`respond` (which ends the run with the answer).
 
 Every model output goes through the monitor before anything acts on it. The graph state holds
 the conversation (OpenAI-format messages, which are also the monitor's context), one-shot notes
@@ -15,6 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from agentguard.decide import context_note
 from agentguard.errors import InputError
 from agentguard.estimators.base import Estimator
 from agentguard.input_limits import clean_text
@@ -25,6 +29,7 @@ from agentguard.runtime.acting import already_called, run_tool
 from agentguard.runtime.calls import CANCEL_GRACE_S, CallLimit, Calls, CallTimeout
 from agentguard.runtime.interventions import (
     feedback_message,
+    known_answers,
     resolve_note,
     resolver_arguments,
     retry_note,
@@ -77,7 +82,8 @@ class Agent:
         trace: Path or `TraceWriter` receiving every report and every run event.
         guard: `False` runs the same loop without the monitor (for comparisons).
         max_steps: Model calls allowed per run.
-        max_retries: Regenerations allowed per run (retries and resolver notes together).
+        max_retries: Regenerations allowed per run (retries, resolver notes and notes of what
+            the context already holds, together).
         max_empty_answers: Empty answers to a question before the run stops as `no_answer`.
         model_timeout: Seconds a model call may take (also passed to litellm and openai as
             their `timeout` unless the model's options set one).
@@ -149,13 +155,15 @@ class Agent:
         g.add_node("model", self._model_node)
         g.add_node("monitor", self._monitor_node)
         g.add_node("tools", self._tools_node)
+        g.add_node("use_context", self._use_context_node)
         g.add_node("ask_user", self._ask_node)
         g.add_node("call_tool", self._call_tool_node)
         g.add_node("retry", self._retry_node)
         g.add_node("respond", self._respond_node)
         g.add_edge(START, "model")
-        routes = ["model", "monitor", "tools", "ask_user", "call_tool", "retry", "respond", END]
-        for node in ("model", "monitor", "tools", "ask_user", "call_tool"):
+        routes = ["model", "monitor", "tools", "use_context", "ask_user", "call_tool", "retry",
+                  "respond", END]  # fmt: skip
+        for node in ("model", "monitor", "tools", "use_context", "ask_user", "call_tool"):
             g.add_conditional_edges(node, next_route, routes)
         g.add_edge("retry", "model")
         g.add_edge("respond", END)
@@ -217,13 +225,21 @@ class Agent:
         return update
 
     def _tools_node(self, state: AgentState) -> dict[str, Any]:
-        output = state["output"] or {}
+        return self._answer_calls(state, state["output"] or {}, {})
+
+    def _answer_calls(
+        self, state: AgentState, output: MessageDict, known: dict[str, str]
+    ) -> dict[str, Any]:
+        """The output and a tool message for each of its calls: `known` content, or a run."""
         results, refused = [], None
         for call in output.get("tool_calls", []):
-            name, raw = call["function"]["name"], call["function"]["arguments"]
-            content, error = self._run_tool(state, name, raw)
-            if error == "call_limit":
-                refused = refused or content.removeprefix("error: ")
+            if call["id"] in known:
+                content = known[call["id"]]  # the agent has the result: the tool is not run
+            else:
+                name, raw = call["function"]["name"], call["function"]["arguments"]
+                content, error = self._run_tool(state, name, raw)
+                if error == "call_limit":
+                    refused = refused or content.removeprefix("error: ")
             results.append({"role": "tool", "tool_call_id": call["id"], "content": content})
         update: dict[str, Any] = {"messages": [output, *results], "route": "model"}
         if refused is not None:
@@ -237,6 +253,27 @@ class Agent:
         if error is not None:
             self._event(state, "tool_error", tool=name, **error)
         return content, error.get("error") if error else None
+
+    def _use_context_node(self, state: AgentState) -> dict[str, Any]:
+        """Carry on with what the context holds: no question is sent, no needless call runs.
+
+        A question the context answers is dropped and the model reads the known values in a
+        system message (a regeneration, counted as a retry). Needless tool calls are answered
+        by tool messages holding the known results; the output's other calls run as usual.
+        The update depends on the state alone, so running the node again gives the same one.
+        """
+        output = state["output"] or {}
+        decision = Report.model_validate(state["report"]).decision
+        answers = known_answers(decision, output.get("tool_calls", []))
+        self._event(state, "use_context", message=decision.message, answered=sorted(answers))
+        if not answers:
+            note = {"role": "system", "content": context_note(decision) or ""}
+            return {"messages": [note], "retries": state.get("retries", 0) + 1, "route": "model"}
+        update = self._answer_calls(state, output, answers)
+        asked = context_note(decision, questions_only=True)
+        if asked is not None:
+            update["messages"].append({"role": "system", "content": asked})
+        return update
 
     def _ask_node(self, state: AgentState) -> dict[str, Any]:
         from langgraph.types import interrupt

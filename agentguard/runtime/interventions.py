@@ -1,17 +1,19 @@
 """What the runtime does with a decision.
 
 Resolver rules from the tools' declarations, the node a decision routes to, a resolver's
-arguments, and the short notes a model gets when its output was held back.
+arguments, the short notes a model gets when its output was held back, and the values a
+`use_context` decision hands the model in place of a question or a tool call.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
+from agentguard.decide import call_answers
 from agentguard.policy import Policy, add_resolvers
 from agentguard.runtime.tools import Tool
-from agentguard.types import Claim, Report
+from agentguard.types import Claim, Decision, Report
 
 NOTE_PREFIX = "[agentguard]"
 """Opens every note the runtime gives the model, so it is never mistaken for the user."""
@@ -64,10 +66,14 @@ def resolver_arguments(tool: Tool, report: Report) -> dict[str, Any]:
 def route_for(action: str, acting: str, retries: int, max_retries: int) -> str:
     """The node a decision leads to; `acting` is `tools` or `respond` (what the output does).
 
-    `finish` ends the run (a block, or a held-back tool call with no retry left).
+    `finish` ends the run (a block, or a held-back tool call with no retry left). A
+    `use_context` answer that keeps asking what the context holds once the retries are spent
+    goes out as it is (`respond`); needless tool calls are always answered from the context.
     """
     if action in ("allow", "annotate"):
         return acting
+    if action == "use_context":
+        return "use_context" if acting == "tools" or retries < max_retries else "respond"
     if action == "block":
         return "finish"
     if action == "ask_user":
@@ -115,3 +121,8 @@ def resolve_note(tool: Tool, report: Report) -> str:
 def feedback_message(note: str) -> dict[str, Any]:
     """A note as a message for the model's next call only; it never joins the context."""
     return {"role": "user", "content": note}
+
+
+def known_answers(decision: Decision, calls: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+    """Tool-message contents by call id, for the OpenAI-format `calls` the decision answers."""
+    return call_answers(decision, (c.get("id") for c in calls))

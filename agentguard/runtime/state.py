@@ -74,7 +74,8 @@ class AgentState(TypedDict, total=False):
     steps: int
     """Model calls made in this run."""
     retries: int
-    """Regenerations made in this run (retries and resolver notes together)."""
+    """Regenerations made in this run (retries, resolver notes and `use_context` notes
+    together)."""
     route: str
     """The node the last step chose to go to next."""
     status: str
