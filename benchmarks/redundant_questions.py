@@ -16,6 +16,12 @@ split, each with a bootstrap 95% interval over cases:
    (a stated one, with its value cut out of the request), flagged `redundant_question` or
    `needless_question`. Target <= 5%.
 
+Then how the monitor reads the questions for stated values: how many have the ground-truth
+value among the candidate answers at all, how many have it as the best candidate, and, for
+thresholds on the best candidate's support, the share of stated-value questions that would be
+recognised against the share of needed ones that would be wrongly answered (the policy's cost
+rule uses 0.75 under `balanced`).
+
     .venv/bin/python benchmarks/redundant_questions.py              # train and dev
     .venv/bin/python benchmarks/redundant_questions.py --split dev --data DIR
 
@@ -29,10 +35,14 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
+from agentguard.context import build_context
+from agentguard.estimators.default import DefaultEstimator
 from agentguard.evaluation.public.adapters import load_public
-from agentguard.evaluation.public.bfcl_questions import TEMPLATES, load_questions
+from agentguard.evaluation.public.bfcl_questions import TEMPLATES, load_questions, same_value
 from agentguard.evaluation.stats.metrics import Metric
+from agentguard.inputs import parse_check_input
 from agentguard.types import Report
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -148,6 +158,46 @@ def report_split(data: Path, split: str) -> None:
     _line("wrongly flagged redundant or needless", hits, "target <= 5%",
           m.value is not None and m.value <= 0.05)  # fmt: skip
     _breakdown("by phrasing", needed, "template", UNNEEDED)
+    reading(runs)
+
+
+THRESHOLDS = (0.5, 0.6, 0.7, 0.75, 0.8, 0.9)
+
+
+def reading(runs: list[Checked]) -> None:
+    """Print how the questions for stated values are read (see the module docstring)."""
+    estimator = DefaultEstimator()
+    best: dict[str, list[float]] = {"redundant": [], "needed": []}
+    found = first = 0
+    for run in runs:
+        kind = run.case.metadata["kind"]
+        if kind not in best:
+            continue
+        inp = parse_check_input(run.case.check_input())
+        answers = estimator.question_answers(inp.output.text, build_context(inp))
+        best[kind].append(max((a.support for a in answers), default=0.0))
+        if kind != "redundant":
+            continue
+        meta = run.case.metadata
+
+        def right(a: Any, meta: dict[str, Any] = meta) -> bool:
+            return (a.asked.param.tool, a.asked.param.path) == (
+                meta["tool"],
+                meta["param"],
+            ) and any(same_value(a.candidate.value, v) for v in meta["values"])
+
+        found += any(right(a) for a in answers)
+        first += bool(answers) and right(max(answers, key=lambda a: a.support))
+    n = len(best["redundant"])
+    print(f"\nhow the questions for stated values are read ({n} questions)")
+    print(f"  the ground-truth value among the candidates  {found}/{n}  {100 * found / n:.1f}%")
+    print(f"  the ground-truth value the best candidate    {first}/{n}  {100 * first / n:.1f}%")
+    print("  support of the best candidate >= t: stated-value questions recognised, needed ones")
+    print("  wrongly answered")
+    for t in THRESHOLDS:
+        r = sum(p >= t for p in best["redundant"]) / max(1, n)
+        f = sum(p >= t for p in best["needed"]) / max(1, len(best["needed"]))
+        print(f"    t = {t:<4}  {100 * r:5.1f}%  {100 * f:5.1f}%")
 
 
 def main(argv: list[str] | None = None) -> int:

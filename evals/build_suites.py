@@ -24,7 +24,7 @@ from pathlib import Path
 # script without `-P` (not when the file is imported by path or run with a safe path).
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from suitegen import SUITES, build, render  # noqa: E402
+from suitegen import ALL_SUITES, build, render  # noqa: E402
 
 SUITES_DIR = Path(__file__).resolve().parents[1] / "agentguard" / "evaluation" / "suites"
 
@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
         help="folder of the suite files (default: agentguard/evaluation/suites)",
     )
     args = parser.parse_args(argv)  # fmt: skip
-    texts = {name: render(build(name)) for name in SUITES}
+    texts = {name: render(build(name)) for name in ALL_SUITES}
     if args.check:
         stale = []
         for name, text in texts.items():

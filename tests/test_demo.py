@@ -22,6 +22,16 @@ def test_demo_command_runs_every_scene_offline(tmp_path: Path) -> None:
     assert "monitor  calls find_orders(email='dana.lee@example.com')" in text
     assert "monitor  -> retry: the model is told what was unsupported" in text
     assert "model    calculator(expression='17 * 23')" in text
+    # The other direction: a question the context answers is not sent, a needless call not run.
+    assert "model    Could you give me the email address on your account?" in text
+    assert (
+        "monitor  -> use_context: Already known, no need to ask: email is "
+        "'dana.lee@example.com' (user#1: \"Hi, I'm dana.lee@example.com.\")."
+    ) in text
+    assert "agent    Could you give me the email address" not in text
+    assert "agent    I've refunded $74.00 for order HD-19822." in text
+    assert "monitor  answers calculator(expression='17 * 23'): 391" in text
+    assert "agent    17 times 23 is 391." in text
     assert f"trace: {tmp_path / 'demo.jsonl'}" in text
     trace = read_trace(tmp_path / "demo.jsonl")
     assert trace.summaries and len(trace.reports) >= 10
@@ -37,6 +47,11 @@ def test_each_scene_does_the_right_thing(tmp_path: Path) -> None:
     assert "origin='Boston'" in travel.unguarded[0]  # alone, it books from a guessed city
     assert (orders.asked, orders.looked_up) == (0, ["find_orders"])
     assert "$249.00 for order HD-10001" in orders.unguarded[0]  # alone, the wrong order
+    # Asked for the email it already has, it goes on with it and refunds the second order.
+    assert orders.needless == ["'Could you give me the email address on your account?'"]
+    assert (orders.used_context, orders.unsent, orders.answered) == (1, 1, [])
+    assert orders.statuses == ["answered", "answered"]
+    assert orders.unguarded[1] == "Could you give me the email address on your account?"
     retrieval = outcomes["retrieval"]
     assert retrieval.retries == 1 and retrieval.asked == 0
     assert "descaling" in retrieval.caught[0] and "descaling" in retrieval.unguarded[0]
@@ -44,6 +59,9 @@ def test_each_scene_does_the_right_thing(tmp_path: Path) -> None:
     # The calculator is used for the unsupported product, not for the supported split.
     assert calc.looked_up == ["calculator"]
     assert calc.caught == ["'17 times 23 is 381.'"]
+    # The monitor computes 17 * 23 itself: the model's calculator call is answered, not run.
+    assert calc.needless == ["expression='17 * 23'"]
+    assert (calc.used_context, calc.unsent, calc.answered) == (1, 0, [("calculator", "391")])
     assert calc.statuses == ["answered", "answered"]
     assert "381" in calc.unguarded[0]
 

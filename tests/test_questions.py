@@ -239,3 +239,17 @@ def test_a_long_quoted_answer_is_read_as_the_value_it_is() -> None:
     )
     assert report.checked and report.estimator_error is None
     assert report.claims[0].kind == "question"
+
+
+def test_a_correction_in_a_later_message_leaves_the_question_to_the_user() -> None:
+    messages = [
+        *_user("I want to go to Osaka on 2026-12-20. I'm flying from Stockholm."),
+        {"role": "assistant", "content": "Sure, let me set that up."},
+        *_user("Sorry, I meant Dublin."),
+    ]
+    report = _ask(messages, "Where does your trip start?")
+    assert report.flags == () and report.decision.action == "allow"
+    assert {e.text for e in report.claims[0].evidence} == {
+        "I'm flying from Stockholm.",
+        "Sorry, I meant Dublin.",
+    }

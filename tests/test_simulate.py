@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from agentguard import PolicyError, TextResolver, load_policy
+from agentguard import Policy, PolicyError, TextResolver, load_policy
 from agentguard.evaluation.simulation.simulate import (
     POLICIES,
     REWARDS,
@@ -88,16 +88,63 @@ def test_bc_guesses_the_hidden_fact_and_the_monitor_asks_instead(
     assert guarded.reward > bc.reward + 1.0
 
 
-def test_bc_asks_what_it_was_told(balanced: list[PolicyStats], strict: list[PolicyStats]) -> None:
+def test_bc_asks_what_it_was_told_and_the_monitor_uses_the_context(
+    balanced: list[PolicyStats], strict: list[PolicyStats]
+) -> None:
     bc = _row(balanced, "reverse", "bc")
     assert bc.redundant_question_rate == 1.0 and bc.ask_rate == 1.0
     assert _row(balanced, "reverse", "optimal").ask_rate == 0.0
-    # balanced annotates a redundant question: it still goes out.
-    assert _row(balanced, "reverse", "bc+monitor").redundant_question_rate == 1.0
-    # strict retries the ones it recognises, and the regenerated reply uses the context.
-    strict_guarded = _row(strict, "reverse", "bc+monitor")
-    assert strict_guarded.redundant_question_rate < 1.0
-    assert strict_guarded.reward > bc.reward
+    for stats in (balanced, strict):
+        guarded = _row(stats, "reverse", "bc+monitor")
+        assert guarded.flagged_redundant is not None and guarded.flagged_redundant > 0
+        # Every recognised question is kept from the user, and none wrongly.
+        assert guarded.used_context == guarded.flagged_redundant
+        assert guarded.wrongly_suppressed == 0
+        # The questions not recognised still go out, and count as redundant.
+        unrecognised = (guarded.episodes - guarded.used_context) / guarded.episodes
+        assert guarded.redundant_question_rate == pytest.approx(unrecognised, abs=1e-4)
+        assert guarded.ask_rate == guarded.redundant_question_rate
+        assert guarded.silent_assumption_rate == 0.0 and guarded.error_rate == 0.0
+        expected = 1.0 - REWARDS.ask * unrecognised
+        assert guarded.reward == pytest.approx(expected, abs=1e-4)
+        assert guarded.reward > bc.reward
+
+
+def test_the_monitor_counts_apply_to_the_monitor_row_only(balanced: list[PolicyStats]) -> None:
+    for s in balanced:
+        counts = (s.flagged_redundant, s.used_context, s.wrongly_suppressed)
+        if s.policy == "bc+monitor":
+            assert all(isinstance(c, int) and 0 <= c <= s.episodes for c in counts), s
+        else:
+            assert counts == (None, None, None), s
+    guarded = {s.scenario: s for s in balanced if s.policy == "bc+monitor"}
+    for field in ("flagged_redundant", "used_context", "wrongly_suppressed"):
+        per_scenario = sum(getattr(guarded[name], field) for name in SCENARIOS)
+        assert getattr(guarded["all"], field) == per_scenario
+    # BC never asks in these two: nothing there is a redundant question.
+    assert guarded["hidden_fact"].flagged_redundant == 0
+    assert guarded["calculator"].flagged_redundant == 0
+
+
+def _balanced_with(redundant_question: str) -> Policy:
+    return load_policy("balanced").model_copy(update={"redundant_question": redundant_question})
+
+
+def test_retry_also_proceeds_with_the_context_and_annotate_lets_questions_out(
+    balanced: list[PolicyStats],
+) -> None:
+    used = _row(balanced, "reverse", "bc+monitor")
+    retry = _row(simulate(policy=_balanced_with("retry")), "reverse", "bc+monitor")
+    # A regenerated reply uses the context too: the same outcome, without `use_context`.
+    assert (retry.reward, retry.redundant_question_rate) == (
+        used.reward,
+        used.redundant_question_rate,
+    )
+    assert retry.flagged_redundant == used.flagged_redundant and retry.used_context == 0
+    annotate = _row(simulate(policy=_balanced_with("annotate")), "reverse", "bc+monitor")
+    assert annotate.flagged_redundant == used.flagged_redundant
+    assert annotate.used_context == 0 and annotate.redundant_question_rate == 1.0
+    assert annotate.reward == _row(balanced, "reverse", "bc").reward
 
 
 def test_bc_answers_arithmetic_wrong_and_the_monitor_sends_it_to_the_calculator(
@@ -117,10 +164,17 @@ def test_bc_answers_arithmetic_wrong_and_the_monitor_sends_it_to_the_calculator(
 
 
 @pytest.mark.parametrize("seed", [0, 1])
-def test_optimal_earns_the_most_and_the_monitor_beats_bc(seed: int) -> None:
+def test_the_monitor_comes_close_to_optimal_and_beats_bc(seed: int) -> None:
     stats = simulate(seed=seed)
     rewards = {s.policy: s.reward for s in stats if s.scenario == "all"}
-    assert rewards["optimal"] > rewards["bc+monitor"] > rewards["bc"]
+    assert rewards["bc+monitor"] > rewards["bc"] + 1.0
+    # The monitor asks exactly where optimal does, and in `reverse` goes on with the context.
+    for scenario in ("hidden_fact", "reverse"):
+        optimal = _row(stats, scenario, "optimal").reward
+        assert optimal - 0.05 <= _row(stats, scenario, "bc+monitor").reward <= optimal
+    # What is left is the calculator on the easiest products, which optimal answers itself
+    # (expected +0.95 against +0.90): a gap smaller than the sampling noise of one seed.
+    assert abs(rewards["optimal"] - rewards["bc+monitor"]) <= 0.02
 
 
 def test_the_monitor_policy_gets_a_calculator_unless_it_names_its_own() -> None:
@@ -140,6 +194,8 @@ def test_table_has_a_header_and_one_aligned_line_per_row(balanced: list[PolicySt
     header = lines[0].split()
     for word in ("scenario", "policy", "reward", "ask", "silent", "redundant", "tool", "error"):
         assert word in header
+    for words in ("flagged redundant", "used context", "wrongly suppressed"):
+        assert words in lines[0]
     assert set(lines[1]) <= {"-", " "}
     assert len({len(line) for line in lines}) == 1
     bc = _row(balanced, "hidden_fact", "bc")
@@ -148,6 +204,16 @@ def test_table_has_a_header_and_one_aligned_line_per_row(balanced: list[PolicySt
         "bc",
         f"{bc.reward:+.2f}",
         *(f"{getattr(bc, rate):.2f}" for rate in RATES),
+        "-",
+        "-",
+        "-",
+    ]
+    guarded = _row(balanced, "reverse", "bc+monitor")
+    cells = lines[2 + balanced.index(guarded)].split()
+    assert cells[-3:] == [
+        str(guarded.flagged_redundant),
+        str(guarded.used_context),
+        str(guarded.wrongly_suppressed),
     ]
 
 

@@ -51,9 +51,8 @@ from agentguard.errors import InputError
 from agentguard.estimators.default import DefaultEstimator
 from agentguard.estimators.question_model import FEATURES, FITTED_PATH
 from agentguard.evaluation.harness.suite import EvalCase, load_suite, parse_case
-from agentguard.evaluation.public.bfcl_questions import load_questions
+from agentguard.evaluation.public.bfcl_questions import load_questions, same_value
 from agentguard.inputs import CheckInput, parse_check_input
-from agentguard.text.values import fold
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "training"))
@@ -76,19 +75,6 @@ DRAW_SEEDS = {s: tuple(suitegen.SEEDS[s] + 1000 * k for k in (1, 2, 3, 4)) for s
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
 L2 = 1.0
 DECIMALS = 4
-
-
-def same_value(found: Any, truth: Any) -> bool:
-    """Whether a candidate's value is the ground truth's (see the module docstring)."""
-    if isinstance(truth, (int, float)) and not isinstance(truth, bool):
-        try:
-            return float(str(found).replace(",", "")) == float(truth)
-        except ValueError:
-            return False
-    a, b = fold(str(found)).strip(" '\"."), fold(str(truth)).strip(" '\".")
-    if not a or not b:
-        return False
-    return a == b or (min(len(a), len(b)) >= 3 and (a in b or b in a))
 
 
 def _input(case: EvalCase) -> CheckInput:

@@ -3,7 +3,9 @@
 The model does arithmetic in its head, the way the people it imitates wrote answers down. A
 `calculator` tool costs little (0.1), and it declares that it resolves sentences stating
 numbers. When the answer states a number nothing in the conversation supports, the monitor
-sends the model to the calculator; when the number is already there, no tool is called.
+sends the model to the calculator; when the number is already there, no tool is called. The
+monitor computes plain arithmetic exactly, so it answers the model's `calculator` call itself
+(`needless_tool_call`, `use_context`: the tool message holds the result) and the tool never runs.
 Run it: `python -m agentguard.demos.calculator`.
 """
 
@@ -55,7 +57,8 @@ def calculator(expression: str) -> str:
 def calculator_model(messages: list[MessageDict], tools: list[MessageDict]) -> str | MessageDict:
     """Answers arithmetic from memory (off by a little, as people are) unless told to check."""
     last = messages[-1]
-    if last["role"] == "tool" and last["content"].startswith("17 * 23"):
+    if last["role"] == "tool":
+        # The calculator's "17 * 23 = 391", or the bare result when the monitor already knew it.
         return f"17 times 23 is {last['content'].split('=')[-1].strip()}."
     if str(last.get("content") or "").startswith(NOTE_PREFIX):
         return {"tool_calls": [tool_call("calculator", {"expression": "17 * 23"})]}

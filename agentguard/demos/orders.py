@@ -4,6 +4,11 @@ The customer gives their email and the product, never the order number. The mode
 support agents it imitates, types an order number that looks right. `find_orders` declares
 that it resolves `order_id`, so the monitor calls it (with the email the customer gave) rather
 than asking, and the model refunds the order the tool returned.
+
+Then the customer asks for a second refund, and the model, like its demonstrators, asks for
+the email address again. The customer gave it in their first message: the monitor flags a
+`redundant_question`, the question is not sent (`use_context`), the model is told the email
+and where it was said, and it refunds the second order without troubling the customer.
 Run it: `python -m agentguard.demos.orders`.
 """
 
@@ -21,6 +26,8 @@ ORDERS = {
     "HD-19822": {"email": "dana.lee@example.com", "item": "Wool blanket Nordic", "total": 74.0},
     "HD-10001": {"email": "omar.haddad@example.com", "item": "Espresso Max 2", "total": 249.0},
 }
+ASK_EMAIL = "Could you give me the email address on your account?"
+"""What the model asks before every further refund, as its demonstrators did."""
 
 
 @tool(resolves=["order_id"])
@@ -53,7 +60,10 @@ def issue_refund(order_id: str, email: str, reason: str) -> dict[str, Any]:
 
 
 def orders_model(messages: list[MessageDict], tools: list[MessageDict]) -> str | MessageDict:
-    """A behaviour-cloned support agent: it refunds at once, order number or not."""
+    """A behaviour-cloned support agent: it refunds at once, order number or not.
+
+    Before a further refund it asks for the email address, whether it has it or not.
+    """
     last = messages[-1]
     if last["role"] == "tool":
         if last["content"].startswith("error:"):
@@ -61,22 +71,34 @@ def orders_model(messages: list[MessageDict], tools: list[MessageDict]) -> str |
         done = json.loads(last["content"])
         if isinstance(done, dict) and "refunded" in done:
             return f"I've refunded ${done['refunded']:.2f} for order {done['order_id']}."
+    request = next(m["content"] for m in reversed(messages) if m["role"] == "user")
+    blanket = "blanket" in request
+    if blanket and last["role"] == "user":
+        return ASK_EMAIL
+    item, reason = ("Wool blanket Nordic", "arrived torn") if blanket else ("Blender Pro 500", "")
     order_id = "HD-10001"  # what an order number usually looks like
     for m in messages:
         found = json.loads(m["content"]) if m["role"] == "tool" else None
         if isinstance(found, list):
-            order_id = next(o["order_id"] for o in found if o["item"] == "Blender Pro 500")
-    args = {"order_id": order_id, "email": "dana.lee@example.com", "reason": "arrived broken"}
+            order_id = next(o["order_id"] for o in found if o["item"] == item)
+    args = {
+        "order_id": order_id,
+        "email": "dana.lee@example.com",
+        "reason": reason or "arrived broken",
+    }
     return {"tool_calls": [tool_call("issue_refund", args)]}
 
 
 SCENE = Scene(
     name="orders",
-    title="Customer support: the order number the model would guess is looked up instead.",
+    title="Customer support: a guessed order number is looked up; a known email is not asked.",
     model=orders_model,
     tools=(find_orders, issue_refund),
     system="You are the support assistant of Homeware Direct. Refunds need the order number.",
-    turns=("Hi, I'm dana.lee@example.com. My Blender Pro 500 arrived broken, please refund it.",),
+    turns=(
+        "Hi, I'm dana.lee@example.com. My Blender Pro 500 arrived broken, please refund it.",
+        "The wool blanket I ordered arrived torn. Please refund that too.",
+    ),
 )
 build = SCENE.build
 

@@ -2,6 +2,11 @@
 
 Each scene runs twice: behind the monitor, printing every step, and without it (`guard=False`),
 so the summary can show what the agent would have done on its own.
+
+Both directions show: a fact the model would assume is asked for or looked up, and a question
+or tool call the model does not need (`redundant_question`, `needless_question`,
+`needless_tool_call`) is not made: under `use_context` the model goes on with what the context
+holds, and a needless call is answered with the result the monitor already has.
 """
 
 from __future__ import annotations
@@ -29,6 +34,15 @@ class Outcome:
 
     scene: str
     caught: list[str] = field(default_factory=list)
+    """Claims the monitor found unsupported or contradicted (assumptions)."""
+    needless: list[str] = field(default_factory=list)
+    """Questions and tool calls the monitor found the agent did not need."""
+    used_context: int = 0
+    """Times the agent went on with what it had instead (`use_context`)."""
+    answered: list[tuple[str, str]] = field(default_factory=list)
+    """Needless tool calls the monitor answered with the result it had: (tool, result)."""
+    unsent: int = 0
+    """Questions not sent to the user because the context answered them."""
     asked: int = 0
     looked_up: list[str] = field(default_factory=list)
     retries: int = 0
@@ -41,6 +55,8 @@ class _Printer:
         self.out = out
         self.color = color
         self.outcome = outcome
+        self.known_calls: set[str] = set()
+        """Ids of the calls the last decision answers from what the monitor knows."""
 
     def style(self, text: str, code: str) -> str:
         return f"\x1b[{code}m{text}\x1b[0m" if self.color else text
@@ -58,6 +74,8 @@ class _Printer:
             self._report(Report.model_validate(update["report"]))
         elif node in ("tools", "call_tool"):
             self._tool_messages(node, update)
+        elif node == "use_context":
+            self._use_context(update)
         elif node == "retry":
             self.outcome.retries += 1
             self.line("monitor", "-> retry: the model is told what was unsupported", "33")
@@ -67,16 +85,27 @@ class _Printer:
         for c in report.claims:
             f = flagged.get(c.id)
             what = f"{c.path}={c.value!r}" if c.kind == "argument" else repr(c.text)
-            if f is not None:
-                self.outcome.caught.append(what)
-                self.line("monitor", f"! {what}: support {c.support:.2f}, {f.type}", "31")
+            if f is None:
+                continue
+            needless = f.type in _NEEDLESS
+            (self.outcome.needless if needless else self.outcome.caught).append(what)
+            code = "36" if needless else "31"
+            self.line("monitor", f"! {what}: support {c.support:.2f}, {f.type}", code)
         for f in report.flags:
             if f.claim_id is None:
-                self.line("monitor", f"! {f.type}: {f.message}", "31")
+                if f.type in _NEEDLESS:
+                    self.outcome.needless.append(f.message)
+                self.line(
+                    "monitor", f"! {f.type}: {f.message}", "36" if f.type in _NEEDLESS else "31"
+                )
         d = report.decision
         n = len(report.claims)
+        self.known_calls = {k.call_id for k in d.known if k.call_id is not None}
         if not report.flags:
             self.line("monitor", f"ok: {n} claim(s) supported -> {d.action}", "32")
+        elif d.action == "use_context":
+            self.outcome.used_context += 1
+            self.line("monitor", f"-> use_context: {d.message}", "36")
         elif d.action in ("allow", "annotate"):
             self.line("monitor", f"-> {d.action}: {d.reason}", "33")
         elif d.action == "call_tool" and d.tool_call:
@@ -84,6 +113,27 @@ class _Printer:
             self.line("monitor", f"-> call_tool {d.tool_call.name} instead of guessing", "33")
         elif d.action != "retry":
             self.line("monitor", f"-> {d.action}", "33")
+
+    def _use_context(self, update: dict[str, Any]) -> None:
+        messages = update.get("messages", [])
+        known = self.known_calls
+        calls: dict[str, dict[str, Any]] = {}
+        for m in messages:
+            if m["role"] == "assistant":
+                calls.update({c["id"]: c for c in m.get("tool_calls") or []})
+            elif m["role"] == "tool" and m["tool_call_id"] in calls:
+                call = calls[m["tool_call_id"]]
+                if m["tool_call_id"] not in known:
+                    self.line("tool", m["content"], "36")  # another call of the output: it ran
+                    continue
+                name = call["function"]["name"]
+                self.outcome.answered.append((name, m["content"]))
+                self.line(
+                    "monitor", f"answers {_describe({'tool_calls': [call]})}: {m['content']}", "36"
+                )
+        if not any(m["role"] == "tool" for m in messages):
+            self.outcome.unsent += 1
+            self.line("monitor", "-> the question is not sent; the model goes on", "36")
 
     def _tool_messages(self, node: str, update: dict[str, Any]) -> None:
         for m in update.get("messages", []):
@@ -94,6 +144,10 @@ class _Printer:
                 self.line("tool", content, "36")
         if node == "call_tool" and update.get("feedback"):
             self.line("monitor", "-> the model is told to use the tool", "33")
+
+
+_NEEDLESS = ("redundant_question", "needless_question", "needless_tool_call")
+"""Flags for what the agent does not need: its question or call is answered from the context."""
 
 
 def _describe(message: dict[str, Any]) -> str:
@@ -173,9 +227,11 @@ def _finish(printer: _Printer, result: AgentResult) -> None:
 
 
 def _unguarded_summary(result: AgentResult) -> str:
+    """The calls and answer of the run's last turn (earlier turns are summarised already)."""
+    start = max((i for i, m in enumerate(result.messages) if m["role"] == "user"), default=0)
     calls = [
         _describe({"tool_calls": m["tool_calls"]})
-        for m in result.messages
+        for m in result.messages[start:]
         if m["role"] == "assistant" and m.get("tool_calls")
     ]
     said = result.answer or result.status
@@ -189,15 +245,26 @@ def summary(outcomes: list[Outcome]) -> str:
         did = []
         if o.asked:
             did.append(f"asked {o.asked} question(s)")
-        if o.looked_up:
-            did.append("called " + ", ".join(dict.fromkeys(o.looked_up)))
+        answered = dict(o.answered)
+        for name in dict.fromkeys(o.looked_up):
+            if name in answered:
+                did.append(f"sent the model to {name}, then answered the call itself")
+            else:
+                did.append(f"called {name}")
         if o.retries:
             did.append(f"retried {o.retries}x")
+        if o.unsent:
+            did.append(f"did not send {o.unsent} question(s) the context answers")
+        others = [f"{n} ({r})" for n, r in o.answered if n not in o.looked_up]
+        if others:
+            did.append("answered " + ", ".join(others) + " itself")
         caught = ", ".join(dict.fromkeys(o.caught)) or "nothing"
-        rows.append(
-            f"{o.scene:<11} caught: {caught}\n{'':<11} did:    {'; '.join(did) or 'nothing'}"
-            f" -> {', '.join(o.statuses)}\n{'':<11} alone:  {' | '.join(o.unguarded)}"
-        )
+        lines = [f"{o.scene:<11} caught: {caught}"]
+        if o.needless:
+            lines.append(f"{'':<11} spared: {', '.join(dict.fromkeys(o.needless))}")
+        lines.append(f"{'':<11} did:    {'; '.join(did) or 'nothing'} -> {', '.join(o.statuses)}")
+        lines.append(f"{'':<11} alone:  {' | '.join(o.unguarded)}")
+        rows.append("\n".join(lines))
     return "\n".join(rows)
 
 

@@ -27,7 +27,7 @@ from agentguard.estimators.base import Answer, Estimate, Estimator
 from agentguard.estimators.calibrated import SupportCalibration
 from agentguard.estimators.coefficients import FEATURES, Coefficients, FeatureKind
 from agentguard.estimators.index import ContextIndex, Hit, index_of
-from agentguard.estimators.mentions import Slot, json_rival, read_mentions
+from agentguard.estimators.mentions import REFERENCE_KINDS, Slot, json_rival, read_mentions
 from agentguard.estimators.question_model import features as question_features
 from agentguard.estimators.question_model import support as question_support
 from agentguard.estimators.questions import (
@@ -457,7 +457,11 @@ class DefaultEstimator(Estimator):
                 for a in answers
                 if fold(str(a.candidate.value)).strip() != key
                 and a.candidate.sentence != best.candidate.sentence
-                and (a.support >= _ANSWERED or a.candidate.strong)
+                and (
+                    a.support >= _ANSWERED
+                    or a.candidate.strong
+                    or a.candidate.kind in REFERENCE_KINDS  # a second email is no slip
+                )
             ]
             if rivals:  # two values stated for the slot: stale or ambiguous, so ask which
                 evidence = tuple(a.evidence for a in (best, *rivals))[:4]

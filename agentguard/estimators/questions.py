@@ -21,23 +21,32 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import numpy as np
+
 from agentguard.estimators.index import ContextIndex, Hit
 from agentguard.estimators.mentions import name_terms, name_words
+from agentguard.text.forms import stated_forms
 from agentguard.text.lexicon import QUESTION_FILLER, QUESTION_KINDS
 from agentguard.text.polarity import parameter_role, role_before
 from agentguard.text.tokens import content_terms, term
 from agentguard.text.values import Value, fold
 from agentguard.types import Context, ParamSchema, Scalar
 
-MAX_CANDIDATES = 24
-"""Most answers read per parameter asked for (the latest sources first)."""
+MAX_CANDIDATES = 8
+"""Most answers read per parameter asked for: each is checked as an argument would be."""
 MAX_SENTENCES = 500
 """Most sentences searched for answers, the latest first: a question asks about what is
 current, and a huge context must not make each question cost more."""
+_HEADING_TURNS = 3  # the user's latest messages say where the conversation is heading
+USER_SENTENCES = 8
+NAMED_SENTENCES = 24
+"""Most of the other sentences read for a parameter: the latest that use a word of its name."""
+"""The user's latest sentences, read for every question: what the user said lately."""
 MAX_ASKED = 3
 """Most parameters a question is taken to ask for (ties of the best score)."""
 _MIN_SCORE = 2.0
 _TIE = 0.5  # parameters scoring this close to the best are asked for too
+_MAX_OPTIONS = 40  # an enum longer than this is a list of ids, not choices a question offers
 _PREFIX = 4
 _BEFORE_CHARS = 36
 _AFTER_CHARS = 16
@@ -46,7 +55,7 @@ _ASKABLE_TYPES = (*_SCALAR_TYPES, "boolean")
 _NUMBER_KINDS = frozenset({"number", "money"})
 _DATE_WORDS = frozenset({"date", "day", "when", "birthday", "deadline"})
 _TIME_WORDS = frozenset({"time", "hour", "clock"})
-_MIN_AFFINITY = 0.0
+_MIN_AFFINITY = 1.0
 LEFTOVER = True
 _ORDER = True
 _ENUM_AFFINITY = 5.0
@@ -59,6 +68,12 @@ _GENERIC_WEIGHT = 1.0  # "id", "name", "number": a word every slot has says litt
 _PLACE_WORDS = frozenset("city location place town area address where region country".split())
 _PLACE_BEFORE = re.compile(r"\b(?:in|at|near|around)\s+(?:the\s+)?$")
 _MARGIN = 0.25
+_LOOK_BACK = 8  # sentences, blank ones between messages included
+_CORRECTION = re.compile(
+    r"(?:actually|sorry|wait|oops|correction|no,|hmm|i mean|i meant"
+    r"|make (?:it|that)|change (?:it|that))\b",
+    re.IGNORECASE,
+)
 _LIST_JOIN = re.compile(r"\s*(?:[NSEW]\b\s*)?(?:,|and|to|by|x|×|and then)\s*", re.IGNORECASE)
 _SYSTEM_AFFINITY = 3.0  # an operator's prompt answers only what it names outright
 _CLAUSE_BREAK = re.compile(r"[,;:.!?()]|\b(?:and|or|but|with|the|is|are|was)\b", re.IGNORECASE)
@@ -85,7 +100,8 @@ class Candidate:
     """The sentence it sits in, or -1 (an enum member or a tool result's key)."""
     route: str = "enum"
     """How it was found: `enum`, `json`, `named` (the parameter fits it best where it sits),
-    `order` (by position among values of one kind) or `leftover` (the one value left)."""
+    `order` (by position among values of one kind), `leftover` (the one value left) or
+    `correction` (a value that corrects the parameter's: "Sorry, I meant Boston.")."""
     why: Affinity | None = None
     """For a value in a sentence: why the parameter fits it there."""
     holder: str = "user"
@@ -103,6 +119,7 @@ class Candidate:
         return self.affinity >= STRONG_AFFINITY
 
 
+@functools.lru_cache(maxsize=65536)
 def _matches(term: str, terms: frozenset[str]) -> bool:
     """One stem, or one a prefix of the other with 4+ letters (`loc`, `location`)."""
     if term in terms:
@@ -131,8 +148,13 @@ def _kinds_asked(question: str) -> frozenset[str]:
 
 def param_kinds(param: ParamSchema) -> frozenset[str]:
     """The value kinds the parameter takes, by its type and its name's words."""
-    words = name_words(param.path.split(".")[-1].replace("[]", ""))
-    if param.type in ("integer", "number"):
+    return _kinds_of(param.path, param.type)
+
+
+@functools.lru_cache(maxsize=4096)
+def _kinds_of(path: str, type_: str | None) -> frozenset[str]:
+    words = name_words(path.split(".")[-1].replace("[]", ""))
+    if type_ in ("integer", "number"):
         return frozenset({"number", "money"})
     found = set()
     if words & _DATE_WORDS:
@@ -180,8 +202,10 @@ def asked_params(question: str, context: Context) -> list[AskedParam]:
     """
     terms = frozenset(t for t in content_terms(question) if t not in QUESTION_FILLER)
     role = _role_asked(question)
-    words = frozenset(re.findall(r"[a-z]+", fold(question)))
+    folded = fold(question)
+    words = frozenset(re.findall(r"[a-z]+", folded))
     kinds = _kinds_asked(question)
+    forms: list[frozenset[str]] = []  # other forms of the names it uses, read when needed
     scored: list[tuple[float, ParamSchema]] = []
     for param in context.params.values():
         if param.type not in _ASKABLE_TYPES:
@@ -197,6 +221,7 @@ def asked_params(question: str, context: Context) -> list[AskedParam]:
             score += 2.0 if role == param_role else -3.0
         if kinds & param_kinds(param):
             score += 2.0
+        score += 2.0 * min(2, _options_named(param, folded, forms))
         if score >= _MIN_SCORE:
             scored.append((score, param))
     if not scored:
@@ -213,21 +238,56 @@ def asked_params(question: str, context: Context) -> list[AskedParam]:
     return [AskedParam(p, s, len(top)) for s, p in top]
 
 
+@functools.lru_cache(maxsize=1024)
+def _forms(folded: str) -> frozenset[str]:
+    """Codes of the currencies, countries and languages a question names, plurals included."""
+    singular = re.sub(r"(?<=\w{3})s\b", "", folded)  # "euros" names the euro too
+    found = set(stated_forms(folded, folded)) | set(stated_forms(singular, singular))
+    return frozenset(found)
+
+
+def _options_named(param: ParamSchema, folded: str, forms: list[frozenset[str]]) -> int:
+    """How many of the parameter's enum members a question offers ("USD, EUR or GBP?").
+
+    A member counts as written or in another form ("dollars or euros?" for `USD`, `EUR`).
+    """
+    if not param.enum or len(param.enum) > _MAX_OPTIONS:
+        return 0
+    named = 0
+    for member in param.enum:
+        key = fold(str(member)).replace("_", " ").strip()
+        if len(key) < 2:
+            continue
+        if re.search(rf"(?<!\w){re.escape(key)}(?!\w)", folded):
+            named += 1
+            continue
+        if not forms:
+            forms.append(_forms(folded))
+        if key in forms[0]:
+            named += 1
+    return named
+
+
 def _relevance(tool: str, context: Context) -> int:
-    """How many words of the tool's name and description the user's messages use."""
+    """How many words of the tool's name and description the user's latest messages use."""
     found = context.tools.get(tool)
     words = name_terms(tool) | (
         frozenset(content_terms(found.function.description)) if found is not None else frozenset()
     )
     said: set[str] = set()
-    for source in context.sources:
-        if source.kind == "user":
-            said |= content_terms(source.text[:4000])
+    users = [source for source in context.sources if source.kind == "user"]
+    for source in users[-_HEADING_TURNS:]:
+        said |= _terms(source.text[:4000])
     return len(words & said)
 
 
+@functools.lru_cache(maxsize=1024)
+def _terms(text: str) -> frozenset[str]:
+    return frozenset(content_terms(text))
+
+
 def answer_candidates(param: ParamSchema, index: ContextIndex) -> list[Candidate]:
-    """Values the context states for `param`, the latest sources first, at most 24.
+    """Values the context states for `param`, the best placed first, at most `MAX_CANDIDATES`.
 
     A value in a sentence is the parameter's when the parameter fits it best of the tool's
     parameters (`_affinity`): its name sits closest to the value, its role is the value's, or
@@ -239,6 +299,8 @@ def answer_candidates(param: ParamSchema, index: ContextIndex) -> list[Candidate
         return out  # a flag is set by what the request asks for, never stated as a value
     found = [*_enum_members(param, index), *_json_values(param, index)]
     found += _assigned(param, index) or (list(_leftover(param, index)) if LEFTOVER else [])
+    found += _corrections(param, index)
+    found.sort(key=lambda c: (-c.affinity, -c.sentence))  # sure and recent first
     for cand in found:
         key = fold(str(cand.value)).strip()
         if not key or key in seen:
@@ -258,19 +320,58 @@ def _tool_params(param: ParamSchema, index: ContextIndex) -> list[ParamSchema]:
     ]
 
 
-def _sentences(index: ContextIndex) -> Iterator[tuple[int, str, list[Value]]]:
-    """(sentence, text, values) of the latest sentences that hold a value, latest first.
+def _sentences(
+    index: ContextIndex, param: ParamSchema | None = None
+) -> Iterator[tuple[int, str, list[Value]]]:
+    """(sentence, text, values) of the sentences that may answer, latest first.
 
-    A tool result in JSON is read by its keys (`_json_values`), not as sentences: its keys and
-    values in quotes are no prose.
+    The user's latest `USER_SENTENCES` sentences, and, for a parameter, the latest
+    `NAMED_SENTENCES` that use a word of its name; without a parameter, the
+    latest `MAX_SENTENCES` of the user and of tools. A tool result in JSON is read by its keys
+    (`_json_values`), not as sentences: its keys and values in quotes are no prose.
     """
     last = index.n_sentences
-    for si in range(last - 1, max(-1, last - 1 - MAX_SENTENCES), -1):
-        if index.sentence_kind(si) == "tool" and _structured(index, si):
+    floor = max(0, last - MAX_SENTENCES)
+    kinds = _sentence_kinds(index)
+    chosen = set(_user_sentences(index))
+    if param is None:
+        chosen.update(si for si in range(floor, last) if kinds[si] == "tool")
+    if param is not None:  # elsewhere, only the latest sentences that use its name
+        own, _ = _param_terms(param.tool, param.path, param.description)
+        named: set[int] = set()
+        for t in own:
+            named.update(int(si) for si in index.sentences_with(t)[-NAMED_SENTENCES:])
+        chosen.update(sorted(si for si in named if si >= floor)[-NAMED_SENTENCES:])
+    for si in sorted(chosen, reverse=True):
+        if kinds[si] == "tool" and _structured(index, si):
             continue
         values = sentence_values(index, si)
         if values:
             yield si, index.sentence_text(si), values
+
+
+def _user_sentences(index: ContextIndex) -> list[int]:
+    """The user's latest `USER_SENTENCES` sentences, latest first."""
+    kinds = _sentence_kinds(index)
+    last = index.n_sentences
+    found = []
+    for si in range(last - 1, max(-1, last - 1 - MAX_SENTENCES), -1):
+        if kinds[si] == "user":
+            found.append(si)
+            if len(found) == USER_SENTENCES:
+                break
+    return found
+
+
+def _sentence_kinds(index: ContextIndex) -> list[str]:
+    """The source kind of every sentence, read once per index (and again as it grows)."""
+    memo = index.readings.setdefault("questions:kinds", {})
+    found = memo.get("kinds")
+    if not isinstance(found, list) or len(found) != index.n_sentences:
+        sources = np.searchsorted(index.src_starts, index.sent_starts, side="right") - 1
+        found = [index.kinds[index.src_ids[int(n)]] for n in sources]
+        memo["kinds"] = found
+    return found
 
 
 def _structured(index: ContextIndex, si: int) -> bool:
@@ -324,7 +425,7 @@ def _assigned(param: ParamSchema, index: ContextIndex) -> list[Candidate]:
     """The values of the context's sentences that `param` fits best (see `_affinity`)."""
     params = _tool_params(param, index)
     out = []
-    for si, sentence, values in _sentences(index):
+    for si, sentence, values in _sentences(index, param):
         in_order = _in_order(param, params, sentence, values) if _ORDER else None
         if in_order is not None:
             why = affinity_of(param, sentence, in_order)
@@ -343,6 +444,46 @@ def _assigned(param: ParamSchema, index: ContextIndex) -> list[Candidate]:
                 out.append(
                     Candidate(param, value, hit, why.total, si, "named", why, holder, v.kind)
                 )
+    return out
+
+
+def _corrections(param: ParamSchema, index: ContextIndex) -> list[Candidate]:
+    """Values a correction gives the parameter: "Sorry, I meant Boston." after "from Chicago".
+
+    A sentence that opens as a correction and names no slot of its own restates the slot of
+    the value stated just before it (in the sentence before, or the one before that, across a
+    message break), when that value is of the same kind and the parameter's.
+    """
+    params = _tool_params(param, index)
+    out: list[Candidate] = []
+    for si in sorted(_user_sentences(index)):
+        sentence = index.sentence_text(si)
+        if not _CORRECTION.match(sentence.strip()):
+            continue
+        fitting = [
+            v for v in sentence_values(index, si) if _fits_kind(v, param, param_kinds(param))
+        ]
+        if len(fitting) != 1 or _owner(fitting[0], sentence, params) is not None:
+            continue
+        looked = 0
+        for before in range(si - 1, max(-1, si - 1 - _LOOK_BACK), -1):
+            earlier = index.sentence_text(before)
+            if not earlier.strip():
+                continue  # the break between two messages
+            looked += 1
+            owned = [
+                _owner(v, earlier, params)
+                for v in sentence_values(index, before)
+                if v.kind == fitting[0].kind
+            ]
+            if owned or looked == 2:
+                if owned and owned[-1] is param:
+                    v = fitting[0]
+                    why = affinity_of(param, sentence, v)
+                    out.append(Candidate(param, _typed(v.text, param), _hit(index, si, v),
+                                         STRONG_AFFINITY, si, "correction", why, "user",
+                                         v.kind))  # fmt: skip
+                break
     return out
 
 
@@ -426,9 +567,24 @@ _ENUM_MEMBER = Affinity(kind=_ENUM_AFFINITY)
 
 def affinity_of(param: ParamSchema, sentence: str, v: Value) -> Affinity:
     """How well the parameter fits the value where it sits: role, name nearby, kind."""
-    if param.enum:
-        members = {fold(str(m)).strip() for m in param.enum}
-        return _ENUM_MEMBER if fold(v.text).strip() in members else _UNFIT
+    members = tuple(fold(str(m)).strip() for m in param.enum) if param.enum else None
+    key = (param.tool, param.path, param.description, param.type, members)
+    return _affinity_at(key, sentence, v.kind, v.text, v.span)
+
+
+_ParamKey = tuple[str, str, str, "str | None", "tuple[str, ...] | None"]
+
+
+@functools.lru_cache(maxsize=65536)
+def _affinity_at(
+    key: _ParamKey, sentence: str, kind: str, text: str, span: tuple[int, int]
+) -> Affinity:
+    """`affinity_of`, kept for the sentences a session checks again and again."""
+    tool, path, description, type_, members = key
+    param = ParamSchema(tool=tool, path=path, description=description, type=type_)
+    v = Value(kind, text, span, (), ())
+    if members is not None:
+        return _ENUM_MEMBER if fold(text).strip() in members else _UNFIT
     if not _fits_kind(v, param, param_kinds(param)):
         return _UNFIT
     own, desc = _param_terms(param.tool, param.path, param.description)
@@ -457,12 +613,12 @@ def affinity_of(param: ParamSchema, sentence: str, v: Value) -> Affinity:
         if _matches(term(m.group()), own):  # "4 GB", "2 adults": the unit names the slot
             weight = _GENERIC_WEIGHT if m.group() in _REFERENCE_WORDS else 3.0
             after += weight * (1.0 - m.start() / (2 * _AFTER_CHARS))
-    kind = 0.0
+    fits = 0.0
     if v.kind in param_kinds(param):
-        kind = 1.0
+        fits = 1.0
     elif v.kind == "quoted" and param.type in (None, "string") and not words & _PLACE_WORDS:
-        kind = 1.0  # text set in quotes is meant word for word: a string's value
-    return Affinity(before, after, described, role, place, kind)
+        fits = 1.0  # text set in quotes is meant word for word: a string's value
+    return Affinity(before, after, described, role, place, fits)
 
 
 def _affinity(param: ParamSchema, sentence: str, v: Value) -> float:
@@ -490,10 +646,9 @@ def _leftover(param: ParamSchema, index: ContextIndex) -> Iterator[Candidate]:
     ]
     left: dict[str, tuple[int, Value]] = {}
     filled: set[str] = set()
-    for si, sentence, values in _sentences(index):
-        if index.sentence_kind(si) != "user":
-            continue
-        for v in values:
+    for si in _user_sentences(index):
+        sentence = index.sentence_text(si)
+        for v in sentence_values(index, si):
             if not _fits_kind(v, param, kinds):
                 continue
             owner = _owner(v, sentence, params)
@@ -526,6 +681,26 @@ def _enum_members(param: ParamSchema, index: ContextIndex) -> Iterator[Candidate
                                     "enum", None, holder)  # fmt: skip
 
 
+def _json_pairs(index: ContextIndex) -> list[tuple[str, re.Match[str], frozenset[str]]]:
+    """(source, match, key terms) of every `"key": value` pair of the tool results.
+
+    Read once per index (and again when tool results are added).
+    """
+    memo = index.readings.setdefault("questions:json", {})
+    tools = [sid for sid, kind in index.kinds.items() if kind == "tool"]
+    found = memo.get("pairs")
+    if isinstance(found, tuple) and found[0] == tools:
+        pairs: list[tuple[str, re.Match[str], frozenset[str]]] = found[1]
+        return pairs
+    pairs = [
+        (sid, m, name_terms(m.group(1)))
+        for sid in tools
+        for m in _JSON_PAIR.finditer(index.originals[sid])
+    ]
+    memo["pairs"] = (tools, pairs)
+    return pairs
+
+
 def _json_values(param: ParamSchema, index: ContextIndex) -> Iterator[Candidate]:
     """Values under a key of a tool result that names the parameter.
 
@@ -533,32 +708,25 @@ def _json_values(param: ParamSchema, index: ContextIndex) -> Iterator[Candidate]
     with its description (`"home_city"` for "The city you fly from") a weaker one.
     """
     own, desc = _param_terms(param.tool, param.path, param.description)
-    for sid, kind in index.kinds.items():
-        if kind != "tool":
+    for sid, m, key in _json_pairs(index):
+        if own and key == own:
+            affinity = _ENUM_AFFINITY
+        elif (key & (own | desc)) - _REFERENCE_TERMS:  # "home_city", not "customer_id"
+            affinity = _MIN_AFFINITY
+        else:
             continue
-        text = index.originals[sid]
-        for m in _JSON_PAIR.finditer(text):
-            key = name_terms(m.group(1))
-            if own and key == own:
-                affinity = _ENUM_AFFINITY
-            elif (key & (own | desc)) - _REFERENCE_TERMS:  # "home_city", not "customer_id"
-                affinity = _MIN_AFFINITY
-            else:
+        if m.group(2) is not None:
+            try:
+                found: Scalar = json.loads(f'"{m.group(2)}"')
+            except ValueError:
                 continue
-            if m.group(2) is not None:
-                try:
-                    found: Scalar = json.loads(f'"{m.group(2)}"')
-                except ValueError:
-                    continue
-                a, b = m.span(2)
-            else:
-                found = _typed(m.group(3), param)
-                a, b = m.span(3)
-            hit = Hit(sid, (a, b))
-            route = "json" if affinity == _ENUM_AFFINITY else "json_related"
-            yield Candidate(
-                param, found, hit, affinity, index.sentence_at(hit), route, None, "tool"
-            )
+            a, b = m.span(2)
+        else:
+            found = _typed(m.group(3), param)
+            a, b = m.span(3)
+        hit = Hit(sid, (a, b))
+        route = "json" if affinity == _ENUM_AFFINITY else "json_related"
+        yield Candidate(param, found, hit, affinity, index.sentence_at(hit), route, None, "tool")
 
 
 def _fits_kind(v: Value, param: ParamSchema, kinds: frozenset[str]) -> bool:
@@ -567,7 +735,7 @@ def _fits_kind(v: Value, param: ParamSchema, kinds: frozenset[str]) -> bool:
     if kinds:
         return v.kind in kinds
     own = _param_terms(param.tool, param.path, param.description)[0]
-    terms = content_terms(v.text)
+    terms = _terms(v.text)
     if terms and terms <= own | _REFERENCE_WORDS:
         return False  # the slot's own name ("order ID is ..."), not a value for it
     return v.kind not in ("date", "time") or "date" in param.description.lower()

@@ -12,12 +12,16 @@ from collections.abc import Callable
 
 from .adversarial import ADVERSARIAL
 from .arithmetic import ARITHMETIC
+from .calls import CALCULATOR_PLAN, REPEATED
 from .common import JSON, Draft, make_case, relative_dates, render, render_date
 from .orders import ORDERS
+from .questions import CONFLICTING, DEFAULTS, PARAPHRASED, STALE, TOOL_ANSWERS
 from .retrieval import RETRIEVAL
 from .travel import TRAVEL
 
 __all__ = [
+    "ALL_SUITES",
+    "NEED_SUITES",
     "PLANS",
     "SEEDS",
     "SUITES",
@@ -31,14 +35,26 @@ __all__ = [
 ]
 
 SUITES = ("travel", "orders", "retrieval", "arithmetic", "adversarial")
+NEED_SUITES = ("paraphrased", "tool_answers", "stale_values", "conflicting_values",
+               "optional_defaults", "repeated_calls", "calculator_calls")  # fmt: skip
+"""Suites of questions and tool calls the agent may not need; their cases carry the domain of
+their task (`travel`, `orders`, `dining`, ...) instead of the suite's name."""
+ALL_SUITES = SUITES + NEED_SUITES
 SEEDS = {
     "travel": 4101,
     "orders": 4202,
     "retrieval": 4303,
     "arithmetic": 4404,
     "adversarial": 4505,
+    "paraphrased": 4606,
+    "tool_answers": 4707,
+    "stale_values": 4808,
+    "conflicting_values": 4909,
+    "optional_defaults": 5010,
+    "repeated_calls": 5111,
+    "calculator_calls": 5212,
 }
-HELD_OUT = frozenset({"adversarial"})
+HELD_OUT = frozenset({"adversarial", *NEED_SUITES})
 """Suites whose templates `training/fit.py` does not draw from: they test what it never saw."""
 
 PLANS: dict[str, list[tuple[Callable[[random.Random], Draft], int]]] = {
@@ -47,6 +63,13 @@ PLANS: dict[str, list[tuple[Callable[[random.Random], Draft], int]]] = {
     "retrieval": RETRIEVAL,
     "arithmetic": ARITHMETIC,
     "adversarial": ADVERSARIAL,
+    "paraphrased": PARAPHRASED,
+    "tool_answers": TOOL_ANSWERS,
+    "stale_values": STALE,
+    "conflicting_values": CONFLICTING,
+    "optional_defaults": DEFAULTS,
+    "repeated_calls": REPEATED,
+    "calculator_calls": CALCULATOR_PLAN,
 }
 
 

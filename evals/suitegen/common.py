@@ -63,6 +63,10 @@ class Draft:
     documents: list[JSON] = field(default_factory=list)
     resolvers: dict[str, str] = field(default_factory=dict)
     extra: JSON = field(default_factory=dict)
+    domain: str | None = None
+    """The case's domain tag; `None` uses the suite's name."""
+    needless_calls: list[str] | None = None
+    """Ids of the output's calls whose result the agent already has (`gold.needless_calls`)."""
 
 
 def _ordinal(n: int) -> str:
@@ -279,7 +283,10 @@ def make_case(suite: str, number: int, d: Draft) -> JSON:
     gold["claims"] = d.claims
     if d.others is not None:
         gold["others"] = d.others
-    case: JSON = {"id": f"{suite}-{number:03d}", "domain": suite, "messages": d.messages}
+    if d.needless_calls is not None:
+        gold["needless_calls"] = d.needless_calls
+    case: JSON = {"id": f"{suite}-{number:03d}", "domain": d.domain or suite,
+                  "messages": d.messages}  # fmt: skip
     if d.tools:
         case["tools"] = d.tools
     if d.documents:

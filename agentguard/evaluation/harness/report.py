@@ -20,18 +20,21 @@ from pathlib import Path
 from typing import Any
 
 from agentguard.atomic import write_text_atomic
+from agentguard.evaluation.harness.needs import NEED_COUNTS
 from agentguard.evaluation.harness.report_cases import (
     CaseLinks,
     bin_cases_html,
     bin_members,
     cases_html,
     misses_html,
+    needs_cases_html,
     viewer_hint_html,
 )
 from agentguard.evaluation.harness.report_common import (
     BEHAVIOUR_METRICS,
     CLAIM_METRICS,
     _check,
+    _count,
     _fmt,
     _groups,
     _int,
@@ -182,6 +185,47 @@ def _behaviour_html(summary: Mapping[str, Any], cases: CaseLinks | None = None) 
     return "".join(out)
 
 
+def _need_table(title: str, groups: list[tuple[str, Mapping[str, Any]]]) -> str:
+    rows = []
+    for name, block in groups:
+        for group, word in (("questions", "questions"), ("calls", "tool calls")):
+            counts = _map(block, group)
+            if not any(_count(counts.get(k)) for k in NEED_COUNTS):
+                continue
+            label = word if title == "" else f"{name}: {word}"
+            rows.append([f"<th>{_e(label)}</th>"] + [
+                f'<td class="num">{_count(counts.get(k))}</td>' for k in NEED_COUNTS
+            ])  # fmt: skip
+    head = [_e(title or "output"), *(_e(v) for v in NEED_COUNTS.values())]
+    return _table(head, rows) if rows else ""
+
+
+def _needless_html(summary: Mapping[str, Any], cases: CaseLinks | None = None) -> str:
+    """Counts of questions and tool calls the agent did not need, with the cases behind them."""
+    block = _map(summary, "needless")
+    overall = _need_table("", [("all", _map(block, "overall"))])
+    out = ["<h2>Questions and tool calls not needed</h2>"]
+    if not overall:
+        return out[0] + '<p class="empty">No labelled questions or tool calls in this run.</p>'
+    out.append(
+        "<p>Not needed: a question the context already answers (or an optional parameter's "
+        "default settles), a tool call whose result the agent already has. Recognised: flagged "
+        "so; acted on: the decision <code>use_context</code>. Wrongly suppressed: a needed "
+        "question or call flagged as not needed, or a needed question held back by "
+        "<code>use_context</code>.</p>"
+    )
+    out.append(overall)
+    for b in ("suite", "domain"):
+        groups = sorted(_map(block, f"by_{b}").items())
+        if b == "domain" and _map(block, "by_domain") == _map(block, "by_suite"):
+            continue
+        if len(groups) > 1 and (table := _need_table(b, [(str(k), g) for k, g in groups])):
+            out.append(f"<h3>By {b}</h3>" + table)
+    if cases is not None:
+        out.append("<h3>Cases</h3>" + needs_cases_html(cases.rows[2]))
+    return "".join(out)
+
+
 def _run_html(run: Mapping[str, Any], summary: Mapping[str, Any]) -> str:
     rows = [[f"<th>{k}</th>", f"<td>{_e(v)}</td>"] for k, v in _run_fields(run, summary)]
     return "<h2>Run</h2>" + _table(["field", "value"], rows)
@@ -214,6 +258,7 @@ def render_html(
         _level_html(summary, "claims", ("kind", "tool", "domain", "model"), cases),
         _level_html(summary, "responses", ("domain", "model"), cases),
         _behaviour_html(summary, cases),
+        _needless_html(summary, cases),
         cases_html(cases) if cases is not None else "",
     ]
     return (

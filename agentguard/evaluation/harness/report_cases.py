@@ -23,6 +23,7 @@ __all__ = [
     "case_anchor",
     "cases_html",
     "misses_html",
+    "needs_cases_html",
     "viewer_hint_html",
 ]
 
@@ -145,6 +146,42 @@ def misses_html(behaviour_rows: Rows) -> str:
         out.append(
             f'<p class="miss"><b>{escape(title)}</b> ({len(hit)}; {escape(what)}): {body}</p>'
         )
+    return "".join(out)
+
+
+_NEED_LISTS: tuple[tuple[str, str, Callable[[Mapping[str, Any]], bool]], ...] = (
+    ("recognised and acted on", "not needed; flagged, and the decision used the context",
+     lambda i: not i.get("needed") and bool(i.get("acted"))),
+    ("recognised, not acted on", "not needed; flagged, another decision",
+     lambda i: not i.get("needed") and bool(i.get("flagged")) and not i.get("acted")),
+    ("not recognised", "not needed; not flagged",
+     lambda i: not i.get("needed") and not i.get("flagged")),
+    ("wrongly suppressed", "needed; flagged as not needed or held back by the decision",
+     lambda i: bool(i.get("needed")) and bool(i.get("suppressed"))),
+)  # fmt: skip
+
+
+def needs_cases_html(behaviour_rows: Rows) -> str:
+    """The cases behind the counts of unneeded questions and calls, as lists of case links.
+
+    Each list names the question's claim id or the call's id after the case.
+    """
+    out = []
+    for kind, word in (("question", "Questions"), ("call", "Tool calls")):
+        items = [(r, i) for r in behaviour_rows for i in r.get("needs") or []
+                 if i.get("kind") == kind]  # fmt: skip
+        if not items:
+            continue
+        for title, what, test in _NEED_LISTS:
+            hit = [(r, i) for r, i in items if test(i)]
+            links = ", ".join(
+                _case_link(r.get("suite"), r.get("case"), [str(i.get("item"))]) for r, i in hit
+            )
+            body = links or '<span class="empty">none</span>'
+            out.append(
+                f'<p class="miss"><b>{word}, {escape(title)}</b> ({len(hit)}; {escape(what)}): '
+                f"{body}</p>"
+            )
     return "".join(out)
 
 

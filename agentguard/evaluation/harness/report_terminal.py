@@ -9,10 +9,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from agentguard.evaluation.harness.needs import NEED_COUNTS
 from agentguard.evaluation.harness.report_common import (
     BEHAVIOUR_METRICS,
     CLAIM_METRICS,
     _check,
+    _count,
     _fmt,
     _groups,
     _int,
@@ -26,6 +28,7 @@ __all__ = ["render_summary"]
 _TERMINAL_COLS = (("ece_width", "ece_mass", "brier"), ("auroc", "auprc", "f1"))
 _MAX_ROWS = 6  # groups per breakdown in the terminal; the HTML page lists them all
 _LABEL, _CELL = 24, 23
+_MAX_NEED_ROWS, _NEED_LABEL = 16, 36  # rows per breakdown and label width of the needless block
 
 
 class _Style:
@@ -119,6 +122,42 @@ def _behaviour_lines(summary: Mapping[str, Any], st: _Style) -> list[str]:
     return lines
 
 
+def _need_rows(block: Mapping[str, Any], prefix: str) -> list[tuple[str, list[int]]]:
+    """`(label, counts)` of the questions and calls of one group that has any."""
+    out = []
+    for group, word in (("questions", "questions"), ("calls", "tool calls")):
+        counts = _map(block, group)
+        values = [_count(counts.get(k)) for k in NEED_COUNTS]
+        if any(values):
+            out.append((f"{prefix}{word}", values))
+    return out
+
+
+def _needless_lines(summary: Mapping[str, Any], st: _Style) -> list[str]:
+    block = _map(summary, "needless")
+    rows = _need_rows(_map(block, "overall"), "")
+    if not rows:
+        return []
+    hidden = 0
+    for key, word in (("by_suite", "suite"), ("by_domain", "domain")):
+        groups = sorted(_map(block, key).items())
+        if len(groups) < 2 or (key == "by_domain" and _map(block, key) == _map(block, "by_suite")):
+            continue
+        shown = [r for name, g in groups for r in _need_rows(g, f"{word} {name}: ")]
+        rows += shown[:_MAX_NEED_ROWS]
+        hidden += max(0, len(shown) - _MAX_NEED_ROWS)
+    names = "".join(name.ljust(11) for name in NEED_COUNTS.values()).rstrip()
+    lines = [
+        st("not needed: questions and tool calls", "1"),
+        st(f"  {'':<{_NEED_LABEL}}{names}", "2"),
+    ]
+    lines += [f"  {_label(label, _NEED_LABEL)}" + "".join(f"{v:<11}" for v in values).rstrip()
+              for label, values in rows]  # fmt: skip
+    if hidden:
+        lines.append(st(f"  (+{hidden} more rows: see summary.json or the HTML report)", "2"))
+    return lines
+
+
 def render_summary(
     summary: Mapping[str, Any], run: Mapping[str, Any], *, color: bool = False
 ) -> str:
@@ -143,5 +182,6 @@ def render_summary(
         _claim_lines(summary, st),
         _response_lines(summary, st),
         _behaviour_lines(summary, st),
+        _needless_lines(summary, st),
     ]
     return "\n\n".join("\n".join(b) for b in blocks if b)

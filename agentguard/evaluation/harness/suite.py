@@ -82,6 +82,10 @@ class Gold(BaseModel):
     """Labels of single claims."""
     others: bool | None = None
     """The label of claims no entry of `claims` matches; `None` leaves them unlabeled."""
+    needless_calls: list[str] | None = None
+    """Ids of the output's tool calls whose result the agent already has (the same call made
+    before with its result in the conversation, or arithmetic a calculator is asked to do that
+    needs no tool); the output's other calls are needed. `None` leaves its calls unlabeled."""
 
     @field_validator("action", mode="before")
     @classmethod
@@ -95,8 +99,12 @@ class Gold(BaseModel):
             and self.supported is None
             and not self.claims
             and self.others is None
+            and self.needless_calls is None
         ):
-            raise ValueError("gold needs at least one of 'action', 'supported', 'claims', 'others'")
+            raise ValueError(
+                "gold needs at least one of 'action', 'supported', 'claims', 'others', "
+                "'needless_calls'"
+            )
         return self
 
 
@@ -168,6 +176,14 @@ def parse_case(data: object, where: str) -> EvalCase:
             raise InputError(
                 f"{where}: resolvers.{fact}", f"{tool!r} is not one of the case's tools"
             )
+    if case.gold.needless_calls is not None and case.output is not None:
+        ids = {c.id for c in case.output.tool_calls or []}
+        for n, call_id in enumerate(case.gold.needless_calls):
+            if call_id not in ids:
+                raise InputError(
+                    f"{where}: gold.needless_calls[{n}]",
+                    f"{short(call_id)} is not the id of a tool call of the output",
+                )
     if case.output is not None:
         try:
             parse_check_input(case.check_input())

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from agentguard.evaluation.harness.needs import need_section
 from agentguard.evaluation.stats.metrics import (
     ACTIONS,
     Array,
@@ -185,7 +186,9 @@ def summarize(
         response_rows: `p`, `y` for whole outputs, with `domain` and `model`.
         behaviour_rows: `gold` (the right action), `behaviour` (what happened with the
             monitor), `alone` (what the model's output would have done without it; None when
-            unknown, leaving the row out of `model_alone`), `domain` and `model`.
+            unknown, leaving the row out of `model_alone`), `domain` and `model`; optionally
+            `suite` and `needs`, the case's need items (`needs.need_items`), counted into
+            `needless` overall, per suite and per domain (`needs.need_section`).
         threshold: Support at or above which a claim counts as predicted supported.
         n_bins: Bins of the reliability diagrams, ECE, MCE and the Brier decomposition.
         n_boot: Bootstrap resamples per interval (0 for none).
@@ -209,4 +212,5 @@ def summarize(
         "claims": claims,
         "responses": responses,
         "behaviour": _behaviour_section(behaviour_rows, opts),
+        "needless": need_section(behaviour_rows),
     }

@@ -55,6 +55,7 @@ from agentguard.evaluation.public.bfcl_live import LIVE_KINDS, bfcl_live_source,
 from agentguard.evaluation.public.bfcl_single import ground_truths
 from agentguard.evaluation.public.common import CaseSource, Split, require_file
 from agentguard.text.lexicon import STOPWORDS
+from agentguard.text.values import fold
 
 QuestionKind = Literal["redundant", "needless", "needed"]
 """Why a question is or is not needed (see the module docstring)."""
@@ -182,6 +183,23 @@ def _options(truth: Any) -> dict[tuple[str, str], list[list[Any]]]:
             for param, options in params.items():
                 out.setdefault((tool, param), []).append(list(options))
     return out
+
+
+def same_value(found: Any, truth: Any) -> bool:
+    """Whether a value found in the context is a ground-truth value of the parameter.
+
+    Compared case-folded, numbers by value; one may hold the other, as "Berkeley, CA" and
+    "Berkeley, CA, USA" do.
+    """
+    if isinstance(truth, (int, float)) and not isinstance(truth, bool):
+        try:
+            return float(str(found).replace(",", "")) == float(truth)
+        except ValueError:
+            return False
+    a, b = fold(str(found)).strip(" '\"."), fold(str(truth)).strip(" '\".")
+    if not a or not b:
+        return False
+    return a == b or (min(len(a), len(b)) >= 3 and (a in b or b in a))
 
 
 def stated_default(spec: dict[str, Any]) -> tuple[Any] | None:

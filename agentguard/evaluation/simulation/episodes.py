@@ -22,9 +22,10 @@ from typing import Any, Literal
 class Move:
     """What an episode ends in, named as the monitor's decisions are."""
 
-    action: Literal["allow", "ask_user", "call_tool"]
+    action: Literal["allow", "ask_user", "call_tool", "use_context"]
     """`allow`: an output goes out; `ask_user`: a question does; `call_tool`: a tool supplies the
-    fact first."""
+    fact first; `use_context`: the agent carries on with what the monitor says the context
+    holds, without asking or calling."""
     grounded: bool = False
     """For `allow`: the output that goes out states only what the context holds (a regenerated
     reply, or the optimal agent's own), not BC's."""
@@ -38,6 +39,10 @@ ASK = Move("ask_user")
 """The user is asked for the fact."""
 TOOL = Move("call_tool")
 """A tool (a lookup, the calculator) supplies the fact."""
+USE_CONTEXT = Move("use_context")
+"""The agent carries on with the value the context holds: an output grounded in it where the
+context does hold the fact; where it does not (the monitor was wrong), the agent is left with
+its own statement, as BC made it, and no question goes out."""
 _Msg = dict[str, Any]
 
 

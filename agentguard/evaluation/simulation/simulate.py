@@ -22,9 +22,18 @@ call or text), and `Monitor(policy).check(...)` decides what `bc+monitor` does:
 | decision | hidden_fact | reverse | calculator |
 |---|---|---|---|
 | allow, annotate | BC's output goes out | the question goes out | BC's answer goes out |
+| use_context | goes on with the fact | goes on with it, no question | gives the known result |
 | ask_user | asks, gets the fact | asks | asks, gets the answer |
 | call_tool | a lookup supplies the fact | a lookup supplies the fact | calculator |
 | retry, block | regenerates, and asks | regenerates, using the context | regenerates, calculator |
+
+`use_context` means the agent goes on with what the context holds (`decision.message` tells it
+the value and where it is), so the output that goes out is grounded in the context. Where the
+context does not in fact hold the fact, the monitor suppressed a question or a call wrongly: the
+agent is left with its own statement (BC's guess or head answer, a silent assumption) and
+nothing is asked. The rows count these cases for `bc+monitor`: `flagged_redundant` (questions
+the monitor flags `redundant_question` or `needless_question`), `used_context` (decisions
+`use_context`) and `wrongly_suppressed` (`use_context` where the context lacked the fact).
 
 `optimal` knows what its context holds and how likely its own statement is to be right, and
 takes the action with the best expected reward; `bc` is the demonstrator's behaviour copied.
@@ -36,9 +45,12 @@ loss of a wrong answer (1 - (-4) = 5) exceeds the tool cost 0.1, i.e. when `q > 
 The monitor decides with its policy's own costs, not these rewards; the policy gets a
 calculator resolver for sentences stating numbers and money (cost 0.1) unless it names one.
 
-Under `balanced`, a redundant question the monitor recognises is flagged `redundant_question`
-and annotated: the question still goes out and counts as asked. `strict` retries it, and the
-regenerated reply proceeds with the fact the context holds (`--policy strict`).
+Under `balanced` and `strict`, a redundant question the monitor recognises is flagged
+`redundant_question` and decided `use_context`: the question does not go out and the agent
+proceeds with the fact the context holds. A redundant question the monitor does not recognise
+goes out and counts as asked. A policy whose `redundant_question` is `annotate` or `allow` lets
+every question out (`--policy permissive`); one with `retry` regenerates the reply, which then
+uses the context too.
 
 The episodes are built in `agentguard.evaluation.simulation.episodes`.
 
@@ -51,7 +63,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TextIO
 
@@ -61,6 +73,7 @@ from agentguard.evaluation.simulation.episodes import (
     BC_OUTPUT,
     GROUNDED_OUTPUT,
     TOOL,
+    USE_CONTEXT,
     Episode,
     Move,
     build_episodes,
@@ -113,6 +126,15 @@ class PolicyStats:
     """Share of episodes where a tool (lookup or calculator) was called."""
     error_rate: float
     """Share of episodes where a wrong fact or answer went out."""
+    flagged_redundant: int | None = None
+    """Episodes where the monitor flagged BC's question as one the context answers
+    (`redundant_question` or `needless_question`); `None` for policies without the monitor."""
+    used_context: int | None = None
+    """Episodes where the monitor decided `use_context` (no question, no call: the agent goes
+    on with what the context holds); `None` for policies without the monitor."""
+    wrongly_suppressed: int | None = None
+    """Episodes decided `use_context` although the context did not hold the fact; `None` for
+    policies without the monitor."""
 
 
 @dataclass(frozen=True)
@@ -122,6 +144,12 @@ class _Outcome:
     silent: bool = False
     wrong: bool = False
     redundant: bool = False
+    flagged: bool = False
+    """The monitor flagged BC's question as redundant or needless."""
+    used_context: bool = False
+    """The monitor decided `use_context`."""
+    wrongly_suppressed: bool = False
+    """The monitor decided `use_context` but the context lacked the fact."""
 
     def reward(self, r: Rewards) -> float:
         value = r.wrong if self.wrong else r.correct
@@ -132,6 +160,11 @@ class _Outcome:
 
 
 def _outcome(ep: Episode, move: Move) -> _Outcome:
+    if move.action == "use_context":
+        if ep.in_context:
+            return _Outcome()
+        # Nothing in the context to go on with: the agent's own statement goes out, unasked.
+        return _Outcome(silent=True, wrong=not ep.bc_right)
     if move.action == "ask_user":
         return _Outcome(asked=True, redundant=ep.in_context)
     if move.action == "call_tool":
@@ -158,11 +191,15 @@ def _optimal_move(ep: Episode, r: Rewards) -> Move:
 _MONITOR_MOVE: dict[str, Move | None] = {
     "allow": BC_OUTPUT,
     "annotate": BC_OUTPUT,
+    "use_context": USE_CONTEXT,
     "ask_user": ASK,
     "call_tool": TOOL,
     "retry": None,  # a regeneration: ep.fallback
     "block": None,
 }
+
+
+_QUESTION_FLAGS = ("redundant_question", "needless_question")
 
 
 def simulation_policy(policy: str | Path | Policy) -> Policy:
@@ -183,6 +220,11 @@ def _stats(policy: str, scenario: str, outcomes: list[_Outcome], r: Rewards) -> 
     def rate(attr: str) -> float:
         return round(sum(1 for o in outcomes if getattr(o, attr)) / n, 4)
 
+    def count(attr: str) -> int | None:
+        if policy != "bc+monitor":
+            return None
+        return sum(1 for o in outcomes if getattr(o, attr))
+
     return PolicyStats(
         policy=policy,
         scenario=scenario,
@@ -193,16 +235,21 @@ def _stats(policy: str, scenario: str, outcomes: list[_Outcome], r: Rewards) -> 
         redundant_question_rate=rate("redundant"),
         tool_rate=rate("tool"),
         error_rate=rate("wrong"),
+        flagged_redundant=count("flagged"),
+        used_context=count("used_context"),
+        wrongly_suppressed=count("wrongly_suppressed"),
     )
 
 
-def simulate(n: int = 300, seed: int = 0, policy: str = "balanced") -> list[PolicyStats]:
+def simulate(
+    n: int = 300, seed: int = 0, policy: str | Path | Policy = "balanced"
+) -> list[PolicyStats]:
     """Run `n` episodes per scenario through `bc`, `bc+monitor` and `optimal`.
 
     Args:
         n: Episodes per scenario.
         seed: Seed of the episode generator; the same seed gives the same numbers.
-        policy: The monitor's policy: a built-in name or a YAML path.
+        policy: The monitor's policy: a built-in name, a YAML path or a `Policy`.
 
     Returns:
         One row per (scenario, policy), scenarios in `SCENARIOS` order, then an `all` row per
@@ -222,7 +269,9 @@ def simulate(n: int = 300, seed: int = 0, policy: str = "balanced") -> list[Poli
     monitor = Monitor(policy=simulation_policy(policy))
     results: dict[tuple[str, str], list[_Outcome]] = {}
     for ep in build_episodes(n, seed):
-        action = monitor.check(ep.check).decision.action
+        report = monitor.check(ep.check)
+        action = report.decision.action
+        flagged = any(f.type in _QUESTION_FLAGS for f in report.flags)
         moves: dict[str, Move] = {
             "bc": BC_OUTPUT,
             "bc+monitor": _MONITOR_MOVE[action] or ep.fallback,
@@ -230,6 +279,14 @@ def simulate(n: int = 300, seed: int = 0, policy: str = "balanced") -> list[Poli
         }
         for name, move in moves.items():
             outcome = _outcome(ep, move)
+            if name == "bc+monitor":
+                used = action == "use_context"
+                outcome = replace(
+                    outcome,
+                    flagged=flagged,
+                    used_context=used,
+                    wrongly_suppressed=used and not ep.in_context,
+                )
             results.setdefault((ep.scenario, name), []).append(outcome)
             results.setdefault(("all", name), []).append(outcome)
     return [_stats(p, s, results[(s, p)], REWARDS) for s in (*SCENARIOS, "all") for p in POLICIES]
@@ -246,18 +303,27 @@ _COLUMNS = (
     ("redundant question", "redundant_question_rate"),
     ("tool", "tool_rate"),
     ("error", "error_rate"),
+    ("flagged redundant", "flagged_redundant"),
+    ("used context", "used_context"),
+    ("wrongly suppressed", "wrongly_suppressed"),
 )
 
 
 def _cell(stats: PolicyStats, field: str) -> str:
     value = getattr(stats, field)
+    if value is None:
+        return "-"
     if field == "reward":
         return f"{value:+.2f}"
     return f"{value:.2f}" if isinstance(value, float) else str(value)
 
 
 def render_table(stats: Sequence[PolicyStats]) -> str:
-    """An aligned plain-text table: reward per episode and the rates, one row per policy."""
+    """An aligned plain-text table, one row per policy.
+
+    The columns are the reward per episode, the rates, and the monitor's redundant-question
+    counts (`-` for policies without the monitor).
+    """
     rows = [[head for head, _ in _COLUMNS]]
     rows += [[_cell(s, field) for _, field in _COLUMNS] for s in stats]
     widths = [max(len(row[i]) for row in rows) for i in range(len(_COLUMNS))]
