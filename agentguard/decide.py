@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from agentguard.needless_calls import NeedlessCall
@@ -292,7 +292,14 @@ def _decide(
         for f, n in zip(calls, needless, strict=True)
     ]
     if not choices:
-        return Decision(action="allow", reason=f"all {len(claims)} claims are supported")
+        return Decision(action="allow", reason=_nothing_to_do(claims))
+    flagged = {f.claim_id for f in flags}
+    needed = [c for c in claims if c.kind == "question" and c.id not in flagged]
+    if needed:  # the output asks what the context lacks too: it must go out, questions and all
+        choices = [
+            replace(c, action="annotate") if c.action == "use_context" and _asks(c) else c
+            for c in choices
+        ]
     action = min((c.action for c in choices), key=_PRIORITY.index)
     chosen = [c for c in choices if c.action == action]
     if action == "annotate" and not policy.annotate:
@@ -321,14 +328,26 @@ def _reason(action: Action, chosen: list[_Choice], n_flags: int) -> str:
             f"{what}{more} has {support}: {action} (cost {c.cost:.2f}) is cheaper than "
             f"proceeding (expected cost {c.proceed_cost:.2f})"
         )
+    if action == "retry" and (_asks(c) or c.known is not None):
+        return (
+            f"{what}{more} is not needed (support {c.claim.support if c.claim else 1:.2f}): "
+            "regenerating by policy"
+        )
     if action == "retry":
         return f"{what}{more} has {support}; regenerating is cheapest"
     if action == "use_context":
+        if c.known is not None and c.known.origin == "computed":
+            return f"the monitor computes the tool call's result{more} exactly: no need to call it"
         if c.claim is None or c.claim.kind == "argument":
             return f"the agent already has the result of the tool call{more}: no need to call it"
         return (
             f"{what}{more} is already answered (support {c.claim.support:.2f}): carrying on "
             f"with it (expected cost {c.cost:.2f}) is cheaper than asking"
+        )
+    if action in ("annotate", "allow") and any(_asks(x) or x.known is not None for x in chosen):
+        return (
+            f"{what}{more} is not needed, but the output goes out: its other questions are "
+            "needed, or the policy lets such questions and calls through"
         )
     if action in ("annotate", "allow"):
         return (
@@ -336,6 +355,22 @@ def _reason(action: Action, chosen: list[_Choice], n_flags: int) -> str:
             f"(expected cost {max(x.proceed_cost for x in chosen):.2f})"
         )
     return f"{what}{more}: {action} by policy"
+
+
+def _asks(choice: _Choice) -> bool:
+    """A choice about a question the agent does not need to send."""
+    return choice.claim is not None and choice.claim.kind == "question"
+
+
+def _nothing_to_do(claims: list[Claim]) -> str:
+    asserted = sum(1 for c in claims if c.kind != "question")
+    asked = len(claims) - asserted
+    parts = []
+    if asserted:
+        parts.append(f"all {asserted} asserted claim(s) are supported")
+    if asked:
+        parts.append(f"the {asked} question(s) ask for what the context does not hold")
+    return "; ".join(parts) or "nothing to check"
 
 
 def context_message(known: tuple[KnownValue, ...]) -> str:

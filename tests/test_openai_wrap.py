@@ -377,8 +377,15 @@ def test_the_example_runs_offline(capsys: pytest.CaptureFixture[str]) -> None:
         'told the origin: allow, book_flight {"origin": "Boston", "destination": "Denver", '
         '"date": "2024-05-03"}',
     ]
-    assert lines[4].startswith("streamed: Your flight to Denver is booked. It leaves Boston")
-    assert lines[5].startswith("held: Your flight to Denver is booked. | agentguard held")
+    assert lines[4:7] == [
+        "asked again: use_context",
+        "the model was told: Already known, no need to ask: origin is 'Boston' "
+        '(user#2: "From Boston.").',
+        'it goes on: book_flight {"origin": "Boston", "destination": "Denver", '
+        '"date": "2024-05-03"}',
+    ]
+    assert lines[7].startswith("streamed: Your flight to Denver is booked. It leaves Boston")
+    assert lines[8].startswith("held: Your flight to Denver is booked. | agentguard held")
 
 
 # -- what a first user ran into ------------------------------------------------------------

@@ -253,3 +253,60 @@ def test_a_correction_in_a_later_message_leaves_the_question_to_the_user() -> No
         "I'm flying from Stockholm.",
         "Sorry, I meant Dublin.",
     }
+
+
+def test_a_needed_question_beside_a_redundant_one_still_goes_out() -> None:
+    report = _ask(
+        _user("I'm flying from Boston to Denver."),
+        "Which city will you be leaving from? And what date would you like to fly?",
+    )
+    assert "redundant_question" in {f.type for f in report.flags}
+    assert report.decision.action == "annotate" and report.decision.known == ()
+    assert "its other questions are needed" in report.decision.reason
+
+
+def test_a_question_nobody_answered_says_so_in_the_reason() -> None:
+    report = _ask(_user("Book me a flight to Denver on 2026-12-20."), "Where are you flying from?")
+    assert report.decision.reason == "the 1 question(s) ask for what the context does not hold"
+
+
+FORECAST = {
+    "type": "function",
+    "function": {
+        "name": "get_forecast",
+        "parameters": {
+            "type": "object",
+            "properties": {"city": {"type": "string", "description": "The city"}},
+            "required": ["city"],
+        },
+    },
+}
+
+
+def _forecast(messages: list[dict[str, Any]], city: str) -> Report:
+    args = json.dumps({"city": city})
+    call = {"id": "c1", "type": "function", "function": {"name": "get_forecast", "arguments": args}}
+    output = {"role": "assistant", "content": None, "tool_calls": [call]}
+    return Monitor().check({"messages": messages, "tools": [FORECAST], "output": output})
+
+
+def test_a_value_the_user_took_back_no_longer_supports_the_call() -> None:
+    corrected = [
+        *_user("Give me the forecast for Boston."),
+        {"role": "assistant", "content": "Sure."},
+        *_user("Actually, make it Chicago."),
+    ]
+    stale = _forecast(corrected, "Boston")
+    (claim,) = stale.claims
+    assert claim.label == "contradicted" and stale.decision.action == "retry"
+    assert any(e.note == "a later correction gives another value" for e in claim.evidence)
+    assert _forecast(corrected, "Chicago").claims[0].label == "supported"
+    denied = _forecast(
+        [
+            *_user("What's the weather going to be in Boston?"),
+            *_user("Sorry, I meant Chicago, not Boston."),
+        ],  # fmt: skip
+        "Boston",
+    )
+    assert denied.claims[0].label == "contradicted"
+    assert _forecast(_user("Give me the forecast for Boston."), "Boston").decision.action == "allow"

@@ -27,7 +27,13 @@ from agentguard.estimators.base import Answer, Estimate, Estimator
 from agentguard.estimators.calibrated import SupportCalibration
 from agentguard.estimators.coefficients import FEATURES, Coefficients, FeatureKind
 from agentguard.estimators.index import ContextIndex, Hit, index_of
-from agentguard.estimators.mentions import REFERENCE_KINDS, Slot, json_rival, read_mentions
+from agentguard.estimators.mentions import (
+    REFERENCE_KINDS,
+    Mention,
+    Slot,
+    json_rival,
+    read_mentions,
+)
 from agentguard.estimators.question_model import features as question_features
 from agentguard.estimators.question_model import support as question_support
 from agentguard.estimators.questions import (
@@ -36,6 +42,7 @@ from agentguard.estimators.questions import (
     answer_candidates,
     answer_of_kind,
     asked_params,
+    corrections,
 )
 from agentguard.text.lexicon import HEDGE_RE, QUESTION_FILLER, QUESTION_KINDS
 from agentguard.text.tokens import content_terms, has_negation, negated_near
@@ -85,6 +92,7 @@ class QuestionAnswer:
     """The sentence (or tool result) that states it."""
 
 
+_TAKEN_BACK = "stated, then taken back"
 _ANSWERED = 0.5
 """A candidate at least this likely answers the question; two such disagreeing conflict."""
 
@@ -381,7 +389,8 @@ class DefaultEstimator(Estimator):
         found = argument_lookup(claim, index)
         hits, partial, parts = found.hits, found.partial, found.parts
         unheld: list[Evidence] = []  # mentions that do not state the value for this slot
-        denied = False
+        denied = stale = False
+        evidence: list[Evidence] = []
         notes = found.notes
         slot: Slot | None = None
         if hits and not found.worded:
@@ -394,6 +403,12 @@ class DefaultEstimator(Estimator):
                 denied = any(m.denies for m in mentions)
                 unheld = [_evidence(index, m.hit, m.note()) for m in mentions]
                 partial, parts = 0.0, []
+            if held:
+                later = self._overridden(claim, held, mentions, index)
+                if later is not None:  # denied or corrected after it was stated: stale
+                    evidence.append(later)
+                    unheld = [_evidence(index, m.hit, _TAKEN_BACK) for m in held]
+                    stale, held, partial, parts = True, [], 0.0, []
             hits = [m.hit for m in held]
             notes = {m.hit: _joined(found.notes.get(m.hit), m.note()) for m in held}
         # exact, schema_default, partial_branch, partial_coverage, nothing
@@ -406,8 +421,8 @@ class DefaultEstimator(Estimator):
             features[2], features[3] = 1.0, partial
         else:
             features[4] = 1.0
-        evidence = [_evidence(index, h, notes.get(h)) for h in hits or parts]
-        contradicted = denied and not schema_ev
+        evidence = [_evidence(index, h, notes.get(h)) for h in hits or parts] + evidence
+        contradicted = (denied or stale) and not schema_ev
         evidence += unheld
         if not hits and not schema_ev and not denied:
             rival = slot_rival(claim, found.kind, index) or json_rival(
@@ -424,6 +439,28 @@ class DefaultEstimator(Estimator):
             tuple(_dedupe(evidence or schema_ev)),
             schema_only=bool(schema_ev) and not hits,
         )
+
+    @staticmethod
+    def _overridden(
+        claim: ClaimDraft, held: list[Mention], mentions: list[Mention], index: ContextIndex
+    ) -> Evidence | None:
+        """A user's denial or correction that comes after every statement of the value.
+
+        "Sorry, I meant Chicago, not Boston." after "from Boston": the value was stated, then
+        taken back, so stating it is no support for it now.
+        """
+        last = max(index.sentence_at(m.hit) for m in held)
+        for m in mentions:
+            if m.denies and m.holder == "user" and index.sentence_at(m.hit) > last:
+                return _evidence(index, m.hit, "the user takes it back later")
+        param = index.context.param(claim.tool, claim.path)
+        if param is None:
+            return None
+        wanted = fold(str(claim.value)).strip()
+        for cand in corrections(param, index):
+            if cand.sentence > last and fold(str(cand.value)).strip() != wanted and cand.hit:
+                return _evidence(index, cand.hit, "a later correction gives another value")
+        return None
 
     # -- questions -------------------------------------------------------------------------
 
@@ -516,21 +553,28 @@ class DefaultEstimator(Estimator):
                     value=cand.value,
                 )
                 sig = self._argument(draft, index, [])
-                if sig.kind != "argument" or sig.features[0] != 1.0 or sig.contradicted:
-                    continue  # free text scored as text, or not stated for the slot
-                stated.append((cand, sig))
-            for cand, sig in stated:
+                if sig.kind != "argument":
+                    continue  # free text, scored as text
+                taken_back = any(e.note == _TAKEN_BACK for e in sig.evidence)
+                if not taken_back and (sig.features[0] != 1.0 or sig.contradicted):
+                    continue  # not stated for the slot
+                stated.append((cand, sig, taken_back))
+            for cand, sig, taken_back in stated:
                 key = fold(str(cand.value)).strip()
-                rivals = [c for c, _ in stated if fold(str(c.value)).strip() != key]
+                rivals = [c for c, _, _ in stated if fold(str(c.value)).strip() != key]
                 f = question_features(asked, cand, rivals)
                 evidence = self._answer_evidence(sig, index)
-                out.append(QuestionAnswer(asked, cand, f, question_support(f), evidence))
+                # A value stated, then taken back, answers nothing, but still shows that the
+                # slot had two values (the question's conflict rule).
+                support = 0.0 if taken_back else question_support(f)
+                out.append(QuestionAnswer(asked, cand, f, support, evidence))
         return out
 
     @staticmethod
     def _answer_evidence(sig: _Signals, index: ContextIndex) -> Evidence:
         """The sentence that states an answer, with the note on how it states it."""
-        first = sig.evidence[0]
+        own = [e for e in sig.evidence if e.note == _TAKEN_BACK]  # where it was stated
+        first = own[0] if own else sig.evidence[0]
         hit = Hit(first.source, first.span)
         sentence = index.sentence(index.sentence_at(hit))
         if sentence.source != first.source:  # a value that spans sentences: keep the value

@@ -39,7 +39,7 @@ MAX_SENTENCES = 500
 current, and a huge context must not make each question cost more."""
 _HEADING_TURNS = 3  # the user's latest messages say where the conversation is heading
 USER_SENTENCES = 8
-NAMED_SENTENCES = 24
+NAMED_SENTENCES = 8
 """Most of the other sentences read for a parameter: the latest that use a word of its name."""
 """The user's latest sentences, read for every question: what the user said lately."""
 MAX_ASKED = 3
@@ -299,7 +299,7 @@ def answer_candidates(param: ParamSchema, index: ContextIndex) -> list[Candidate
         return out  # a flag is set by what the request asks for, never stated as a value
     found = [*_enum_members(param, index), *_json_values(param, index)]
     found += _assigned(param, index) or (list(_leftover(param, index)) if LEFTOVER else [])
-    found += _corrections(param, index)
+    found += corrections(param, index)
     found.sort(key=lambda c: (-c.affinity, -c.sentence))  # sure and recent first
     for cand in found:
         key = fold(str(cand.value)).strip()
@@ -447,7 +447,7 @@ def _assigned(param: ParamSchema, index: ContextIndex) -> list[Candidate]:
     return out
 
 
-def _corrections(param: ParamSchema, index: ContextIndex) -> list[Candidate]:
+def corrections(param: ParamSchema, index: ContextIndex) -> list[Candidate]:
     """Values a correction gives the parameter: "Sorry, I meant Boston." after "from Chicago".
 
     A sentence that opens as a correction and names no slot of its own restates the slot of
@@ -463,8 +463,8 @@ def _corrections(param: ParamSchema, index: ContextIndex) -> list[Candidate]:
         fitting = [
             v for v in sentence_values(index, si) if _fits_kind(v, param, param_kinds(param))
         ]
-        if len(fitting) != 1 or _owner(fitting[0], sentence, params) is not None:
-            continue
+        if len(fitting) != 1 or _names_slot(fitting[0], sentence, params):
+            continue  # "Actually, the party is 6" names its slot: the usual reading holds
         looked = 0
         for before in range(si - 1, max(-1, si - 1 - _LOOK_BACK), -1):
             earlier = index.sentence_text(before)
@@ -472,9 +472,9 @@ def _corrections(param: ParamSchema, index: ContextIndex) -> list[Candidate]:
                 continue  # the break between two messages
             looked += 1
             owned = [
-                _owner(v, earlier, params)
+                _owner(v, earlier, params) or _only_fit(v, params)
                 for v in sentence_values(index, before)
-                if v.kind == fitting[0].kind
+                if _value_group(v) == _value_group(fitting[0])
             ]
             if owned or looked == 2:
                 if owned and owned[-1] is param:
@@ -485,6 +485,32 @@ def _corrections(param: ParamSchema, index: ContextIndex) -> list[Candidate]:
                                          v.kind))  # fmt: skip
                 break
     return out
+
+
+def _only_fit(v: Value, params: list[ParamSchema]) -> ParamSchema | None:
+    """The one parameter of the tool that takes a value of this kind, if only one does.
+
+    A number goes to the tool's one numeric parameter; an email to its one email parameter.
+    """
+    fit = [q for q in params if not q.enum and _fits_kind(v, q, param_kinds(q))]
+    typed = [q for q in fit if _type_group(q) == _value_group(v) and param_kinds(q)]
+    for group in (typed, fit):
+        if len(group) == 1:
+            return group[0]
+    return None
+
+
+def _value_group(v: Value) -> str:
+    return "number" if v.kind in _NUMBER_KINDS else "text"
+
+
+def _names_slot(v: Value, sentence: str, params: list[ParamSchema]) -> bool:
+    """Whether a parameter's name or role sits by the value in its sentence."""
+    for q in params:
+        why = affinity_of(q, sentence, v)
+        if why.name_before > 0 or why.name_after > 0 or why.role > 0:
+            return True
+    return False
 
 
 def _in_order(
@@ -644,18 +670,25 @@ def _leftover(param: ParamSchema, index: ContextIndex) -> Iterator[Candidate]:
         and param_kinds(q) == kinds
         and _type_group(q) == group
     ]
+    values = [
+        (si, v)
+        for si in _user_sentences(index)
+        for v in sentence_values(index, si)
+        if _fits_kind(v, param, kinds)
+    ]
+    if not any(
+        _affinity(param, index.sentence_text(si), v) >= _LEFTOVER_AFFINITY for si, v in values
+    ):
+        return  # no value here speaks of this slot at all: nothing can be left for it
     left: dict[str, tuple[int, Value]] = {}
     filled: set[str] = set()
-    for si in _user_sentences(index):
+    for si, v in values:
         sentence = index.sentence_text(si)
-        for v in sentence_values(index, si):
-            if not _fits_kind(v, param, kinds):
-                continue
-            owner = _owner(v, sentence, params)
-            if owner is None:
-                left.setdefault(fold(v.text).strip(), (si, v))
-            else:
-                filled.add(owner.path)
+        owner = _owner(v, sentence, params)
+        if owner is None:
+            left.setdefault(fold(v.text).strip(), (si, v))
+        else:
+            filled.add(owner.path)
     if len(left) != 1 or any(q.path not in filled for q in rivals):
         return
     ((si, v),) = left.values()

@@ -3,8 +3,10 @@
 A scripted OpenAI-compatible server on 127.0.0.1 (`agentguard.testing.ChatServer`) plays the
 model. It "books" a flight from an origin the user never gave: the wrapped client returns the
 clarifying question instead, with the tool call held back. Told the origin, the same call goes
-through. A streamed answer flows through as it comes and is cut after a sentence that guesses;
-with `hold_sentences=True` that sentence never reaches the user.
+through. Asked again for the origin it was told, the model does not get to send the question:
+the wrapper continues it once with the value and its source (`use_context`). A streamed answer
+flows through as it comes and is cut after a sentence that guesses; with `hold_sentences=True`
+that sentence never reaches the user.
 
     pip install agentguard
     python examples/integrations/openai_wrap.py
@@ -17,6 +19,7 @@ import json
 import openai
 
 import agentguard
+from agentguard.integrations.openai_client import held_response
 from agentguard.testing import ChatServer
 
 TOOLS = [
@@ -64,6 +67,17 @@ def main() -> None:
         call = answer.choices[0].message.tool_calls[0]
         action = agentguard.report_of(answer).decision.action
         print(f"told the origin: {action}, {call.function.name} {call.function.arguments}")
+
+        # The model asks again for what the user already said: the question is not sent; the
+        # wrapper asks the model once more, telling it the origin and where the user said it.
+        model.say("Which city will you be leaving from?")
+        model.call(("call_3", "book_flight", BOOKING))
+        answer = client.chat.completions.create(model="gpt-4o-mini", messages=chat, tools=TOOLS)
+        first = held_response(answer)
+        print(f"asked again: {agentguard.report_of(first).decision.action}")
+        print(f"the model was told: {model.bodies[-1]['messages'][-1]['content']}")
+        call = answer.choices[0].message.tool_calls[0]
+        print(f"it goes on: {call.function.name} {call.function.arguments}")
 
         # Text streams through as it comes; with hold_sentences=True each sentence waits for
         # its check, so the guessed one never reaches the user.
