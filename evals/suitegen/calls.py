@@ -191,7 +191,7 @@ def _exact(rng: random.Random) -> tuple[str, str, str]:
         ("shopping", f"I bought {n} tickets at ${p} each. What's the total?", f"{n} * {p}"),
         ("dining", f"Our bill is ${bill}. How much is it each if we split it {k} ways?",
          f"{bill} / {k}"),
-        ("dining", f"What's a {pct}% tip on a ${bill} bill?", f"{bill} * {pct} / 100"),
+        ("dining", f"How much is a tip of {pct}% on a ${bill} bill?", f"{bill} * {pct} / 100"),
         ("finance", f"I earn ${bill * 10} a month and spend ${a * 10}. What's left?",
          f"{bill * 10} - {a * 10}"),
     ]  # fmt: skip
