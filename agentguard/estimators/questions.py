@@ -3,11 +3,14 @@
 A question is mapped to the tool parameter it asks for (`asked_params`), by the words it
 shares with each parameter's name and description, the role it asks about ("leaving from" is
 an origin, "heading to" a destination) and the kind of value it asks for ("when" asks for a
-date). The candidates for its answer (`answer_candidates`) are the values the context places in
-that parameter's slot: a member of the parameter's enum, a value under a JSON key of a tool
-result that names the parameter, or a value of a fitting kind in a sentence that names the
-slot near it ("port 5432", "the database named 'main_db'", "from Boston"). The estimator then
-checks each candidate as it would check the argument itself (polarity, holder, slot), so a
+date), and the enum members it offers as choices. The candidates for its answer
+(`answer_candidates`) are the values the context places in that parameter's slot: a member of
+the parameter's enum, a value under a JSON key of a tool result that names the parameter, a
+value of a fitting kind in a sentence that the parameter fits better than the tool's others do
+("port 5432", "the database named 'main_db'", "from Boston", "in Berkeley"), a value taken by
+position ("add 5.0 to 3.0"), the one value no other parameter takes, or a correction ("Sorry, I
+meant Dublin."). The estimator then checks each candidate as it would check the argument itself
+(polarity, holder, slot), and the question model (`question_model`) says how sure it is, so a
 question is answered only by a value the context states for that slot.
 
 The word lists are the parameter's own name and description: nothing here knows a domain.
@@ -39,9 +42,9 @@ MAX_SENTENCES = 500
 current, and a huge context must not make each question cost more."""
 _HEADING_TURNS = 3  # the user's latest messages say where the conversation is heading
 USER_SENTENCES = 8
+"""The user's latest sentences, read for every question: what the user said lately."""
 NAMED_SENTENCES = 8
 """Most of the other sentences read for a parameter: the latest that use a word of its name."""
-"""The user's latest sentences, read for every question: what the user said lately."""
 MAX_ASKED = 3
 """Most parameters a question is taken to ask for (ties of the best score)."""
 _MIN_SCORE = 2.0
@@ -56,8 +59,6 @@ _NUMBER_KINDS = frozenset({"number", "money"})
 _DATE_WORDS = frozenset({"date", "day", "when", "birthday", "deadline"})
 _TIME_WORDS = frozenset({"time", "hour", "clock"})
 _MIN_AFFINITY = 1.0
-LEFTOVER = True
-_ORDER = True
 _ENUM_AFFINITY = 5.0
 _LEFTOVER_AFFINITY = 0.0
 STRONG_AFFINITY = 3.0
@@ -298,7 +299,7 @@ def answer_candidates(param: ParamSchema, index: ContextIndex) -> list[Candidate
     if param.type not in _SCALAR_TYPES:
         return out  # a flag is set by what the request asks for, never stated as a value
     found = [*_enum_members(param, index), *_json_values(param, index)]
-    found += _assigned(param, index) or (list(_leftover(param, index)) if LEFTOVER else [])
+    found += _assigned(param, index) or list(_leftover(param, index))
     found += corrections(param, index)
     found.sort(key=lambda c: (-c.affinity, -c.sentence))  # sure and recent first
     for cand in found:
@@ -426,7 +427,7 @@ def _assigned(param: ParamSchema, index: ContextIndex) -> list[Candidate]:
     params = _tool_params(param, index)
     out = []
     for si, sentence, values in _sentences(index, param):
-        in_order = _in_order(param, params, sentence, values) if _ORDER else None
+        in_order = _in_order(param, params, sentence, values)
         if in_order is not None:
             why = affinity_of(param, sentence, in_order)
             value = _typed(in_order.text, param)
