@@ -30,6 +30,8 @@ from agentguard.types import Evidence
 
 MAX_EXPRESSION = 200
 """Longest expression read, in characters."""
+MAX_EVIDENCE = 500
+"""Most characters of an earlier result quoted as the evidence of a repeated call."""
 _MAX_EXPONENT = 64
 _MAX_MAGNITUDE = 1e30
 _CALCULATOR = re.compile(r"calculat|arithmetic|evaluate (?:an? )?(?:math|arithmetic)?\s*expression")
@@ -89,7 +91,8 @@ def find_needless_calls(
         found = earlier.get(_key(name, args))
         if found is not None:
             source, text = found
-            evidence = Evidence(source=source, span=(0, len(text)), text=text, note="same call")
+            shown = text[:MAX_EVIDENCE]  # the value keeps it all; the evidence points at its start
+            evidence = Evidence(source=source, span=(0, len(shown)), text=shown, note="same call")
             why = f"{name} was called with the same arguments before ({source})"
             out.append(NeedlessCall(i, call.id, name, "earlier_call", text, (evidence,), why))
             continue

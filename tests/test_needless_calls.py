@@ -148,3 +148,16 @@ def test_a_string_argument_of_another_tool_is_never_arithmetic() -> None:
     messages = [{"role": "user", "content": "Book it for 2024-5-3."}]
     report = _check(messages, _call("book", {"date": "2024-5-3"}, "c1"), [book])
     assert "needless_tool_call" not in {f.type for f in report.flags}
+
+
+def test_a_long_earlier_result_is_the_value_and_only_its_start_the_evidence() -> None:
+    big = json.dumps({"city": "Paris", "hourly": ["sunny"] * 5000})
+    seen = [
+        {"role": "user", "content": "What's the weather in Paris?"},
+        _call("get_weather", {"city": "Paris"}, "c0"),
+        {"role": "tool", "tool_call_id": "c0", "content": big},
+    ]
+    report = _check(seen, _call("get_weather", {"city": "Paris"}, "c1"), [WEATHER])
+    (known,) = report.decision.known
+    assert known.value == big
+    assert len(known.evidence[0].text) == 500 and big.startswith(known.evidence[0].text)
