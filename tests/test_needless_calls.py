@@ -10,46 +10,15 @@ import pytest
 from agentguard import Monitor, load_policy
 from agentguard.needless_calls import evaluate
 from agentguard.types import Report
+from tests.conftest import call, tool
 
-WEATHER = {
-    "type": "function",
-    "function": {
-        "name": "get_weather",
-        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}},
-    },
-}
-CALC = {
-    "type": "function",
-    "function": {
-        "name": "calculator",
-        "description": "Evaluate an arithmetic expression.",
-        "parameters": {"type": "object", "properties": {"expression": {"type": "string"}}},
-    },
-}
-MULTIPLY = {
-    "type": "function",
-    "function": {
-        "name": "multiply",
-        "parameters": {
-            "type": "object",
-            "properties": {"a": {"type": "integer"}, "b": {"type": "integer"}},
-        },
-    },
-}
+WEATHER = tool("get_weather", city={"type": "string"})
+CALC = tool("calculator", expression={"type": "string"})
+MULTIPLY = tool("multiply", a={"type": "integer"}, b={"type": "integer"})
 
 
 def _call(name: str, args: dict[str, Any], call_id: str) -> dict[str, Any]:
-    return {
-        "role": "assistant",
-        "content": None,
-        "tool_calls": [
-            {
-                "id": call_id,
-                "type": "function",
-                "function": {"name": name, "arguments": json.dumps(args)},
-            }
-        ],
-    }
+    return {"role": "assistant", "content": None, "tool_calls": [call(name, args, call_id)]}
 
 
 def _check(

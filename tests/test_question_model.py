@@ -14,24 +14,16 @@ from agentguard.context import build_context
 from agentguard.estimators.default import QuestionAnswer
 from agentguard.estimators.question_model import FEATURES, FITTED_PATH, support
 from agentguard.inputs import parse_check_input
+from tests.conftest import tool
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data"
 FIT = ROOT / "training" / "fit_questions.py"
-BOOK = {
-    "type": "function",
-    "function": {
-        "name": "book_flight",
-        "parameters": {
-            "type": "object",
-            "properties": {
-                "origin": {"type": "string", "description": "The city you fly from."},
-                "destination": {"type": "string", "description": "The city you fly to."},
-            },
-            "required": ["origin", "destination"],
-        },
-    },
-}
+BOOK = tool(
+    "book_flight",
+    origin={"type": "string", "description": "The city you fly from."},
+    destination={"type": "string", "description": "The city you fly to."},
+)
 
 
 def _answers(user: str, question: str) -> list[QuestionAnswer]:

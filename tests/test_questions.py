@@ -7,40 +7,21 @@ from typing import Any
 
 from agentguard import Monitor, load_policy
 from agentguard.types import Report
+from tests.conftest import call, tool, user
 
-BOOK = {
-    "type": "function",
-    "function": {
-        "name": "book_flight",
-        "description": "Book a one-way flight.",
-        "parameters": {
-            "type": "object",
-            "properties": {
-                "origin": {"type": "string", "description": "The city you fly from."},
-                "destination": {"type": "string", "description": "The city you fly to."},
-                "date": {"type": "string", "description": "Departure date, YYYY-MM-DD."},
-                "cabin": {
-                    "type": "string",
-                    "enum": ["economy", "business"],
-                    "default": "economy",
-                    "description": "Cabin class.",
-                },
-            },
-            "required": ["origin", "destination", "date"],
-        },
+BOOK = tool(
+    "book_flight",
+    origin={"type": "string", "description": "The city you fly from."},
+    destination={"type": "string", "description": "The city you fly to."},
+    date={"type": "string", "description": "Departure date, YYYY-MM-DD."},
+    cabin={
+        "type": "string",
+        "enum": ["economy", "business"],
+        "default": "economy",
+        "description": "Cabin class.",
     },
-}
-REFUND = {
-    "type": "function",
-    "function": {
-        "name": "issue_refund",
-        "parameters": {
-            "type": "object",
-            "properties": {"order_id": {"type": "string", "description": "The order number."}},
-            "required": ["order_id"],
-        },
-    },
-}
+)
+REFUND = tool("issue_refund", order_id={"type": "string", "description": "The order number."})
 
 
 def _ask(
@@ -58,7 +39,7 @@ def _ask(
 
 
 def _user(text: str) -> list[dict[str, Any]]:
-    return [{"role": "user", "content": text}]
+    return [user(text)]
 
 
 def test_a_question_the_user_answered_is_not_sent_and_the_agent_gets_the_value() -> None:
@@ -270,23 +251,15 @@ def test_a_question_nobody_answered_says_so_in_the_reason() -> None:
     assert report.decision.reason == "the 1 question(s) ask for what the context does not hold"
 
 
-FORECAST = {
-    "type": "function",
-    "function": {
-        "name": "get_forecast",
-        "parameters": {
-            "type": "object",
-            "properties": {"city": {"type": "string", "description": "The city"}},
-            "required": ["city"],
-        },
-    },
-}
+FORECAST = tool("get_forecast", city={"type": "string", "description": "The city"})
 
 
 def _forecast(messages: list[dict[str, Any]], city: str) -> Report:
-    args = json.dumps({"city": city})
-    call = {"id": "c1", "type": "function", "function": {"name": "get_forecast", "arguments": args}}
-    output = {"role": "assistant", "content": None, "tool_calls": [call]}
+    output = {
+        "role": "assistant",
+        "content": None,
+        "tool_calls": [call("get_forecast", {"city": city})],
+    }
     return Monitor().check({"messages": messages, "tools": [FORECAST], "output": output})
 
 

@@ -43,15 +43,15 @@ def name_words(name: str) -> frozenset[str]:
 
 
 @functools.lru_cache(maxsize=4096)
-def _text_terms(text: str) -> frozenset[str]:
-    """`content_terms`, kept for the descriptions that come back with every check."""
+def text_terms(text: str) -> frozenset[str]:
+    """`content_terms`, kept for the descriptions and messages that come back every check."""
     return frozenset(content_terms(text))
 
 
 @functools.lru_cache(maxsize=4096)
 def name_terms(name: str) -> frozenset[str]:
     """Content terms of an identifier (stop words left out, words stemmed)."""
-    return _text_terms(_CAMEL.sub(" ", name).replace("_", " ").replace(".", " "))
+    return text_terms(_CAMEL.sub(" ", name).replace("_", " ").replace(".", " "))
 
 
 @dataclass(frozen=True)
@@ -117,7 +117,7 @@ class Slot:
         param = index.context.param(claim.tool, path)
         words = set(own) | name_terms(claim.tool or "")
         if param is not None:
-            words |= _text_terms(param.description)
+            words |= text_terms(param.description)
         others: set[str] = set()
         for tool, other in index.context.params:
             if tool == claim.tool and other.split(".")[-1] != leaf:

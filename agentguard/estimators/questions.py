@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from agentguard.estimators.index import ContextIndex, Hit
-from agentguard.estimators.mentions import name_terms, name_words
+from agentguard.estimators.mentions import name_terms, name_words, text_terms
 from agentguard.text.forms import stated_forms
 from agentguard.text.lexicon import QUESTION_FILLER, QUESTION_KINDS
 from agentguard.text.polarity import parameter_role, role_before
@@ -134,7 +134,7 @@ def _matches(term: str, terms: frozenset[str]) -> bool:
 def _param_terms(tool: str, path: str, description: str) -> tuple[frozenset[str], frozenset[str]]:
     leaf = path.split(".")[-1].replace("[]", "")
     own = name_terms(leaf)
-    desc = frozenset(content_terms(description)) - own
+    desc = text_terms(description) - own
     return own, desc
 
 
@@ -273,18 +273,13 @@ def _relevance(tool: str, context: Context) -> int:
     """How many words of the tool's name and description the user's latest messages use."""
     found = context.tools.get(tool)
     words = name_terms(tool) | (
-        frozenset(content_terms(found.function.description)) if found is not None else frozenset()
+        text_terms(found.function.description) if found is not None else frozenset()
     )
     said: set[str] = set()
     users = [source for source in context.sources if source.kind == "user"]
     for source in users[-_HEADING_TURNS:]:
-        said |= _terms(source.text[:4000])
+        said |= text_terms(source.text[:4000])
     return len(words & said)
-
-
-@functools.lru_cache(maxsize=1024)
-def _terms(text: str) -> frozenset[str]:
-    return frozenset(content_terms(text))
 
 
 def answer_candidates(param: ParamSchema, index: ContextIndex) -> list[Candidate]:
@@ -367,12 +362,22 @@ def _user_sentences(index: ContextIndex) -> list[int]:
 def _sentence_kinds(index: ContextIndex) -> list[str]:
     """The source kind of every sentence, read once per index (and again as it grows)."""
     memo = index.readings.setdefault("questions:kinds", {})
-    found = memo.get("kinds")
-    if not isinstance(found, list) or len(found) != index.n_sentences:
+    found = memo.get(_layout(index))
+    if not isinstance(found, list):
         sources = np.searchsorted(index.src_starts, index.sent_starts, side="right") - 1
         found = [index.kinds[index.src_ids[int(n)]] for n in sources]
-        memo["kinds"] = found
+        memo.clear()
+        memo[_layout(index)] = found
     return found
+
+
+def _layout(index: ContextIndex) -> tuple[int, int]:
+    """What the memos of this module are valid for: the index's sentences and text as they are.
+
+    A session's index grows, or reads its last source again when that changed; either changes
+    the count of sentences or the length of the text.
+    """
+    return index.n_sentences, len(index.text)
 
 
 def _structured(index: ContextIndex, si: int) -> bool:
@@ -455,8 +460,17 @@ def corrections(param: ParamSchema, index: ContextIndex) -> list[Candidate]:
     the value stated just before it (in the sentence before, or the one before that, across a
     message break), when that value is of the same kind and the parameter's.
     """
+    memo = index.readings.setdefault("questions:corrections", {})
+    if memo.get("layout") != _layout(index):
+        memo.clear()
+        memo["layout"] = _layout(index)
+    key = (param.tool, param.path)
+    found = memo.get(key)
+    if isinstance(found, list):
+        return found  # every argument of the parameter asks again: read the user once
     params = _tool_params(param, index)
     out: list[Candidate] = []
+    memo[key] = out
     for si in sorted(_user_sentences(index)):
         sentence = index.sentence_text(si)
         if not _CORRECTION.match(sentence.strip()):
@@ -723,7 +737,7 @@ def _json_pairs(index: ContextIndex) -> list[tuple[str, re.Match[str], frozenset
     memo = index.readings.setdefault("questions:json", {})
     tools = [sid for sid, kind in index.kinds.items() if kind == "tool"]
     found = memo.get("pairs")
-    if isinstance(found, tuple) and found[0] == tools:
+    if isinstance(found, tuple) and found[0] == (tools, _layout(index)):
         pairs: list[tuple[str, re.Match[str], frozenset[str]]] = found[1]
         return pairs
     pairs = [
@@ -731,7 +745,7 @@ def _json_pairs(index: ContextIndex) -> list[tuple[str, re.Match[str], frozenset
         for sid in tools
         for m in _JSON_PAIR.finditer(index.originals[sid])
     ]
-    memo["pairs"] = (tools, pairs)
+    memo["pairs"] = ((tools, _layout(index)), pairs)
     return pairs
 
 
@@ -769,7 +783,7 @@ def _fits_kind(v: Value, param: ParamSchema, kinds: frozenset[str]) -> bool:
     if kinds:
         return v.kind in kinds
     own = _param_terms(param.tool, param.path, param.description)[0]
-    terms = _terms(v.text)
+    terms = text_terms(v.text)
     if terms and terms <= own | _REFERENCE_WORDS:
         return False  # the slot's own name ("order ID is ..."), not a value for it
     return v.kind not in ("date", "time") or "date" in param.description.lower()
