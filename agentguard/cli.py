@@ -8,199 +8,35 @@ every scene ends with an answer.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from contextlib import ExitStack
-from pathlib import Path
-from typing import Any, TextIO, TypeVar
+from typing import TextIO
 
 from pydantic import ValidationError
 
 from agentguard.errors import InputError, clip, from_validation_error, safe_message
 from agentguard.evaluation.commands import add_parsers as add_eval_parsers
-from agentguard.inputs import MAX_INPUT_CHARS, parse_check_input
+from agentguard.input_files import count_lines, raw_inputs
 from agentguard.inspection.commands import add_parsers as add_inspection_parsers
 from agentguard.inspection.label_command import add_parsers as add_label_parsers
-from agentguard.monitor import Monitor
 from agentguard.policy import builtin_policies
-from agentguard.redaction import Redaction, get_redaction, redact, redact_text, set_redaction
-from agentguard.render import render_report
-from agentguard.types import Report
+from agentguard.progress import Progress, isatty
+from agentguard.redaction import Redaction, get_redaction, set_redaction
+from agentguard.scale.check_job import (
+    INTERNAL,
+    Checked,
+    CheckJob,
+    CheckSettings,
+    Show,
+    error_line,
+    exc_text,
+)
+from agentguard.scale.local import BATCH, check_raw_inputs
+from agentguard.scale.pool import default_workers, workers_option
+from agentguard.trace import TraceWriter
 from agentguard.viewer.commands import add_parsers as add_view_parsers
-
-MAX_RAW_BYTES = 4 * MAX_INPUT_CHARS
-"""Largest raw input (a file, or a line in `--jsonl` mode) read before parsing."""
-_CHUNK = 1 << 16
-Chunk = TypeVar("Chunk", str, bytes)
-
-
-class _Bad(Exception):
-    """One input that could not be checked; the message is redacted and clipped."""
-
-    def __init__(self, where: str, message: str) -> None:
-        self.where = safe_message(where, words=False)
-        self.message = safe_message(message)
-        super().__init__(f"{self.where}: {self.message}")
-
-
-def _json_problem(exc: ValueError | RecursionError) -> str:
-    if isinstance(exc, RecursionError):
-        return "not valid JSON (nested too deeply)"
-    if "digits" in str(exc):  # Python refuses ints of over 4,300 digits
-        return "not valid JSON (a number has too many digits)"
-    return f"not valid JSON ({exc})"
-
-
-def _load_json(text: str, where: str, *, line: bool = False) -> object:
-    """Parse JSON; errors are located as `FILE:LINE:COL` (`where` holds the line if `line`)."""
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        at = f"{where}:{exc.colno}" if line else f"{where}:{exc.lineno}:{exc.colno}"
-        raise _Bad(at, f"not valid JSON ({exc.msg})") from None
-    except (ValueError, RecursionError) as exc:
-        raise _Bad(where, _json_problem(exc)) from None
-
-
-def _decode(raw: str | bytes, where: str, *, first: bool) -> str:
-    """The text of raw input; a byte that is not UTF-8 is an error naming its column."""
-    if isinstance(raw, str):
-        return raw.removeprefix("\ufeff") if first else raw
-    try:
-        return raw.decode("utf-8-sig" if first else "utf-8")
-    except UnicodeDecodeError as exc:
-        raise _Bad(
-            where, f"not valid UTF-8 (0x{raw[exc.start]:02x} at byte {exc.start + 1})"
-        ) from None
-
-
-def _lines(read: Callable[[int], Chunk], limit: int) -> Iterator[tuple[int, Chunk | int]]:
-    r"""`(number, line)` for each line, split on `\n` only; a line over `limit` is its length.
-
-    Memory stays within `limit` plus one chunk: a long line is counted, not kept. A last
-    line without `\n` is still a line.
-    """
-    parts: list[Chunk] = []
-    size = 0
-    n = 0
-    while chunk := read(_CHUNK):
-        newline = "\n" if isinstance(chunk, str) else b"\n"
-        pos = 0
-        while (i := chunk.find(newline, pos)) >= 0:
-            n += 1
-            size += i - pos
-            if size > limit:
-                yield n, size
-            else:
-                parts.append(chunk[pos:i])
-                yield n, chunk[:0].join(parts)
-            parts, size, pos = [], 0, i + 1
-        size += len(chunk) - pos
-        if size > limit:
-            parts = []
-        elif pos < len(chunk):
-            parts.append(chunk[pos:])
-    if size:
-        yield n + 1, size if size > limit else parts[0][:0].join(parts)
-
-
-def _reader(name: str, stdin: TextIO, stack: ExitStack, *, whole: bool) -> Callable[[int], Any]:
-    """A `read(n)` for a file or stdin: bytes where possible (so bad UTF-8 is per line).
-
-    With `whole` (one input per file), a regular file over `MAX_RAW_BYTES` is refused before
-    anything is read.
-    """
-    if name == "-":
-        buffer = getattr(stdin, "buffer", None)
-        if buffer is None:  # a text stream without bytes underneath (io.StringIO)
-            return stdin.read
-        # read1 returns what is there, so lines are checked as a producer writes them.
-        read: Callable[[int], Any] = getattr(buffer, "read1", buffer.read)
-        return read
-    if os.path.isdir(name):
-        raise _Bad(name, "is a directory")
-    try:
-        f = stack.enter_context(open(name, "rb"))  # noqa: SIM115 - closed by the stack
-    except FileNotFoundError:
-        raise _Bad(name, "no such file") from None
-    except OSError as exc:
-        raise _Bad(name, f"cannot read ({exc.strerror or exc})") from None
-    except ValueError:  # a NUL in the name
-        raise _Bad(name, "not a valid path") from None
-    size = os.fstat(f.fileno()).st_size
-    if whole and Path(name).is_file() and size > MAX_RAW_BYTES:
-        raise _Bad(name, f"{size:,} bytes; the limit is {MAX_RAW_BYTES:,}")
-    return f.read1
-
-
-def _whole(read: Callable[[int], Any], label: str) -> object:
-    """One input read whole (bounded) and parsed."""
-    chunks: list[Any] = []
-    size = 0
-    while size <= MAX_RAW_BYTES and (chunk := read(_CHUNK)):
-        chunks.append(chunk)
-        size += len(chunk)
-    if size > MAX_RAW_BYTES:
-        raise _Bad(label, f"more than {MAX_RAW_BYTES:,} bytes (the limit)")
-    raw = chunks[0][:0].join(chunks) if chunks else ""
-    return _load_json(_decode(raw, label, first=True), label)
-
-
-def _jsonl(read: Callable[[int], Any], label: str) -> Iterator[tuple[str, object]]:
-    for n, line in _lines(read, MAX_RAW_BYTES):
-        where = f"{label}:{n}"
-        if isinstance(line, int):
-            yield where, _Bad(where, f"a line of {line:,} bytes; the limit is {MAX_RAW_BYTES:,}")
-            continue
-        if not line.strip():
-            continue
-        try:
-            yield where, _load_json(_decode(line, where, first=n == 1), where, line=True)
-        except _Bad as bad:
-            yield where, bad
-
-
-def _inputs(files: Sequence[str], jsonl: bool, stdin: TextIO) -> Iterator[tuple[str, object]]:
-    """`(where, parsed JSON or _Bad)` for each input, in order, read lazily."""
-    for name in files:
-        label = "<stdin>" if name == "-" else name
-        with ExitStack() as stack:
-            try:
-                read = _reader(name, stdin, stack, whole=not jsonl)
-                if not jsonl:
-                    yield label, _whole(read, label)
-                    continue
-            except _Bad as bad:
-                yield label, bad
-                continue
-            yield from _jsonl(read, label)
-
-
-def _check_one(monitor: Monitor, where: str, data: object) -> tuple[Report, str]:
-    """Check one parsed input; any failure becomes `_Bad` (one error line, never a traceback)."""
-    if isinstance(data, _Bad):
-        raise data
-    try:
-        inp = parse_check_input(data)
-        return monitor.check(inp), inp.output.text
-    except InputError as exc:
-        raise _Bad(where, str(exc)) from None
-    except RecursionError:
-        raise _Bad(where, "nested too deeply") from None
-    except Exception as exc:  # noqa: BLE001 - one input's failure must not end the batch
-        raise _Bad(where, f"{_INTERNAL}: {type(exc).__name__}: {_exc_text(exc)}") from None
-
-
-_INTERNAL = "internal error (a bug in agentguard: please report it)"
-
-
-def _exc_text(exc: BaseException) -> str:
-    try:
-        return str(exc)
-    except Exception:  # noqa: BLE001 - an exception whose message cannot be made
-        return "(no message)"
 
 
 def _emit(stream: TextIO, text: str) -> None:
@@ -212,36 +48,30 @@ def _emit(stream: TextIO, text: str) -> None:
         print(text.encode(encoding, "backslashreplace").decode(encoding), file=stream)
 
 
-def _show_error(
-    monitor: Monitor, args: argparse.Namespace, bad: _Bad, out: TextIO, err: TextIO
-) -> None:
-    if monitor.trace is not None:
+def _show(
+    checked: Checked, out: TextIO, err: TextIO, trace: TraceWriter | None, json_errors: bool
+) -> bool:
+    """Write one input's outcome: its trace record, then its report (or error).
+
+    Returns `False` for an input that could not be checked.
+    """
+    bad = checked.bad
+    if bad is None:
+        if trace is not None and checked.record is not None:
+            trace.write_prepared(checked.record)
+        if checked.shown is not None:
+            _emit(out, checked.shown)
+            out.flush()
+        return True
+    if trace is not None:
         try:
-            monitor.trace.write_error(bad.where, bad.message)
+            trace.write_error(bad.where, bad.message)
         except (InputError, OSError) as exc:
             _emit(err, f"agentguard: error: {safe_message(str(exc))}")
-    if args.json and args.jsonl:
-        _emit(out, json.dumps({"error": {"where": bad.where, "message": bad.message}}))
+    if json_errors:
+        _emit(out, error_line(bad))
     _emit(err, f"agentguard: error: {bad.where}: {bad.message}")
-
-
-def _show_report(
-    report: Report, text: str, where: str, args: argparse.Namespace, out: TextIO
-) -> None:
-    if args.json:
-        body = redact(report.model_dump(mode="json"))
-        if args.jsonl:
-            _emit(out, json.dumps({"where": redact_text(where), **body}, ensure_ascii=False))
-        else:
-            _emit(out, json.dumps(body, indent=2, ensure_ascii=False))
-    else:
-        if get_redaction().enabled:
-            # The same length, so the claims' spans into the output still hold.
-            text = redact_text(text, same_length=True)
-            report = Report.model_validate(redact(report.model_dump(mode="json")))
-        _emit(out, render_report(report, text, title=redact_text(where), color=args.color))
-        _emit(out, "")
-    out.flush()
+    return False
 
 
 def _redaction(args: argparse.Namespace) -> Redaction:
@@ -266,38 +96,56 @@ def _allowed_policies(specs: Sequence[str] | None) -> dict[str, str]:
     return allowed
 
 
+def _settings(args: argparse.Namespace) -> CheckSettings:
+    show: Show = "text"
+    if args.json:
+        show = "jsonl" if args.jsonl else "json"
+    return CheckSettings(
+        policy=args.policy,
+        calibration=args.calibration,
+        policies=tuple(_allowed_policies(args.allow_policy).items()),
+        trace=args.trace is not None,
+        trace_inputs=args.trace_inputs,
+        show=show,
+        color=args.color,
+        redaction=get_redaction(),
+    )
+
+
 def cmd_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO, stdin: TextIO) -> int:
     """Run `agentguard check`."""
     previous = set_redaction(_redaction(args))
-    try:
-        monitor = Monitor(
-            policy=args.policy,
-            trace=args.trace,
-            calibration=args.calibration,
-            policies=_allowed_policies(args.allow_policy),
-            trace_inputs=args.trace_inputs,
-        )
-    except InputError as exc:
-        set_redaction(previous)
-        _emit(stderr, f"agentguard: error: {exc}")
-        return 2
     if args.color is None:
         args.color = stdout.isatty() and "NO_COLOR" not in os.environ
+    if args.progress is None:
+        args.progress = isatty(stderr) and not isatty(stdout)
     failed = 0
     try:
-        for where, data in _inputs(args.files, args.jsonl, stdin):
+        with ExitStack() as stack:
             try:
-                report, text = _check_one(monitor, where, data)
-            except _Bad as bad:
-                failed += 1
-                _show_error(monitor, args, bad, stdout, stderr)
-                continue
-            _show_report(report, text, where, args, stdout)
+                job = CheckJob(_settings(args))
+                trace = None
+                if args.trace is not None:
+                    meta = {"policy": job.monitor.policy.name}
+                    trace = stack.enter_context(TraceWriter(args.trace, meta=meta))
+            except InputError as exc:
+                _emit(stderr, f"agentguard: error: {exc}")
+                return 2
+            many = args.jsonl or len(args.files) > BATCH
+            workers = args.workers or (default_workers() if many else 1)
+            total = count_lines(args.files) if args.jsonl else len(args.files)
+            bar = stack.enter_context(
+                Progress(total, "checks", stream=stderr, enabled=args.progress)
+            )
+            out, err = bar.above(stdout), bar.above(stderr)
+            raws = raw_inputs(args.files, args.jsonl, stdin)
+            json_errors = args.json and args.jsonl
+            for checked in stack.enter_context(check_raw_inputs(job, raws, workers)):
+                if not _show(checked, out, err, trace, json_errors):
+                    failed += 1
+                bar.update()
     finally:
-        try:
-            monitor.close()
-        finally:
-            set_redaction(previous)
+        set_redaction(previous)
     return 2 if failed else 0
 
 
@@ -357,6 +205,21 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME=PATH",
         help="let the `policy` field of an input name this policy file (repeatable); "
         "otherwise the field may name only a built-in policy",
+    )
+    check.add_argument(
+        "--workers",
+        type=workers_option,
+        default=None,
+        metavar="N",
+        help="check in N processes, output in input order (default: $AGENTGUARD_WORKERS, else "
+        "all cores with --jsonl or more than 64 files, else 1)",
+    )
+    check.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="show a progress bar with rate and ETA on standard error (default: when it is a "
+        "terminal and standard output is not)",
     )
     check.add_argument("--trace", metavar="PATH", help="append every report to this JSONL trace")
     check.add_argument(
@@ -480,8 +343,8 @@ def main(
         _emit(err, "agentguard: error: input nested too deeply")
         return 2
     except Exception as exc:  # noqa: BLE001 - the command answers with one line, not a traceback
-        message = safe_message(f"{type(exc).__name__}: {_exc_text(exc)}")
-        _emit(err, f"agentguard: {_INTERNAL}: {message}")
+        message = safe_message(f"{type(exc).__name__}: {exc_text(exc)}")
+        _emit(err, f"agentguard: {INTERNAL}: {message}")
         return 2
 
 

@@ -147,6 +147,43 @@ def provenance(inp: CheckInput, report: Report, *, context: bool = False) -> dic
     return fields
 
 
+@dataclass(frozen=True)
+class PreparedRecord:
+    """A report record made ready to append (`TraceWriter.write_prepared`).
+
+    Its redacted JSON without the `seq` and `writer` fields the writer adds, and what the
+    writer's summary counts.
+    """
+
+    body: bytes
+    """The record's JSON object, `}` last, no newline."""
+    action: str
+    flags: tuple[str, ...]
+
+
+def prepare_record(
+    report: Report,
+    *,
+    input_id: str | None = None,
+    metadata: dict[str, Any] | None = None,
+    **extra: Any,
+) -> PreparedRecord:
+    """A report record for `TraceWriter.write_prepared`: the costly part of `write`.
+
+    Turning the report into redacted JSON happens here, so that worker processes can do it and
+    one writer append what they made.
+    """
+    record: dict[str, Any] = {"kind": "report", "time": _now()}
+    if input_id is not None:
+        record["input_id"] = input_id
+    if metadata:
+        record["metadata"] = metadata
+    record.update(extra)
+    record["report"] = report.model_dump(mode="json")
+    body = _line(redact(record))[:-1]
+    return PreparedRecord(body, report.decision.action, tuple(f.type for f in report.flags))
+
+
 class TraceWriter:
     """Writes reports to a JSONL trace; appends to an existing trace of the same version.
 
@@ -254,20 +291,23 @@ class TraceWriter:
         **extra: Any,
     ) -> None:
         """Append one report record (thread-safe)."""
-        record: dict[str, Any] = {"kind": "report", "time": _now()}
-        if input_id is not None:
-            record["input_id"] = input_id
-        if metadata:
-            record["metadata"] = metadata
-        record.update(extra)
-        record["report"] = report.model_dump(mode="json")
+        self.write_prepared(prepare_record(report, input_id=input_id, metadata=metadata, **extra))
+
+    def write_prepared(self, record: PreparedRecord) -> None:
+        """Append a report record made by `prepare_record`, perhaps in another process."""
         with self._lock:
             self._own()
-            record["seq"] = self._records + 1
-            self._emit(record)
             self._records += 1
-            self._counts[report.decision.action] += 1
-            self._flags.update(f.type for f in report.flags)
+            tail = f',"seq":{self._records},"writer":{json.dumps(self.writer_id)}}}\n'
+            line = record.body[:-1] + tail.encode()
+            try:
+                with _io(self.path, "write"), file_lock(self._fd, exclusive=True):
+                    self._append(line)
+            except BaseException:
+                self._records -= 1
+                raise
+            self._counts[record.action] += 1
+            self._flags.update(record.flags)
 
     def write_error(self, where: str, message: str, **extra: Any) -> None:
         """Append a record for an input that could not be checked."""

@@ -16,11 +16,26 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "check"
 def _offline_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-dummy-key-000000000000")
     monkeypatch.setenv("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    # One process per command unless a test asks for more (tests/test_scale_local.py does).
+    monkeypatch.setenv("AGENTGUARD_WORKERS", "1")
     for name in list(os.environ):
         upper = name.upper()
         if upper.endswith("_PROXY") or upper.endswith("_BASE_URL"):
             monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
+
+
+def bundled_check_inputs() -> list[dict[str, Any]]:
+    """The check input of every bundled suite case with a recorded output, in suite order."""
+    from agentguard.evaluation.harness.suite import load_suite
+
+    suites = Path(__file__).resolve().parent.parent / "agentguard" / "evaluation" / "suites"
+    return [
+        case.check_input(case.output.model_dump(exclude_none=True))
+        for path in sorted(suites.glob("*.jsonl"))
+        for case in load_suite(path).cases
+        if case.output is not None
+    ]
 
 
 def load_example(name: str) -> dict[str, Any]:

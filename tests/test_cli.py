@@ -125,9 +125,9 @@ def test_jsonl_reports_bad_lines_and_checks_the_rest(tmp_path: Path) -> None:
 def test_an_oversized_jsonl_line_is_refused_alone(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import agentguard.cli as cli
+    import agentguard.input_files as input_files
 
-    monkeypatch.setattr(cli, "MAX_RAW_BYTES", 1000)
+    monkeypatch.setattr(input_files, "MAX_RAW_BYTES", 1000)
     good = json.dumps(load_example("redundant_question"))
     src = tmp_path / "in.jsonl"
     src.write_text(good + "\n" + "x" * 5000 + "\n" + good + "\n")
@@ -145,9 +145,9 @@ def test_an_oversized_jsonl_line_is_refused_alone(
 def test_a_whole_file_over_the_limit_is_refused_before_reading(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import agentguard.cli as cli
+    import agentguard.input_files as input_files
 
-    monkeypatch.setattr(cli, "MAX_RAW_BYTES", 100)
+    monkeypatch.setattr(input_files, "MAX_RAW_BYTES", 100)
     src = tmp_path / "big.json"
     src.write_text(json.dumps(load_example("redundant_question")))
     code, _, err = _run("check", str(src))

@@ -82,9 +82,10 @@ def test_deep_nesting_and_huge_numbers_are_errors_for_their_lines() -> None:
 def test_lines_split_across_reads_and_crlf_and_blank_lines(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import agentguard.cli as cli
+    import agentguard.input_files as input_files
 
-    monkeypatch.setattr(cli, "_CHUNK", 7)  # every line and multi-byte character crosses reads
+    # Every line and multi-byte character crosses reads.
+    monkeypatch.setattr(input_files, "CHUNK", 7)
     data = {**SMALL, "output": {"content": "Grüße, 東京 ①."}}
     line = json.dumps(data, ensure_ascii=False)
     src = tmp_path / "in.jsonl"

@@ -12,6 +12,7 @@ from agentguard.errors import InputError
 from agentguard.evaluation.harness.labeled import LabelUse
 from agentguard.evaluation.harness.report_cases import CaseLinks
 from agentguard.evaluation.harness.suite import Suite, load_suite
+from agentguard.scale.pool import ENGINES, workers_option
 
 SUITES_DIR = Path(__file__).resolve().parent / "suites"
 """The bundled suites, shipped as package data (`agentguard/evaluation/suites/*.jsonl`)."""
@@ -148,6 +149,9 @@ def cmd_eval(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         model=args.model,
         calibration=args.calibration,
         concurrency=args.concurrency,
+        workers=args.workers,
+        engine=args.engine,
+        ray_address=args.ray_address,
         fresh=args.fresh,
         progress=False if args.no_progress else None,
     )
@@ -302,7 +306,18 @@ def add_parsers(sub: Any, policies: list[str]) -> None:
     ev.add_argument(
         "--out", metavar="DIR", help="run folder (default: runs/<suites>-<policy>-<model>)"
     )
-    ev.add_argument("--concurrency", type=_count(1), default=1, metavar="N", help="cases at once")
+    ev.add_argument("--concurrency", type=_count(1), default=1, metavar="N",
+                    help="live model calls at once")  # fmt: skip
+    ev.add_argument("--workers", type=workers_option, metavar="N",
+                    help="processes (or Ray actors) checking the cases; results are written in "
+                    "case order (default: $AGENTGUARD_WORKERS, else all cores; with --engine "
+                    "ray, the cluster's CPUs)")  # fmt: skip
+    ev.add_argument("--engine", choices=ENGINES, default="local",
+                    help="where the cases are checked: local processes, or a Ray cluster "
+                    "(pip install 'agentguard[ray]'); default: local")  # fmt: skip
+    ev.add_argument("--ray-address", metavar="ADDRESS",
+                    help="Ray cluster to join with --engine ray (e.g. auto, ray://head:10001); "
+                    "default: start Ray on this machine")  # fmt: skip
     ev.add_argument("--data", metavar="DIR", help="folder holding the public sets")
     ev.add_argument("--split", choices=["dev", "train", "all"], default="dev",
                     help="split of a public set (default: dev)")  # fmt: skip

@@ -17,8 +17,8 @@ has exactly one of each.
 
 from __future__ import annotations
 
+import itertools
 import json
-import threading
 import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -26,7 +26,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agentguard.errors import InputError, safe_message
+from agentguard.errors import InputError
+from agentguard.evaluation.harness.cases import (
+    MAX_ERROR_CHARS,
+    CaseDone,
+    CaseItem,
+    CaseJob,
+    CaseSettings,
+    alone_behaviour,
+    behaviour,
+    case_job_factory,
+    error_text,
+    gold_label,
+)
 from agentguard.evaluation.harness.folder import (
     RUN_VERSION,
     RunSettings,
@@ -38,17 +50,17 @@ from agentguard.evaluation.harness.folder import (
     write_header,
 )
 from agentguard.evaluation.harness.needs import need_items
-from agentguard.evaluation.harness.suite import EvalCase, Gold, Suite
-from agentguard.inputs import content_text
-from agentguard.monitor import Monitor
-from agentguard.policy import Policy, add_resolvers, load_policy
+from agentguard.evaluation.harness.suite import EvalCase, Suite
+from agentguard.policy import Policy, load_policy
 from agentguard.progress import Progress
 from agentguard.runtime.calls import CANCEL_GRACE_S, CallLimit, Calls, CallTimeout
 from agentguard.runtime.models import Model, ModelError, as_model, give_timeout, model_view
-from agentguard.trace import TraceWriter, flagged_spans
-from agentguard.types import Claim, Report
+from agentguard.scale.pool import ENGINES, OrderedPool, default_workers
+from agentguard.trace import TraceWriter
 
 __all__ = [
+    "ENGINES",
+    "MAX_ERROR_CHARS",
     "RUN_VERSION",
     "RunResult",
     "RunSettings",
@@ -60,9 +72,6 @@ __all__ = [
     "rows",
     "run_eval",
 ]
-
-MAX_ERROR_CHARS = 500
-"""Longest error message kept in a result line."""
 
 
 @dataclass
@@ -82,65 +91,6 @@ class RunResult:
         return failed(self.results)
 
 
-def gold_label(claim: Claim, gold: Gold) -> bool | None:
-    """The gold label of a claim: the first matching entry of `gold.claims`, else `others`."""
-    for g in gold.claims:
-        if g.path is not None:
-            if claim.kind == "argument" and claim.path == g.path and g.tool in (None, claim.tool):
-                return g.supported
-        elif (
-            g.text is not None and claim.kind != "argument" and g.text.lower() in claim.text.lower()
-        ):
-            return g.supported
-    return gold.others
-
-
-def alone_behaviour(report: Report, output: dict[str, Any], resolvers: Iterable[str]) -> str:
-    """What the output does on its own: call a resolver, ask the user, or go ahead."""
-    calls = [c["function"]["name"] for c in output.get("tool_calls") or []]
-    if calls:
-        return "call_tool" if set(calls) & set(resolvers) else "allow"
-    return "ask_user" if any(c.kind == "question" for c in report.claims) else "allow"
-
-
-def behaviour(report: Report, alone: str) -> str:
-    """What the agent does with the monitor's decision applied to the output.
-
-    `allow` and `annotate` let the output do what it does alone; `use_context` goes ahead
-    with what the context holds instead of asking or calling (`allow`); any other decision is
-    itself the behaviour.
-    """
-    action = report.decision.action
-    if action == "use_context":
-        return "allow"
-    return alone if action in ("allow", "annotate") else action
-
-
-class _Monitors:
-    """One monitor per set of declared resolvers; all share the estimator.
-
-    They have no trace: the runner writes each case's record itself, naming suite and case.
-    """
-
-    def __init__(self, policy: Policy, calibration: str | None) -> None:
-        self.base = Monitor(policy, calibration=calibration)
-        self._by_facts: dict[tuple[tuple[str, str], ...], Monitor] = {}
-        self._lock = threading.Lock()
-
-    def for_case(self, case: EvalCase) -> Monitor:
-        if not case.resolvers:
-            return self.base
-        key = tuple(sorted(case.resolvers.items()))
-        with self._lock:
-            found = self._by_facts.get(key)
-            if found is None:
-                policy = add_resolvers(self.base.policy, [(f, t, None) for f, t in key])
-                found = Monitor(policy, estimator=self.base.estimator)
-                found.calibration = self.base.calibration
-                self._by_facts[key] = found
-        return found
-
-
 @dataclass
 class _Live:
     """A live model and the limits of its calls."""
@@ -151,6 +101,7 @@ class _Live:
     calls: Calls
 
     def complete(self, case: EvalCase) -> dict[str, Any]:
+        """The model's output for a case (raises on a failed or timed-out call)."""
         messages = [m.model_dump(exclude_none=True) for m in case.messages]
         docs = [d.model_dump() for d in case.documents]
         tools = [t.model_dump() for t in case.tools]
@@ -164,83 +115,6 @@ class _Live:
         return output
 
 
-def _case_result(
-    suite: Suite, case: EvalCase, monitors: _Monitors, live: _Live | None, model_name: str
-) -> tuple[dict[str, Any], Report | None, str]:
-    """The result row of one case, its report (`None` on an error) and its output's text."""
-    base: dict[str, Any] = {
-        "suite": suite.name,
-        "case": case.id,
-        "domain": case.domain,
-        "model": model_name,
-        "gold_action": case.gold.action,
-        "gold_supported": case.gold.supported,
-    }
-    try:
-        if live is not None:
-            output = live.complete(case)
-        elif case.output is not None:
-            output = case.output.model_dump(exclude_none=True)
-        else:
-            raise InputError(f"case {case.id}", "no recorded output; pass a live model (--model)")
-        report = monitors.for_case(case).check(case.check_input(output))
-    except InputError as exc:
-        return {**base, "error": str(exc)[:MAX_ERROR_CHARS]}, None, ""
-    except Exception as exc:  # noqa: BLE001 - a failing live model is recorded, the run goes on
-        # A provider's error can quote a key or a header: redacted like every error message.
-        message = safe_message(f"{type(exc).__name__}: {exc}")
-        return {**base, "error": message[:MAX_ERROR_CHARS]}, None, ""
-    alone = alone_behaviour(report, output, case.resolvers.values())
-    claims = [
-        {
-            "id": c.id,
-            "kind": c.kind,
-            "tool": c.tool,
-            "path": c.path,
-            "call_id": c.call_id,
-            "support": c.support,
-            "label": c.label,
-            "gold": gold_label(c, case.gold),
-        }
-        for c in report.claims
-    ]
-    row = {
-        **base,
-        "action": report.decision.action,
-        "behaviour": behaviour(report, alone),
-        "alone": alone,
-        "support": report.support,
-        "claims": claims,
-        "flags": [f.type for f in report.flags],
-        "flag_claims": [f.claim_id for f in report.flags],
-        "calls": _call_ids(output),
-        "needless_calls": _needless_calls(report, output),
-        "gold_needless_calls": case.gold.needless_calls,
-        "latency_ms": report.latency_ms,
-        "error": None,
-    }
-    return row, report, content_text(output.get("content"))
-
-
-def _call_ids(output: dict[str, Any]) -> list[str]:
-    """The output's tool calls, by id (`#N`, from 1, for a call without one)."""
-    return [c.get("id") or f"#{n}" for n, c in enumerate(output.get("tool_calls") or [], 1)]
-
-
-def _needless_calls(report: Report, output: dict[str, Any]) -> list[str]:
-    """The output's calls that the monitor flagged `needless_tool_call`, by id."""
-    flags = [f for f in report.flags if f.type == "needless_tool_call"]
-    if not flags:
-        return []
-    ids = _call_ids(output)
-    of_claim = {c.id: c.call_id for c in report.claims if c.call_id}
-    found = {of_claim[f.claim_id] for f in flags if f.claim_id in of_claim}
-    found |= {k.call_id for k in report.decision.known if k.call_id is not None}
-    if len(found) < len(flags) and len(ids) == 1:  # a flagged call without arguments
-        found.add(ids[0])
-    return [i for i in ids if i in found]
-
-
 def run_eval(
     suites: list[Suite],
     out: str | Path,
@@ -249,6 +123,9 @@ def run_eval(
     model: str | Model | None = None,
     calibration: str | Path | None = None,
     concurrency: int = 1,
+    workers: int | None = None,
+    engine: str = "local",
+    ray_address: str | None = None,
     fresh: bool = False,
     progress: bool | None = None,
     model_timeout: float | None = 120.0,
@@ -259,11 +136,33 @@ def run_eval(
     line with its `error` (and a trace error record); the run goes on, and the next run into
     the same folder runs it again.
 
+    Args:
+        suites: The suites to run, in order.
+        out: The run folder.
+        policy: A built-in policy name, a YAML path or a `Policy`.
+        model: A live model (a litellm model string or a `Model`); none replays the recorded
+            outputs.
+        calibration: A calibration file applied to every check.
+        concurrency: Live model calls at once (threads).
+        workers: Processes checking the cases (`None`: `default_workers()`, all cores); the
+            result lines and trace records are written in case order, the same whatever the
+            number. With `engine="ray"`, Ray actors (`None`: the cluster's CPUs).
+        engine: `local` (processes on this machine) or `ray` (`agentguard[ray]`).
+        ray_address: The Ray cluster to join (`auto`, `ray://host:10001`); none starts a
+            local Ray.
+        fresh: Start over instead of resuming.
+        progress: Show a progress bar (`None`: on standard error).
+        model_timeout: Seconds a live model call may take.
+
     Raises:
         InputError: for a folder holding a run with other settings, or unusable settings.
     """
     if concurrency < 1:
         raise InputError("--concurrency", f"must be at least 1, not {concurrency}")
+    if workers is not None and workers < 1:
+        raise InputError("--workers", f"must be at least 1, not {workers}")
+    if engine not in ENGINES:
+        raise InputError("--engine", f"expected one of {', '.join(ENGINES)}, not {engine!r}")
     out = Path(out)
     pol = load_policy(policy)
     live = _live(model, model_timeout, concurrency)
@@ -277,34 +176,33 @@ def run_eval(
     prepared = prepare(out, settings, fresh)
     header = prepared.header
     finished = {(r["suite"], r["case"]) for r in prepared.done}
-    todo = [(s, c) for s in suites for c in s.cases if (s.name, c.id) not in finished]
+    todo = [(si, ci) for si, s in enumerate(suites) for ci, c in enumerate(s.cases)
+            if (s.name, c.id) not in finished]  # fmt: skip
     result = RunResult(out=out, header=header, results=list(prepared.done),
                        skipped=len(finished), retried=prepared.retried)  # fmt: skip
     started = time.perf_counter()
-    with TraceWriter(out / "trace.jsonl", meta={"run": header["run_id"]}) as trace:
-        monitors = _Monitors(pol, str(calibration) if calibration else None)
-        header["estimator"] = monitors.base.estimator_name
+    job_settings = CaseSettings(tuple(suites), pol, settings.calibration, model_name)
+    job = CaseJob(job_settings)
+    with (
+        TraceWriter(out / "trace.jsonl", meta={"run": header["run_id"]}) as trace,
+        _pool(job, engine, _workers(workers, engine, len(todo)), ray_address) as pool,
+    ):
+        header["estimator"] = job.monitors.base.estimator_name
         write_header(out, header)
+        items = _items(suites, todo, live, concurrency)
         with (
             (out / "results.jsonl").open("a", encoding="utf-8") as sink,
             Progress(len(todo), "cases", enabled=progress) as bar,
         ):
-            lock = threading.Lock()
-
-            def one(item: tuple[Suite, EvalCase]) -> None:
-                suite, case = item
-                row, report, text = _case_result(suite, case, monitors, live, model_name)
-                with lock:
+            for done in pool.map(_batches(items, 1 if live is not None else CASE_BATCH)):
+                for case in done:
                     # The trace record first, the result line second: the result line is what
                     # makes the case finished, so a crash between them leaves a record that
                     # the next run drops before running the case again.
-                    _trace_case(trace, suite, case, row, report, text)
-                    _append_result(sink, row)
-                    result.results.append(row)
-                bar.update()
-
-            for _ in _map(one, todo, concurrency):
-                pass
+                    _trace_case(trace, case)
+                    _append_result(sink, case.row)
+                    result.results.append(case.row)
+                    bar.update()
     result.ran = len(todo)
     header.update(
         finished=now(),
@@ -316,6 +214,56 @@ def run_eval(
     return result
 
 
+CASE_BATCH = 32
+"""Recorded cases sent to a worker at once."""
+
+
+def _workers(workers: int | None, engine: str, cases: int) -> int | None:
+    """How many workers to start: none beyond one when there is little to check."""
+    if engine == "ray":
+        return workers
+    if workers is None:
+        workers = default_workers()
+    return min(workers, max(1, -(-cases // CASE_BATCH)))
+
+
+def _pool(
+    job: CaseJob, engine: str, workers: int | None, address: str | None
+) -> OrderedPool[list[CaseItem], list[CaseDone]] | Any:
+    factory = case_job_factory(job.settings)
+    if engine == "ray":
+        from agentguard.scale.ray import RayPool
+
+        return RayPool(factory, workers, address=address)
+    return OrderedPool(factory, workers or 1, job=job)
+
+
+def _items(
+    suites: list[Suite], todo: list[tuple[int, int]], live: _Live | None, concurrency: int
+) -> Iterator[CaseItem]:
+    """The cases to check, with the live model's outputs when there is a model.
+
+    The model calls are made here, `concurrency` at once.
+    """
+    if live is None:
+        yield from (CaseItem(si, ci) for si, ci in todo)
+        return
+
+    def complete(at: tuple[int, int]) -> CaseItem:
+        si, ci = at
+        try:
+            return CaseItem(si, ci, output=live.complete(suites[si].cases[ci]))
+        except Exception as exc:  # noqa: BLE001 - a failing live model is recorded
+            return CaseItem(si, ci, error=error_text(exc))
+
+    yield from _map(complete, todo, concurrency)
+
+
+def _batches(items: Iterator[CaseItem], size: int) -> Iterator[list[CaseItem]]:
+    while batch := list(itertools.islice(items, size)):
+        yield batch
+
+
 def _live(model: str | Model | None, timeout: float | None, concurrency: int) -> _Live | None:
     if model is None:
         return None
@@ -324,20 +272,13 @@ def _live(model: str | Model | None, timeout: float | None, concurrency: int) ->
     return _Live(live, timeout, grace, Calls(max_abandoned=concurrency + 3))
 
 
-def _trace_case(
-    trace: TraceWriter,
-    suite: Suite,
-    case: EvalCase,
-    row: dict[str, Any],
-    report: Report | None,
-    output_text: str,
-) -> None:
-    if report is not None:
-        extra = {"output_text": output_text, "flagged_spans": flagged_spans(report)}
-        trace.write(report, input_id=case.id, metadata=case.metadata, suite=suite.name, **extra)
+def _trace_case(trace: TraceWriter, case: CaseDone) -> None:
+    if case.record is not None:
+        trace.write_prepared(case.record)
     else:
-        trace.write_error(f"{suite.name}/{case.id}", row["error"], input_id=case.id,
-                          suite=suite.name)  # fmt: skip
+        row = case.row
+        trace.write_error(f"{row['suite']}/{row['case']}", row["error"], input_id=row["case"],
+                          suite=row["suite"])  # fmt: skip
 
 
 def _append_result(sink: Any, row: dict[str, Any]) -> None:
