@@ -134,13 +134,15 @@ def cmd_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO, stdin: T
             many = args.jsonl or len(args.files) > BATCH
             workers = args.workers or (default_workers() if many else 1)
             total = count_lines(args.files) if args.jsonl else len(args.files)
+            raws = raw_inputs(args.files, args.jsonl, stdin)
+            outcomes = stack.enter_context(check_raw_inputs(job, raws, workers))
+            # The bar starts once the workers are up, so its rate is the checking's.
             bar = stack.enter_context(
                 Progress(total, "checks", stream=stderr, enabled=args.progress)
             )
             out, err = bar.above(stdout), bar.above(stderr)
-            raws = raw_inputs(args.files, args.jsonl, stdin)
             json_errors = args.json and args.jsonl
-            for checked in stack.enter_context(check_raw_inputs(job, raws, workers)):
+            for checked in outcomes:
                 if not _show(checked, out, err, trace, json_errors):
                     failed += 1
                 bar.update()

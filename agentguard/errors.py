@@ -75,6 +75,11 @@ class InputError(ValueError):
         self.what = what
         super().__init__(f"{where}: {what}" if where else what)
 
+    def __reduce__(self) -> tuple[type[InputError], tuple[str, str]]:
+        # Crosses to and from worker processes and Ray actors as it is (the default pickling
+        # would pass the one message argument).
+        return type(self), (self.where, self.what)
+
 
 class PolicyError(InputError):
     """An invalid policy file or policy object."""
