@@ -9,18 +9,20 @@ in input order), and the figures are taken from the wall-clock time of that:
   process alone). The estimator is warmed up first (`warm_up`) in every case, so the time is
   the checking, not the first loading of place names and models (about a second, once per
   command); starting the workers is included.
-- ray: `agentguard.scale.ray.check_files` on a local Ray started first with all cores (the
-  start is not included; reading, checking and writing the parts is).
+- ray: `agentguard.scale.ray.check_files` on a local Ray started with all cores for the run
+  (the start is not included; starting the actors, reading, checking and writing the parts
+  is), the file cut into four shards per worker.
 
-Each is run `--repeats` times and the best run is kept (this machine may be busy with other
-work; the best run is the closest to what the cores can do). Printed per engine: checks per
-second, per-check cost (wall time x workers / checks: the core time one check takes, so a
-cost that stays flat as workers are added means perfect scaling), speedup over one worker,
-scaling efficiency (speedup / workers, the target being at least 80%) and what each added core
-brought. Then whether every engine gave the same reports (compared without `latency_ms`).
+The engines run one after another in `--repeats` rounds. A machine shared with other work
+speeds up and slows down over minutes, so each speedup is taken within a round and the median
+over rounds is printed. Printed per engine: checks per second, per-check cost (wall time x
+workers / checks: the core time one check takes, so a cost that stays flat as workers are
+added means perfect scaling), speedup over one worker, scaling efficiency (speedup / workers,
+the target being at least 80%) and what each added core brought. Then whether every engine
+gave the same reports (compared without `latency_ms`).
 
 Run:
-    .venv/bin/python benchmarks/scaling.py                  # 6,000 checks, 3 repeats, with Ray
+    .venv/bin/python benchmarks/scaling.py                  # 6,000 checks, 3 rounds, with Ray
     .venv/bin/python benchmarks/scaling.py --checks 2000 --repeats 1 --no-ray
 """
 
@@ -28,7 +30,9 @@ from __future__ import annotations
 
 import argparse
 import io
+import itertools
 import json
+import statistics
 import sys
 import tempfile
 import time
@@ -86,14 +90,38 @@ def run_local(path: Path, workers: int, folder: Path) -> tuple[float, list[dict[
     return seconds, [comparable(x) for x in lines]
 
 
+RAY_STARTS: list[float] = []
+"""Seconds a `check_files` call of one input per worker took, in each round (its fixed cost)."""
+
+
 def run_ray(path: Path, workers: int, folder: Path) -> tuple[float, list[dict[str, Any]]]:
-    """Seconds `check_files` takes on the running Ray, and the report lines."""
+    """Seconds `check_files` takes on a local Ray, and the report lines.
+
+    Also times, first, a call on one input per worker (`RAY_STARTS`): what any call costs
+    before checking (starting the actors and their monitors, planning the dataset).
+    """
+    import ray
+
     from agentguard.scale.ray import check_files, read_reports
 
     out = folder / "ray-out"
-    start = time.perf_counter()
-    check_files([str(path)], str(out), workers=workers, resume=False, progress=False)
-    seconds = time.perf_counter() - start
+    with path.open("rb") as f:
+        lines = sum(1 for _ in f)
+    small = folder / "ray-small.jsonl"
+    with path.open("rb") as f, small.open("wb") as g:
+        g.writelines(itertools.islice(f, workers))
+    ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False)
+    try:
+        start = time.perf_counter()
+        check_files([str(small)], str(folder / "ray-small"), workers=workers, resume=False,
+                    progress=False, shard_rows=1)  # fmt: skip
+        RAY_STARTS.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        check_files([str(path)], str(out), workers=workers, resume=False, progress=False,
+                    shard_rows=-(-lines // (4 * workers)))  # fmt: skip
+        seconds = time.perf_counter() - start
+    finally:
+        ray.shutdown()
     rows = []
     for row in read_reports(str(out)):
         row.pop("latency_ms", None)
@@ -104,77 +132,82 @@ def run_ray(path: Path, workers: int, folder: Path) -> tuple[float, list[dict[st
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--checks", type=int, default=6000, help="check inputs in the file")
-    parser.add_argument("--repeats", type=int, default=3, help="runs per engine (best kept)")
+    parser.add_argument("--repeats", type=int, default=3, help="rounds of every engine")
     parser.add_argument("--no-ray", action="store_true", help="local engines only")
     args = parser.parse_args(argv)
     cores = processors()
-    counts = sorted({1, 2, cores})
+    engines: list[tuple[str, int]] = [("local", n) for n in sorted({1, 2, cores})]
+    if cores == 2:
+        print("this machine has 2 cores: 'all workers' is the 2-worker run")
+    if not args.no_ray:
+        engines.append(("ray", cores))
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         path = folder / "inputs.jsonl"
         distinct = write_inputs(path, args.checks)
         print(f"{args.checks:,} check inputs ({distinct} distinct bundled cases), {cores} cores")
-        results: list[tuple[str, int, float]] = []
-        reports: dict[str, list[dict[str, Any]]] = {}
-        for workers in counts:
-            times = []
-            for _ in range(args.repeats):
-                seconds, rows = run_local(path, workers, folder)
-                times.append(seconds)
-            name = f"local, {workers} worker{'s' if workers > 1 else ''}"
-            print(f"  {name}: " + ", ".join(f"{t:.2f} s" for t in times), flush=True)
-            results.append((name, workers, min(times)))
-            reports[name] = rows
-        if not args.no_ray:
-            import ray
-
-            ray.init(num_cpus=cores, include_dashboard=False, log_to_driver=False)
-            try:
-                times = []
-                for _ in range(args.repeats):
-                    seconds, rows = run_ray(path, cores, folder)
-                    times.append(seconds)
-                print("  ray: " + ", ".join(f"{t:.2f} s" for t in times), flush=True)
-                results.append((f"ray, {cores} workers", cores, min(times)))
-                reports["ray"] = rows
-            finally:
-                ray.shutdown()
-        print_table(results, args.checks)
-        base = reports[results[0][0]]
-        same = all(rows == base for rows in reports.values())
+        times: dict[tuple[str, int], list[float]] = {e: [] for e in engines}
+        reports: dict[tuple[str, int], list[dict[str, Any]]] = {}
+        for round_ in range(1, args.repeats + 1):
+            for engine, workers in engines:
+                run = run_ray if engine == "ray" else run_local
+                seconds, rows = run(path, workers, folder)
+                times[engine, workers].append(seconds)
+                reports[engine, workers] = rows
+            shown = ", ".join(f"{e} {w}: {times[e, w][-1]:.2f} s" for e, w in engines)
+            print(f"  round {round_}: {shown}", flush=True)
+        same = all(rows == reports[engines[0]] for rows in reports.values())
+        worst = print_table(engines, times, args.checks)
+        if RAY_STARTS:
+            print_ray_start(times["ray", cores], args.checks, cores)
         print(f"reports identical across engines (without latency_ms): {'yes' if same else 'NO'}")
-        local = [r for r in results if r[0].startswith("local")]
-        worst = min((efficiency(r, local[0]) for r in local[1:]), default=1.0)
         verdict = "met" if worst >= TARGET and same else "NOT met"
         print(f"target: local scaling efficiency >= {TARGET:.0%} per added core: "
               f"lowest {worst:.1%}: {verdict}")  # fmt: skip
     return 0
 
 
-def efficiency(result: tuple[str, int, float], one: tuple[str, int, float]) -> float:
-    """Speedup over one worker divided by the workers."""
-    return (one[2] / result[2]) / result[1]
+def print_table(
+    engines: list[tuple[str, int]], times: dict[tuple[str, int], list[float]], n: int
+) -> float:
+    """Print the figures of the median round; return the lowest local scaling efficiency.
 
-
-def print_table(results: list[tuple[str, int, float]], n: int) -> None:
-    one = results[0]
+    The speedup of an engine is taken within each round (this machine's speed drifts between
+    rounds; within one, every engine ran within seconds), and the median over rounds kept.
+    """
+    one = times["local", 1]
     print()
-    print(f"{'engine':<22}{'checks/s':>10}{'ms/check':>10}{'speedup':>9}{'efficiency':>12}"
+    print(f"{'engine':<18}{'checks/s':>10}{'ms/check':>10}{'speedup':>9}{'efficiency':>12}"
           f"{'added core':>12}")  # fmt: skip
-    previous: tuple[str, int, float] | None = None
-    for result in results:
-        name, workers, seconds = result
-        rate = n / seconds
-        cost = seconds * workers / n * 1000
-        speedup = one[2] / seconds
+    worst = float("inf")
+    previous: tuple[int, float] | None = None
+    for engine, workers in engines:
+        runs = times[engine, workers]
+        seconds = statistics.median(runs)
+        speedup = statistics.median(a / b for a, b in zip(one, runs, strict=True))
+        efficiency = speedup / workers
         added = ""
-        if previous is not None and name.startswith("local") and workers > previous[1]:
-            gain = (n / seconds - n / previous[2]) / (n / one[2]) / (workers - previous[1])
-            added = f"{gain:.0%}"
-        print(f"{name:<22}{rate:>10,.0f}{cost:>10.3f}{speedup:>9.2f}"
-              f"{efficiency(result, one):>12.1%}{added:>12}")  # fmt: skip
-        if name.startswith("local"):
-            previous = result
+        if engine == "local" and previous is not None:
+            added = f"{(speedup - previous[1]) / (workers - previous[0]):.0%}"
+        if engine == "local":
+            previous = (workers, speedup)
+            if workers > 1:
+                worst = min(worst, efficiency)
+        name = f"{engine}, {workers} worker{'s' if workers > 1 else ''}"
+        print(f"{name:<18}{n / seconds:>10,.0f}{seconds * workers / n * 1000:>10.3f}"
+              f"{speedup:>9.2f}{efficiency:>12.1%}{added:>12}")  # fmt: skip
+    return worst if worst != float("inf") else 1.0
+
+
+def print_ray_start(runs: list[float], n: int, workers: int) -> None:
+    """Ray's fixed cost per call, and its rate once started (from the same rounds)."""
+    start = statistics.median(RAY_STARTS)
+    after = statistics.median(
+        (n - workers) / (t - s) for t, s in zip(runs, RAY_STARTS, strict=True)
+    )
+    print(f"ray: a call costs {start:.2f} s before it checks (actors, their monitors, the "
+          f"dataset plan; median of {len(RAY_STARTS)}); after that, {after:,.0f} checks/s "
+          f"({workers * 1000 / after:.3f} ms per check per worker)")  # fmt: skip
 
 
 if __name__ == "__main__":
