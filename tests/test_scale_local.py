@@ -216,3 +216,22 @@ def test_check_draws_its_bar_on_a_terminal_and_prints_errors_above_it(mixed_json
     assert "checks/s" in text and "it/s" not in text
     assert text.count("agentguard: error: ") == 3
     assert "\n" in text.split("agentguard: error: ")[1]  # each error on a line of its own
+
+
+def test_spawned_workers_check_with_the_same_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where workers cannot be forked, each builds its own job: policy and redaction too."""
+    said = "I sent it to ann@example.com and to bob@example.org."
+    secret = {"messages": [{"role": "user", "content": "Mail ann@example.com my invoice."}],
+              "output": {"content": said}}  # fmt: skip
+    lines = [json.dumps(i) for i in bundled_check_inputs()[:60]] + [json.dumps(secret)] * 3
+    src = tmp_path / "in.jsonl"
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    argv = ["check", "--jsonl", "--json", "--policy", "strict", "--redact-emails", str(src)]
+    one = _run(*argv, "--workers", "1")
+    monkeypatch.setattr(pool_module, "can_fork", lambda: False)
+    two = _run(*argv, "--workers", "2")
+    assert _without_latency(two[1]) == _without_latency(one[1]) and two[0] == one[0] == 0
+    assert "example.com" not in two[1] and all(r["policy"] == "strict" for r in
+                                              _without_latency(two[1]))  # fmt: skip
