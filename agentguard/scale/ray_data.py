@@ -181,14 +181,20 @@ class _DatasetChecker:
         return value_raw_input(where, value, self.input_column)
 
 
-def actor_pool(size: int | None) -> Any:
-    """Ray Data's pool of `size` actors (`None`: one per CPU of the cluster, Ray started)."""
+def actor_pool(size: int | None, *, grow: bool = False) -> Any:
+    """Ray Data's pool of `size` actors (`None`: one per CPU of the cluster, Ray started).
+
+    With `grow`, the pool starts with one actor and grows to `size` while there is work, so a
+    small dataset does not start actors it cannot use.
+    """
     ray: Any = import_ray()
     if size is None:
         start_ray(None)
         size = cluster_cpus()
     if size < 1:
         raise ValueError(f"concurrency must be at least 1, not {size}")
+    if grow:
+        return ray.data.ActorPoolStrategy(min_size=1, max_size=size)
     return ray.data.ActorPoolStrategy(size=size)
 
 
@@ -234,6 +240,6 @@ def check_dataset(
         _DatasetChecker,
         batch_size=batch_size,
         batch_format="pyarrow",
-        compute=actor_pool(concurrency),
+        compute=actor_pool(concurrency, grow=True),
         fn_constructor_args=(settings, input_column, where_column, error_column),
     )
