@@ -186,6 +186,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="agentguard",
         description="Find the facts an agent's output silently assumes.",
     )
+    from agentguard import __version__
+
+    parser.add_argument("--version", action="version", version=f"agentguard {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     check = sub.add_parser(
         "check",

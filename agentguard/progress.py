@@ -66,7 +66,8 @@ class Progress:
     def _line(self) -> None:
         elapsed = time.perf_counter() - self.start
         rate = self.done / elapsed if elapsed > 0 else 0.0
-        text = f"{self.done}/{self.total} {self.label} ({elapsed:.1f} s, {rate:,.0f}/s"
+        count = f"{self.done}" if self.total is None else f"{self.done}/{self.total}"
+        text = f"{count} {self.label} ({elapsed:.1f} s, {rate:,.0f}/s"
         if self.total and rate > 0 and self.done < self.total:
             text += f", about {(self.total - self.done) / rate:,.0f} s left"
         self.stream.write(text + ")\n")
@@ -81,28 +82,30 @@ class Progress:
             return stream
         return _AboveBar(self._bar, stream)  # type: ignore[return-value]
 
-    def close(self) -> None:
+    def close(self, *, finished: bool = True) -> None:
         """Draw the last state and end the line.
 
-        The total becomes the count if that ran short (as when blank lines were skipped).
+        When the work `finished`, a total that the count fell short of (blank lines skipped)
+        becomes the count; work cut short keeps its total, so the bar does not look done.
         """
         with self._lock:
             if self._bar is not None:
-                if self._bar.total is not None and self.done != self._bar.total:
+                if finished and self._bar.total is not None and self.done != self._bar.total:
                     self._bar.total = self.done
                     self._bar.refresh()
                 self._bar.close()
                 self._bar = None
             elif self.enabled and self._last_tenth != -1:
-                self.total = self.done
+                if finished:
+                    self.total = self.done
                 self._line()
                 self._last_tenth = -1
 
     def __enter__(self) -> Progress:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, kind: type[BaseException] | None, *rest: object) -> None:
+        self.close(finished=kind is None)
 
 
 class _AboveBar:

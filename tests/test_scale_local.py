@@ -235,3 +235,29 @@ def test_spawned_workers_check_with_the_same_settings(
     assert _without_latency(two[1]) == _without_latency(one[1]) and two[0] == one[0] == 0
     assert "example.com" not in two[1] and all(r["policy"] == "strict" for r in
                                               _without_latency(two[1]))  # fmt: skip
+
+
+def test_piped_lines_are_checked_as_they_come_with_workers(tmp_path: Path) -> None:
+    """A slow producer (`tail -f log | agentguard check --jsonl -`) gets each report while it
+    is still writing, not when it ends."""
+    import subprocess
+    import sys
+
+    lines = [json.dumps(i) for i in bundled_check_inputs()[:2]]
+    command = [sys.executable, "-m", "agentguard", "check", "--jsonl", "--json",
+               "--workers", "2", "-"]  # fmt: skip
+    with subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                          text=True, cwd=tmp_path) as proc:  # fmt: skip
+        assert proc.stdin is not None and proc.stdout is not None
+        proc.stdin.write(lines[0] + "\n")
+        proc.stdin.flush()
+        first: list[str] = []
+        reader = threading.Thread(target=lambda: first.append(proc.stdout.readline()))  # type: ignore[union-attr]
+        reader.start()
+        reader.join(120)
+        assert first and json.loads(first[0])["where"] == "<stdin>:1", "no report while open"
+        proc.stdin.write(lines[1] + "\n")
+        proc.stdin.close()
+        rest = proc.stdout.read()
+    assert proc.returncode == 0
+    assert json.loads(rest)["where"] == "<stdin>:2"

@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -169,6 +170,33 @@ def test_check_dataset_keeps_the_order_and_the_reports(local_ray: None, tmp_path
     assert reports[0]["where"] == "item 0"
     assert rows[-1]["report"] is None
     assert json.loads(rows[-1]["error"])["error"]["where"] == "item 24:6"
+
+
+def test_a_read_check_write_pipeline_leaves_the_reads_a_cpu(
+    local_ray: None, tmp_path: Path
+) -> None:
+    """Ray's Parquet reader, `check_dataset`, Ray's Parquet writer: the pipeline of the docs.
+
+    With actors holding every CPU, the read task would wait forever; it runs in a thread
+    here so that such a hang fails the test instead of stalling it.
+    """
+    good = list(good_inputs()[:30])
+    pq.write_table(pa.table({"input": good}), tmp_path / "in.parquet", row_group_size=10)
+    ray.data.DataContext.get_current().execution_options.preserve_order = True
+    done: list[bool] = []
+
+    def pipeline() -> None:
+        logs = ray.data.read_parquet(str(tmp_path / "in.parquet"))
+        check_dataset(logs, policy="strict").write_parquet(str(tmp_path / "out"))
+        done.append(True)
+
+    worker = threading.Thread(target=pipeline, daemon=True)
+    worker.start()
+    worker.join(180)
+    assert done, "the pipeline did not finish in 180 s"
+    table = pq.read_table(tmp_path / "out")
+    reports = [json.loads(text) for text in table.column("report").to_pylist()]
+    assert len(reports) == 30 and {r["policy"] for r in reports} == {"strict"}
 
 
 def test_read_inputs_locates_lines_as_the_cli_does(local_ray: None, tmp_path: Path) -> None:

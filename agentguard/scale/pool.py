@@ -15,7 +15,6 @@ import os
 import queue
 import signal
 import threading
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -128,21 +127,18 @@ class OrderedPool(Generic[B, R]):
         if self._pool is None:
             yield from map(self._job.run, batches)
             return
-        pending: deque[Future[R]] = deque()
+        pool = self._pool
+
+        def submit(batch: B) -> Future[R]:
+            return pool.submit(_run, self._key, batch)
+
         try:
-            for batch in batches:
-                pending.append(self._pool.submit(_run, self._key, batch))
-                if len(pending) >= self.workers * self.ahead:
-                    yield pending.popleft().result()
-            while pending:
-                yield pending.popleft().result()
+            yield from in_order(batches, submit, Future.result, Future.cancel,
+                                self.workers * self.ahead)  # fmt: skip
         except BrokenProcessPool:
             raise WorkerDied(
                 "a worker process ended without finishing its batch (killed, or out of memory)"
             ) from None
-        finally:
-            for future in pending:
-                future.cancel()
 
     def close(self) -> None:
         """Stop the workers (idempotent)."""
@@ -156,6 +152,67 @@ class OrderedPool(Generic[B, R]):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+F = TypeVar("F")
+_END = object()
+
+
+class _Failed:
+    """An error of the batches' iterator, handed to the consumer in its place."""
+
+    def __init__(self, exc: BaseException) -> None:
+        self.exc = exc
+
+
+def in_order(
+    batches: Iterable[B],
+    submit: Callable[[B], F],
+    result: Callable[[F], R],
+    cancel: Callable[[F], object],
+    limit: int,
+) -> Iterator[R]:
+    """The result of each submitted batch, in the order of the batches, as soon as it is in.
+
+    A thread submits the batches, at most `limit` unfinished at once, while the caller takes
+    the results in order: a result is handed on when it is ready, even while the next batch
+    is still being waited for (a slow producer). An error of `batches` is raised after the
+    results of the batches before it; closing the generator cancels what is still pending.
+    """
+    room = threading.Semaphore(limit)
+    pending: queue.Queue[Any] = queue.Queue()
+    stop = threading.Event()
+
+    def feed() -> None:
+        try:
+            for batch in batches:
+                while not room.acquire(timeout=0.1):
+                    if stop.is_set():
+                        return
+                if stop.is_set():
+                    return
+                pending.put(submit(batch))
+        except BaseException as exc:  # noqa: BLE001 - raised by the consumer, in order
+            pending.put(_Failed(exc))
+        pending.put(_END)
+
+    threading.Thread(target=feed, name="agentguard-feeder", daemon=True).start()
+    try:
+        while (item := pending.get()) is not _END:
+            if isinstance(item, _Failed):
+                raise item.exc
+            value = result(item)
+            room.release()
+            yield value
+    finally:
+        stop.set()
+        while True:
+            try:
+                item = pending.get_nowait()
+            except queue.Empty:
+                break
+            if item is not _END and not isinstance(item, _Failed):
+                cancel(item)
 
 
 class _Reader(Generic[T]):

@@ -198,6 +198,16 @@ def actor_pool(size: int | None, *, grow: bool = False) -> Any:
     return ray.data.ActorPoolStrategy(size=size)
 
 
+def _beside_io() -> int:
+    """Actors for `check_dataset` by default: one per CPU of the cluster but one.
+
+    Each actor holds a CPU for as long as it lives; the dataset's read and write tasks need
+    one too, and would wait forever if the actors held them all.
+    """
+    start_ray(None)
+    return max(1, cluster_cpus() - 1)
+
+
 def check_dataset(
     ds: Dataset,
     *,
@@ -214,8 +224,10 @@ def check_dataset(
 
     Each input row holds an input's JSON text in `input_column`, and may hold where it
     comes from in `where_column` (else `<dataset>`) and why it is unusable in
-    `error_column` (as `read_inputs` makes). Actors (`concurrency` of them; one per CPU of
-    the cluster by default) each build one monitor and check batches of `batch_size` rows.
+    `error_column` (as `read_inputs` makes). Actors (up to `concurrency` of them, each
+    holding one CPU; by default one per CPU of the cluster but one, left to the dataset's
+    read and write tasks) each build one monitor and check batches of `batch_size` rows. On
+    a one-CPU Ray, the one actor leaves the reading no CPU: use `check_files` there.
 
     Output rows: `where`; `report`, the JSON text of the report exactly as `agentguard check
     --json --jsonl` prints it (with its `where` key), null for a bad input; and `error`,
@@ -240,6 +252,6 @@ def check_dataset(
         _DatasetChecker,
         batch_size=batch_size,
         batch_format="pyarrow",
-        compute=actor_pool(concurrency, grow=True),
+        compute=actor_pool(concurrency or _beside_io(), grow=True),
         fn_constructor_args=(settings, input_column, where_column, error_column),
     )

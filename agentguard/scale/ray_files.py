@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
+import logging
 import os
 import time
 import uuid
@@ -264,18 +265,24 @@ def _prepare_output(output: str, head: dict[str, Any], resume: bool) -> dict[str
 
 
 @contextlib.contextmanager
-def _ordered_data(progress: bool) -> Iterator[None]:
-    """Ray Data keeping the input order (and its own progress bars off when ours show)."""
+def _ordered_data() -> Iterator[None]:
+    """Ray Data keeping the input order, quiet: its progress bars and INFO lines off.
+
+    `check_files` shows its own progress (or none, when asked for none).
+    """
     ray: Any = import_ray()
     context = ray.data.DataContext.get_current()
     before = context.execution_options.preserve_order, context.enable_progress_bars
     context.execution_options.preserve_order = True
-    if progress:
-        context.enable_progress_bars = False
+    context.enable_progress_bars = False
+    logger = logging.getLogger("ray.data")
+    level = logger.level
+    logger.setLevel(max(logging.WARNING, logger.getEffectiveLevel()))
     try:
         yield
     finally:
         context.execution_options.preserve_order, context.enable_progress_bars = before
+        logger.setLevel(level)
 
 
 def _plan(
@@ -395,7 +402,7 @@ def _run_shards(
     if not todo:
         return 0, 0
     checked = errors = 0
-    with ray_session(), _ordered_data(progress):
+    with ray_session(), _ordered_data():
         results = items_dataset(todo).map_batches(
             _ShardChecker,
             batch_size=1,

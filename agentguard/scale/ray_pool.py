@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Generic, TypeVar
 
 from agentguard.scale.check_job import (
     exc_text,
 )
-from agentguard.scale.pool import Job, WorkerDied
+from agentguard.scale.pool import Job, WorkerDied, in_order
 from agentguard.scale.ray_session import cluster_cpus, import_ray, start_ray
 
 B = TypeVar("B")
@@ -117,20 +116,17 @@ class RayPool(Generic[B, R]):
             ) from None
 
     def map(self, batches: Iterable[B]) -> Iterator[R]:
-        """`job.run(batch)` for each batch, in order."""
-        pending: deque[Any] = deque()
+        """`job.run(batch)` for each batch, in order, each as soon as it is in."""
         actors = itertools.cycle(self._actors)
-        try:
-            for batch in batches:
-                pending.append(next(actors).run.remote(batch))
-                if len(pending) >= self.workers * self.ahead:
-                    yield self._get(pending.popleft())
-            while pending:
-                yield self._get(pending.popleft())
-        finally:
-            for ref in pending:
-                with contextlib.suppress(Exception):
-                    self._ray.cancel(ref)
+
+        def submit(batch: B) -> Any:
+            return next(actors).run.remote(batch)
+
+        def cancel(ref: Any) -> None:
+            with contextlib.suppress(Exception):
+                self._ray.cancel(ref)
+
+        yield from in_order(batches, submit, self._get, cancel, self.workers * self.ahead)
 
     def close(self) -> None:
         """Stop the actors, and Ray if this pool started it (idempotent)."""

@@ -9,7 +9,7 @@ from typing import Any
 
 from agentguard.errors import InputError
 
-INSTALL = "pip install 'agentguard[ray]'"
+INSTALL = "pip install 'agentguard[ray]' (in a source checkout: pip install -e '.[ray]')"
 
 
 # --- Ray itself ------------------------------------------------------------------------------
