@@ -123,6 +123,8 @@ def cmd_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO, stdin: T
     try:
         with ExitStack() as stack:
             try:
+                many = args.jsonl or len(args.files) > BATCH
+                workers = args.workers or (default_workers() if many else 1)
                 job = CheckJob(_settings(args))
                 trace = None
                 if args.trace is not None:
@@ -131,9 +133,9 @@ def cmd_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO, stdin: T
             except InputError as exc:
                 _emit(stderr, f"agentguard: error: {exc}")
                 return 2
-            many = args.jsonl or len(args.files) > BATCH
-            workers = args.workers or (default_workers() if many else 1)
-            total = count_lines(args.files) if args.jsonl else len(args.files)
+            total: int | None = len(args.files)
+            if args.jsonl:  # lines are counted only for a bar to show
+                total = count_lines(args.files) if args.progress else None
             raws = raw_inputs(args.files, args.jsonl, stdin)
             outcomes = stack.enter_context(check_raw_inputs(job, raws, workers))
             # The bar starts once the workers are up, so its rate is the checking's.
