@@ -163,6 +163,8 @@ def run_eval(
         raise InputError("--workers", f"must be at least 1, not {workers}")
     if engine not in ENGINES:
         raise InputError("--engine", f"expected one of {', '.join(ENGINES)}, not {engine!r}")
+    if engine == "local" and workers is None:
+        workers = default_workers()  # a bad AGENTGUARD_WORKERS is refused before any write
     out = Path(out)
     pol = load_policy(policy)
     live = _live(model, model_timeout, concurrency)
@@ -220,10 +222,8 @@ CASE_BATCH = 32
 
 def _workers(workers: int | None, engine: str, cases: int) -> int | None:
     """How many workers to start: none beyond one when there is little to check."""
-    if engine == "ray":
+    if engine == "ray" or workers is None:
         return workers
-    if workers is None:
-        workers = default_workers()
     return min(workers, max(1, -(-cases // CASE_BATCH)))
 
 
