@@ -42,9 +42,9 @@ from typing import Any
 
 from agentguard.evaluation.harness.suite import load_suite
 from agentguard.input_files import raw_inputs
+from agentguard.processes import processors
 from agentguard.scale.check_job import CheckJob, CheckSettings, error_line, warm_up
 from agentguard.scale.local import check_raw_inputs
-from agentguard.scale.pool import processors
 from agentguard.trace import TraceWriter
 
 SUITES = Path(__file__).resolve().parent.parent / "agentguard" / "evaluation" / "suites"

@@ -16,7 +16,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "agentguard"
 # Lowest first. A module may import from its own unit or from units of a lower layer only.
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("redaction",),
-    ("errors", "atomic", "progress", "schema_check", "text", "testing"),
+    ("errors", "atomic", "processes", "progress", "schema_check", "text", "testing"),
     ("input_limits", "message_forms"),
     ("inputs",),
     ("types", "input_files"),

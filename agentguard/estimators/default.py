@@ -41,10 +41,11 @@ from agentguard.estimators.questions import (
     Candidate,
     answer_candidates,
     answer_of_kind,
+    asked_kinds,
     asked_params,
     corrections,
 )
-from agentguard.text.lexicon import HEDGE_RE, QUESTION_FILLER, QUESTION_KINDS
+from agentguard.text.lexicon import HEDGE_RE, QUESTION_FILLER
 from agentguard.text.tokens import content_terms, has_negation, negated_near
 from agentguard.text.values import Value, extract_values, fold
 from agentguard.types import ClaimDraft, Context, Evidence
@@ -603,7 +604,7 @@ class DefaultEstimator(Estimator):
         cov_weight = min(1.0, len(slot) / 2)
         user_exact = index.sentence_kind(best_si) == "user" and cov == 1.0 and len(slot) >= 2
         # A sentence with a slot word that holds a value of the kind asked for answers it.
-        asked = _asked_kinds(claim.text)
+        asked = asked_kinds(claim.text)
         answered = next(
             (
                 si
@@ -642,16 +643,6 @@ def _attributes_missing(terms: set[str], values: list[Value], index: ContextInde
 def _occurs(t: str, index: ContextIndex) -> bool:
     """True if the term, or a word that begins like it, occurs ("stars" and "starring")."""
     return len(index.sentences_with(t)) > 0 or bool(index.find_prefix(t[: max(4, len(t) - 2)]))
-
-
-def _asked_kinds(question: str) -> frozenset[str]:
-    """The value kinds a question asks for, by its wording (`QUESTION_KINDS`)."""
-    folded = fold(question)
-    kinds: frozenset[str] = frozenset()
-    for pattern, found in QUESTION_KINDS:
-        if pattern.search(folded):
-            kinds |= found
-    return kinds
 
 
 def _answers(value: Value, asked: frozenset[str]) -> bool:

@@ -138,7 +138,8 @@ def _param_terms(tool: str, path: str, description: str) -> tuple[frozenset[str]
     return own, desc
 
 
-def _kinds_asked(question: str) -> frozenset[str]:
+def asked_kinds(question: str) -> frozenset[str]:
+    """The value kinds a question asks for, by its wording (`QUESTION_KINDS`)."""
     folded = fold(question)
     kinds: frozenset[str] = frozenset()
     for pattern, found in QUESTION_KINDS:
@@ -205,7 +206,7 @@ def asked_params(question: str, context: Context) -> list[AskedParam]:
     role = _role_asked(question)
     folded = fold(question)
     words = frozenset(re.findall(r"[a-z]+", folded))
-    kinds = _kinds_asked(question)
+    kinds = asked_kinds(question)
     forms: list[frozenset[str]] = []  # other forms of the names it uses, read when needed
     scored: list[tuple[float, ParamSchema]] = []
     for param in context.params.values():
@@ -811,7 +812,7 @@ def answer_of_kind(question: str, index: ContextIndex) -> tuple[int, Value] | No
     different values of the kind leave it unanswered (ask which); a value in a question
     ("Is dana@example.com right?") is not stated.
     """
-    kinds = _kinds_asked(question) & _DISTINCT_KINDS
+    kinds = asked_kinds(question) & _DISTINCT_KINDS
     if not kinds:
         return None
     found: dict[str, tuple[int, Value]] = {}

@@ -18,7 +18,6 @@ its `trace.jsonl`, with each case's domain taken from its `results.jsonl`.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
@@ -27,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from agentguard.errors import InputError
+from agentguard.processes import processors
 
 __all__ = ["INDEX_SUFFIX", "Filters", "Row", "TraceIndex", "read_header", "trace_path_of"]
 
@@ -219,7 +219,7 @@ class TraceIndex:
             parse: Callable[..., Any] = map
             if size - offset >= _PARALLEL_BYTES and _can_fork():
                 context = multiprocessing.get_context("fork")
-                workers = min(len(jobs), _processors())
+                workers = min(len(jobs), processors())
                 parse = stack.enter_context(
                     concurrent.futures.ProcessPoolExecutor(workers, mp_context=context)
                 ).map
@@ -409,15 +409,8 @@ def _can_fork() -> bool:
     return (
         "fork" in multiprocessing.get_all_start_methods()
         and threading.current_thread() is threading.main_thread()
-        and _processors() > 1
+        and processors() > 1
     )
-
-
-def _processors() -> int:
-    """The processors this process may run on."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
 
 
 def _pieces(trace: Path, offset: int, size: int) -> list[tuple[int, int]]:

@@ -62,19 +62,14 @@ class Checked:
     shown: str | None = None
     record: PreparedRecord | None = None
     bad: BadInput | None = None
-    report: Report | None = None
-    """Kept only when the job is asked to (`CheckJob(keep_reports=True)`)."""
 
 
 class CheckJob:
     """Checks batches of raw inputs with one monitor (`pool.Job`)."""
 
-    def __init__(
-        self, settings: CheckSettings, *, monitor: Monitor | None = None, keep_reports: bool = False
-    ) -> None:
+    def __init__(self, settings: CheckSettings) -> None:
         self.settings = settings
-        self.monitor = monitor if monitor is not None else settings.monitor()
-        self.keep_reports = keep_reports
+        self.monitor = settings.monitor()
 
     def run(self, batch: Sequence[RawInput]) -> list[Checked]:
         """Check each raw input of a batch, in order."""
@@ -92,7 +87,7 @@ class CheckJob:
             extra = provenance(inp, report, context=s.trace_inputs)
             record = prepare_record(report, input_id=inp.id, metadata=inp.metadata, **extra)
         shown = show_report(report, inp.output.text, raw.where, s.show, s.color)
-        return Checked(raw.where, shown, record, report=report if self.keep_reports else None)
+        return Checked(raw.where, shown, record)
 
     def _check(self, raw: RawInput) -> tuple[CheckInput, Report]:
         """Any failure becomes `BadInput` (one error line, never a traceback)."""

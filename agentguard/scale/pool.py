@@ -20,6 +20,9 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Generic, Protocol, TypeVar
 
+from agentguard.errors import InputError
+from agentguard.processes import processors
+
 B = TypeVar("B")
 R = TypeVar("R")
 T = TypeVar("T")
@@ -37,13 +40,6 @@ class Job(Protocol[B_contra, R_co]):
 
 class WorkerDied(RuntimeError):
     """A worker process ended without finishing its batch (killed, or out of memory)."""
-
-
-def processors() -> int:
-    """The processors this process may run on (the default number of workers)."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
 
 
 def can_fork() -> bool:
@@ -320,7 +316,5 @@ def default_workers() -> int:
     except ValueError:
         n = 0
     if n < 1:
-        from agentguard.errors import InputError
-
         raise InputError(WORKERS_ENV, f"expected a whole number of at least 1, not {text[:40]!r}")
     return n
